@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Install memscope, the Rust Jupyter kernel, from this clone.
+#
+# Usage: install/install.sh   (from any directory)
+#
+# The script builds the kernel from source, creates a Python virtual
+# environment in .venv at the repository root with JupyterLab and the test
+# tools, registers the kernel there, and proves the whole chain works by
+# executing notebooks/getting-started.ipynb into a temporary directory.
+#
+# It is meant for a fresh Debian 12 machine with rustup's stable toolchain,
+# gcc and Python 3.11, and it is idempotent: every step first checks whether
+# its work is already done, so a second run is fast and changes nothing.
+# Nothing here downloads a prebuilt binary or a browser; everything comes from
+# Debian's packages, crates.io (as source) and PyPI.
+#
+# Environment:
+#   MEMSCOPE_CACHE_DIR  where build artefacts live (default ~/.cache/memscope)
+#   CARGO_TARGET_DIR    respected if already set; otherwise
+#                       $MEMSCOPE_CACHE_DIR/target
+#   MEMSCOPE_CELL_TIMEOUT  seconds each notebook cell may take in the final
+#                       proof (default 600, because the first cell compiles)
+
+set -euo pipefail
+
+# The repository root is derived from where this script lives, so that the
+# script behaves the same whichever directory it is started from.
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+VENV="$ROOT/.venv"
+REQUIREMENTS="$ROOT/install/requirements.txt"
+NOTEBOOK="$ROOT/notebooks/getting-started.ipynb"
+
+# Debian packages the build and the kernel need. Later work adds to this one
+# list (for example chromium for browser tests), so keep it a single variable.
+SYSTEM_PACKAGES="pkg-config mold"
+
+step() { printf '==> %s\n' "$*"; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# rustup puts cargo and rustc in ~/.cargo/bin, which a non-login shell (for
+# example one started by CI) may not have on its PATH yet.
+CARGO_BIN_DIR="${CARGO_HOME:-$HOME/.cargo}/bin"
+if ! command -v cargo >/dev/null 2>&1 && [ -x "$CARGO_BIN_DIR/cargo" ]; then
+    export PATH="$CARGO_BIN_DIR:$PATH"
+fi
+command -v cargo >/dev/null 2>&1 || die "cargo not found; install Rust with rustup first"
+command -v rustc >/dev/null 2>&1 || die "rustc not found; install Rust with rustup first"
+command -v python3 >/dev/null 2>&1 || die "python3 not found; install Python 3.11 first"
+
+# --- a. System packages -----------------------------------------------------
+# apt-get update is slow and touches the network, so it only runs when at
+# least one package is actually missing.
+step "Checking system packages: $SYSTEM_PACKAGES"
+if command -v apt-get >/dev/null 2>&1; then
+    missing=()
+    for pkg in $SYSTEM_PACKAGES; do
+        # A package that was removed but left its configuration behind is
+        # still known to dpkg, so the status line is checked, not just the
+        # exit code.
+        if ! dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed'; then
+            missing+=("$pkg")
+        fi
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        SUDO=()
+        if [ "$(id -u)" -ne 0 ]; then
+            command -v sudo >/dev/null 2>&1 \
+                || die "missing packages (${missing[*]}) and not root; install them as root"
+            SUDO=(sudo)
+        fi
+        step "Installing system packages: ${missing[*]}"
+        "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    fi
+else
+    warn "apt-get not found; skipping system packages. Make sure these are installed: $SYSTEM_PACKAGES"
+fi
+
+# --- b. Rust standard library sources ---------------------------------------
+# rust-analyzer, which runs inside the kernel for completion and inspection,
+# needs the standard library's sources to understand std types.
+step "Checking rust-src"
+RUST_LIBRARY_SRC="$(rustc --print sysroot)/lib/rustlib/src/rust/library"
+if [ ! -d "$RUST_LIBRARY_SRC" ]; then
+    command -v rustup >/dev/null 2>&1 \
+        || die "$RUST_LIBRARY_SRC is missing and rustup is not available to add rust-src"
+    step "Adding rustup component rust-src"
+    rustup component add rust-src
+fi
+
+# --- c. Build the kernel ----------------------------------------------------
+# Artefacts go outside the clone by default, so that several clones and CI
+# runs on the same machine share one target directory instead of each
+# rebuilding every dependency. A CARGO_TARGET_DIR set by the caller wins.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${MEMSCOPE_CACHE_DIR:-$HOME/.cache/memscope}/target}"
+step "Building memscope (release) in $CARGO_TARGET_DIR"
+# --locked makes the build use exactly the versions in Cargo.lock, and fail
+# rather than silently update them.
+(cd "$ROOT" && cargo build --release --locked -p memscope)
+MEMSCOPE_BIN="$CARGO_TARGET_DIR/release/memscope"
+[ -x "$MEMSCOPE_BIN" ] || die "build finished but $MEMSCOPE_BIN does not exist"
+export MEMSCOPE_BIN
+
+# --- d. Python environment --------------------------------------------------
+# The virtual environment lives in the clone so that the kernelspec installed
+# into it below is found by this clone's Jupyter and by nothing else.
+step "Preparing Python environment in $VENV"
+if ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
+    # Either there is no venv yet, or its interpreter no longer runs (for
+    # example after the Python it was made from was removed); --clear starts
+    # such a venv afresh.
+    python3 -m venv --clear "$VENV"
+fi
+# pip is skipped when requirements.txt has not changed since the last
+# successful install; the stamp lives inside .venv so that deleting the venv
+# also forgets it.
+STAMP="$VENV/.memscope-requirements.sha256"
+want_hash="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)"
+have_hash="$(cat "$STAMP" 2>/dev/null || true)"
+if [ "$want_hash" != "$have_hash" ]; then
+    step "Installing Python requirements"
+    "$VENV/bin/pip" install --disable-pip-version-check -q -r "$REQUIREMENTS"
+    # The stamp is written only after pip succeeded, so a failed install is
+    # retried on the next run.
+    printf '%s\n' "$want_hash" >"$STAMP"
+fi
+
+# --- e. Kernelspec ----------------------------------------------------------
+# The binary writes its own kernel.json (with its absolute path) and logos;
+# installing under the venv's prefix keeps it out of the user's global
+# Jupyter configuration.
+step "Registering the memscope kernel in $VENV"
+"$MEMSCOPE_BIN" install --prefix "$VENV"
+kernelspecs="$("$VENV/bin/jupyter" kernelspec list)"
+spec_dir="$(printf '%s\n' "$kernelspecs" | awk '$1 == "memscope" { print $2 }')"
+[ -n "$spec_dir" ] \
+    || die "'jupyter kernelspec list' does not show memscope after '$MEMSCOPE_BIN install --prefix $VENV'"
+# A kernelspec of the same name found earlier on Jupyter's data path (for
+# example through JUPYTER_PATH, or in ~/.local/share/jupyter when
+# JUPYTER_PREFER_ENV_PATH=0) would be used instead of the one just built.
+expected_dir="$VENV/share/jupyter/kernels/memscope"
+if [ "$(realpath -- "$spec_dir" 2>/dev/null || printf '%s' "$spec_dir")" != "$(realpath -- "$expected_dir" 2>/dev/null || printf '%s' "$expected_dir")" ]; then
+    warn "Jupyter uses the memscope kernelspec in $spec_dir, not $expected_dir; remove the other one to use this build"
+fi
+
+# --- f. Proof ---------------------------------------------------------------
+# Executing the getting-started notebook exercises the real path a user takes:
+# Jupyter starts the kernel from its kernelspec and runs every cell. The
+# executed copy goes to a fresh temporary directory so the committed notebook
+# is never modified.
+PROOF_DIR="$(mktemp -d -t memscope-proof.XXXXXX)"
+step "Executing notebooks/getting-started.ipynb"
+"$VENV/bin/jupyter" nbconvert --to notebook --execute "$NOTEBOOK" \
+    --ExecutePreprocessor.kernel_name=memscope \
+    --ExecutePreprocessor.timeout="${MEMSCOPE_CELL_TIMEOUT:-600}" \
+    --output-dir "$PROOF_DIR"
+
+step "memscope is installed; the executed notebook is $PROOF_DIR/$(basename "$NOTEBOOK")"
+step "Start JupyterLab with: $VENV/bin/jupyter lab   (or .venv/bin/jupyter lab from $ROOT)"

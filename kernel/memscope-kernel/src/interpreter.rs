@@ -1,0 +1,103 @@
+//! What the dispatcher needs from a language: the [`Interpreter`] trait and
+//! the plain types that cross it.
+//!
+//! Invariant: nothing here mentions Jupyter messages or sockets. An
+//! interpreter reports output through [`CellIo`] while a cell runs and
+//! returns a [`CellOutcome`]; broken user code is an outcome, never a panic
+//! or an `Err` of the kernel.
+
+use std::sync::Arc;
+
+/// A mime bundle: `(mime type, data)` pairs, text or base64 for binary data.
+pub type MimeBundle = Vec<(String, String)>;
+
+/// Which output stream a chunk of text belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamName {
+    Stdout,
+    Stderr,
+}
+
+/// A rich output that a cell asked to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Display {
+    pub data: MimeBundle,
+    /// Lets a later [`Display`] with `update: true` replace this one.
+    pub display_id: Option<String>,
+    /// Replace the earlier output with this `display_id` instead of adding one.
+    pub update: bool,
+}
+
+/// Why a cell's request for input could not be answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputUnavailable {
+    /// The client said it cannot answer input requests.
+    NotAllowed,
+    /// The request was interrupted or the client went away.
+    Cancelled,
+}
+
+/// The channel through which a running cell reports what it produces.
+/// Calls arrive in the order the cell produced them.
+pub trait CellIo {
+    fn stream(&mut self, name: StreamName, text: &str);
+    fn display(&mut self, display: Display);
+    fn clear_output(&mut self, wait: bool);
+    fn input(&mut self, prompt: &str, password: bool) -> Result<String, InputUnavailable>;
+}
+
+/// How a cell ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CellOutcome {
+    Ok {
+        /// The value of the cell's trailing expression, if any.
+        result: MimeBundle,
+        /// Text meant for the pager (help), shown beside the notebook.
+        page: Option<MimeBundle>,
+    },
+    Error(CellError),
+}
+
+/// A failed cell, in the shape every Jupyter front end shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellError {
+    /// A short class name: `CompileError`, `Panic`, `Interrupted`, ...
+    pub ename: String,
+    /// One line saying what went wrong.
+    pub evalue: String,
+    /// The full report, one entry per line.
+    pub traceback: Vec<String>,
+}
+
+/// Completions for the text around a cursor. Offsets are byte offsets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Completions {
+    pub matches: Vec<String>,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Whether a piece of code is ready to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Completeness {
+    Complete,
+    /// More input is needed; the string is the indent for the next line.
+    Incomplete(String),
+    Invalid,
+}
+
+/// Stops whatever the interpreter is running; callable from another thread.
+pub trait Interrupter: Send + Sync {
+    fn interrupt(&self);
+}
+
+/// A language that runs cells.
+pub trait Interpreter: Send {
+    fn execute(&mut self, code: &str, io: &mut dyn CellIo) -> CellOutcome;
+    /// `cursor` is a byte offset into `code`.
+    fn complete(&mut self, code: &str, cursor: usize) -> Completions;
+    /// Documentation for the name at `cursor` (a byte offset), if any.
+    fn inspect(&mut self, code: &str, cursor: usize) -> Option<MimeBundle>;
+    fn is_complete(&self, code: &str) -> Completeness;
+    fn interrupter(&self) -> Arc<dyn Interrupter>;
+}

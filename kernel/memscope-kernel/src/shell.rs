@@ -1,0 +1,403 @@
+//! The shell channel: one handler per request type, each wrapped in
+//! busy/idle, run one at a time in arrival order.
+//!
+//! Invariants: every request gets a reply (unknown or unparsable requests
+//! get an error reply), always between a busy and an idle status; outputs of
+//! a cell precede its reply; a failed cell yields exactly one `error`
+//! broadcast; after a failed cell with `stop_on_error`, execute requests
+//! already queued are answered `aborted` without running.
+
+use crossbeam_channel::Receiver;
+use jupyter_protocol::{
+    ClearOutput, CommInfoReply, CompleteReply, DisplayData, ErrorOutput, ExecuteInput,
+    ExecuteReply, ExecuteRequest, ExecuteResult, ExecutionCount, HistoryEntry, HistoryReply,
+    HistoryRequest, InputReply, InputRequest, InspectReply, InspectRequest, IsCompleteReply,
+    JupyterMessageContent, Media, MediaType, Payload, ReplyError, ReplyStatus,
+    StreamContent, Transient, UnknownMessage, UpdateDisplayData,
+};
+use memscope_protocol::transport::{Channel, Inbound, Outbox};
+
+use crate::history::{History, CURRENT_SESSION};
+use crate::identity::KernelIdentity;
+use crate::interpreter::{
+    CellIo, CellOutcome, Completeness, Display, InputUnavailable, Interpreter, MimeBundle,
+    StreamName,
+};
+use crate::offsets::{byte_to_char, char_to_byte};
+use crate::session::Session;
+
+/// The shell dispatcher and the session state it owns.
+pub struct Shell<I: Interpreter> {
+    interpreter: I,
+    outbox: Outbox,
+    stdin: Receiver<Inbound>,
+    interrupts: Receiver<()>,
+    identity: KernelIdentity,
+    history: History,
+    execution_count: usize,
+}
+
+impl<I: Interpreter> Shell<I> {
+    pub fn new(
+        interpreter: I,
+        outbox: Outbox,
+        stdin: Receiver<Inbound>,
+        interrupts: Receiver<()>,
+        identity: KernelIdentity,
+    ) -> Self {
+        Shell {
+            interpreter,
+            outbox,
+            stdin,
+            interrupts,
+            identity,
+            history: History::default(),
+            execution_count: 0,
+        }
+    }
+
+    /// Handles requests until the channel closes.
+    pub fn run(&mut self, requests: &Receiver<Inbound>) {
+        while let Ok(inbound) = requests.recv() {
+            let failed = self.handle(&inbound);
+            if failed {
+                self.abort_queued(requests);
+            }
+        }
+    }
+
+    /// Handles one request; returns true when it was an execute request that
+    /// failed with `stop_on_error` set, so queued cells must be aborted.
+    pub fn handle(&mut self, inbound: &Inbound) -> bool {
+        let outbox = self.outbox.clone();
+        let session = Session::new(&outbox, &inbound.message, Channel::Shell);
+        session.busy();
+        let mut stop = false;
+        if let Some(problem) = &inbound.problem {
+            reply_with_error(&session, "InvalidRequest", problem);
+        } else {
+            match &inbound.message.content {
+                JupyterMessageContent::ExecuteRequest(request) => {
+                    stop = self.execute(&session, request);
+                }
+                JupyterMessageContent::KernelInfoRequest(_) => {
+                    session.reply(self.identity.kernel_info_reply());
+                }
+                JupyterMessageContent::IsCompleteRequest(request) => {
+                    session.reply(match self.interpreter.is_complete(&request.code) {
+                        Completeness::Complete => IsCompleteReply::complete(),
+                        Completeness::Incomplete(indent) => IsCompleteReply::incomplete(indent),
+                        Completeness::Invalid => IsCompleteReply::invalid(),
+                    });
+                }
+                JupyterMessageContent::CompleteRequest(request) => {
+                    let cursor = char_to_byte(&request.code, request.cursor_pos);
+                    let found = self.interpreter.complete(&request.code, cursor);
+                    session.reply(CompleteReply {
+                        matches: found.matches,
+                        cursor_start: byte_to_char(&request.code, found.start),
+                        cursor_end: byte_to_char(&request.code, found.end),
+                        ..Default::default()
+                    });
+                }
+                JupyterMessageContent::InspectRequest(request) => {
+                    session.reply(self.inspect(request));
+                }
+                JupyterMessageContent::HistoryRequest(request) => {
+                    session.reply(self.history_reply(request));
+                }
+                JupyterMessageContent::CommInfoRequest(_) => {
+                    session.reply(CommInfoReply::default());
+                }
+                // Comm messages have no reply; we host no comm targets, so
+                // there is nothing to do beyond the busy/idle pair.
+                JupyterMessageContent::CommOpen(_)
+                | JupyterMessageContent::CommMsg(_)
+                | JupyterMessageContent::CommClose(_) => {}
+                other => {
+                    let msg_type = other.message_type().to_owned();
+                    reply_with_error(
+                        &session,
+                        "UnknownRequest",
+                        &format!("memscope does not handle {msg_type} on the shell channel"),
+                    );
+                }
+            }
+        }
+        session.idle();
+        stop
+    }
+
+    fn execute(&mut self, session: &Session, request: &ExecuteRequest) -> bool {
+        let store = request.store_history && !request.silent;
+        if store {
+            self.execution_count += 1;
+            self.history.record(self.execution_count, &request.code);
+        }
+        let count = ExecutionCount::new(self.execution_count);
+        if !request.silent {
+            session.publish(ExecuteInput {
+                code: request.code.clone(),
+                execution_count: count,
+            });
+        }
+
+        let mut io = PublishingIo {
+            session,
+            stdin: &self.stdin,
+            interrupts: &self.interrupts,
+            silent: request.silent,
+            allow_stdin: request.allow_stdin,
+        };
+        let outcome = self.interpreter.execute(&request.code, &mut io);
+
+        match outcome {
+            CellOutcome::Ok { result, page } => {
+                if !result.is_empty() {
+                    if store {
+                        if let Some((_, text)) = result.iter().find(|(m, _)| m == "text/plain") {
+                            self.history.set_output(self.execution_count, text.clone());
+                        }
+                    }
+                    if !request.silent {
+                        session.publish(ExecuteResult::new(count, media(result)));
+                    }
+                }
+                let payload = page
+                    .map(|data| Payload::Page {
+                        data: media(data),
+                        start: 0,
+                    })
+                    .into_iter()
+                    .collect();
+                session.reply(ExecuteReply {
+                    status: ReplyStatus::Ok,
+                    execution_count: count,
+                    payload,
+                    user_expressions: Some(Default::default()),
+                    error: None,
+                });
+                false
+            }
+            CellOutcome::Error(error) => {
+                if !request.silent {
+                    session.publish(ErrorOutput {
+                        ename: error.ename.clone(),
+                        evalue: error.evalue.clone(),
+                        traceback: error.traceback.clone(),
+                    });
+                }
+                session.reply(ExecuteReply {
+                    status: ReplyStatus::Error,
+                    execution_count: count,
+                    payload: Vec::new(),
+                    user_expressions: Some(Default::default()),
+                    error: Some(Box::new(ReplyError {
+                        ename: error.ename,
+                        evalue: error.evalue,
+                        traceback: error.traceback,
+                    })),
+                });
+                request.stop_on_error && !request.silent
+            }
+        }
+    }
+
+    /// Answers every execute request already waiting with `aborted`, as
+    /// ipykernel does, and handles any other waiting request normally.
+    fn abort_queued(&mut self, requests: &Receiver<Inbound>) {
+        let waiting: Vec<Inbound> = requests.try_iter().collect();
+        for inbound in waiting {
+            let is_execute = matches!(
+                inbound.message.content,
+                JupyterMessageContent::ExecuteRequest(_)
+            );
+            if is_execute && inbound.problem.is_none() {
+                let session = Session::new(&self.outbox, &inbound.message, Channel::Shell);
+                session.busy();
+                session.reply(ExecuteReply {
+                    status: ReplyStatus::Aborted,
+                    execution_count: ExecutionCount::new(self.execution_count),
+                    ..Default::default()
+                });
+                session.idle();
+            } else {
+                self.handle(&inbound);
+            }
+        }
+    }
+
+    fn inspect(&mut self, request: &InspectRequest) -> InspectReply {
+        let cursor = char_to_byte(&request.code, request.cursor_pos);
+        match self.interpreter.inspect(&request.code, cursor) {
+            Some(bundle) => InspectReply {
+                found: true,
+                data: media(bundle),
+                ..Default::default()
+            },
+            None => InspectReply::default(),
+        }
+    }
+
+    fn history_reply(&self, request: &HistoryRequest) -> HistoryReply {
+        let (entries, with_output) = match request {
+            HistoryRequest::Tail { n, output, .. } => {
+                (self.history.tail(usize::try_from(*n).unwrap_or(0)), *output)
+            }
+            HistoryRequest::Range {
+                start,
+                stop,
+                output,
+                ..
+            } => (
+                self.history.range(i64::from(*start), i64::from(*stop)),
+                *output,
+            ),
+            HistoryRequest::Search {
+                pattern,
+                unique,
+                n,
+                output,
+                ..
+            } => (
+                self.history
+                    .search(pattern, usize::try_from(*n).unwrap_or(0), *unique),
+                *output,
+            ),
+        };
+        let history = entries
+            .into_iter()
+            .map(|e| {
+                if with_output {
+                    HistoryEntry::InputOutput(
+                        CURRENT_SESSION,
+                        e.line,
+                        (e.input, e.output.unwrap_or_default()),
+                    )
+                } else {
+                    HistoryEntry::Input(CURRENT_SESSION, e.line, e.input)
+                }
+            })
+            .collect();
+        HistoryReply::new(history)
+    }
+}
+
+/// Replies `<type>_reply` with status error, for requests we cannot serve.
+pub(crate) fn reply_with_error(session: &Session, ename: &str, evalue: &str) {
+    let msg_type = session.request().header.msg_type.clone();
+    let reply_type = match msg_type.strip_suffix("_request") {
+        Some(stem) => format!("{stem}_reply"),
+        None => "error_reply".to_owned(),
+    };
+    session.reply(JupyterMessageContent::UnknownMessage(UnknownMessage {
+        msg_type: reply_type,
+        content: serde_json::json!({
+            "status": "error",
+            "ename": ename,
+            "evalue": evalue,
+            "traceback": [format!("{ename}: {evalue}")],
+        }),
+    }));
+}
+
+/// Converts a bundle to the protocol's media type, keeping every mime type.
+pub fn media(bundle: MimeBundle) -> Media {
+    let content = bundle
+        .into_iter()
+        .map(|(mime, data)| match mime.as_str() {
+            "text/plain" => MediaType::Plain(data),
+            "text/html" => MediaType::Html(data),
+            "text/markdown" => MediaType::Markdown(data),
+            "text/latex" => MediaType::Latex(data),
+            "image/svg+xml" => MediaType::Svg(data),
+            "image/png" => MediaType::Png(data),
+            "image/jpeg" => MediaType::Jpeg(data),
+            "image/gif" => MediaType::Gif(data),
+            _ if mime.ends_with("json") => match serde_json::from_str(&data) {
+                Ok(value) => MediaType::Other((mime, value)),
+                Err(_) => MediaType::Other((mime, serde_json::Value::String(data))),
+            },
+            _ => MediaType::Other((mime, serde_json::Value::String(data))),
+        })
+        .collect();
+    Media::new(content)
+}
+
+/// Publishes a running cell's output on IOPub and serves its input requests.
+struct PublishingIo<'a> {
+    session: &'a Session<'a>,
+    stdin: &'a Receiver<Inbound>,
+    interrupts: &'a Receiver<()>,
+    silent: bool,
+    allow_stdin: bool,
+}
+
+impl CellIo for PublishingIo<'_> {
+    fn stream(&mut self, name: StreamName, text: &str) {
+        if self.silent || text.is_empty() {
+            return;
+        }
+        self.session.publish(match name {
+            StreamName::Stdout => StreamContent::stdout(text),
+            StreamName::Stderr => StreamContent::stderr(text),
+        });
+    }
+
+    fn display(&mut self, display: Display) {
+        if self.silent {
+            return;
+        }
+        let data = media(display.data);
+        match (display.update, display.display_id) {
+            (true, Some(id)) => self.session.publish(UpdateDisplayData::new(data, &id)),
+            (_, id) => self.session.publish(DisplayData {
+                data,
+                metadata: Default::default(),
+                transient: id.map(|id| Transient {
+                    display_id: Some(id),
+                }),
+            }),
+        }
+    }
+
+    fn clear_output(&mut self, wait: bool) {
+        if !self.silent {
+            self.session.publish(ClearOutput { wait });
+        }
+    }
+
+    fn input(&mut self, prompt: &str, password: bool) -> Result<String, InputUnavailable> {
+        if !self.allow_stdin {
+            return Err(InputUnavailable::NotAllowed);
+        }
+        // Replies to earlier, abandoned prompts must not answer this one, and
+        // an interrupt that arrived before this prompt must not cancel it.
+        while self.stdin.try_recv().is_ok() {}
+        while self.interrupts.try_recv().is_ok() {}
+        let asked = self.session.ask(InputRequest {
+            prompt: prompt.to_owned(),
+            password,
+        });
+        loop {
+            crossbeam_channel::select! {
+                recv(self.stdin) -> inbound => {
+                    let Ok(inbound) = inbound else {
+                        return Err(InputUnavailable::Cancelled);
+                    };
+                    let answers_us = inbound
+                        .message
+                        .parent_header
+                        .as_ref()
+                        .is_none_or(|p| p.msg_id == asked.header.msg_id);
+                    if let (true, JupyterMessageContent::InputReply(InputReply { value, .. })) =
+                        (answers_us, &inbound.message.content)
+                    {
+                        return Ok(value.clone());
+                    }
+                }
+                recv(self.interrupts) -> _ => return Err(InputUnavailable::Cancelled),
+            }
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! The kernel's five ZeroMQ sockets and the tasks that move frames between
+//! them and plain channels.
+//!
+//! Invariants: sockets bind only to the transport and address of the
+//! connection file; no task ever returns early on a bad message or a
+//! disconnected peer (each error is logged and the loop goes on); the
+//! heartbeat echoes exactly the bytes it received. Above this module nothing
+//! knows a socket: requests arrive on [`Endpoints`]' receivers, and replies
+//! and broadcasts leave through an [`Outbox`].
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use crossbeam_channel::{Receiver, Sender};
+use jupyter_protocol::{ConnectionInfo, JupyterMessage};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use zeromq::{Socket, SocketRecv, SocketSend, ZmqMessage};
+
+use crate::signing::{SchemeError, Signer};
+use crate::wire::{self, Decoded};
+
+/// The socket a message travels on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Shell,
+    Control,
+    Stdin,
+    Iopub,
+}
+
+/// A verified request, with what was wrong with its content if anything.
+#[derive(Debug)]
+pub struct Inbound {
+    pub message: JupyterMessage,
+    /// Set when the content did not parse for its message type; the message
+    /// then carries its raw content as an `UnknownMessage`.
+    pub problem: Option<String>,
+}
+
+/// Sends messages out through the kernel's sockets. Cheap to clone, usable
+/// from any thread, and never blocks: a closed transport makes sends no-ops.
+#[derive(Clone)]
+pub struct Outbox {
+    sender: UnboundedSender<(Channel, JupyterMessage)>,
+}
+
+impl Outbox {
+    /// Queues `message` for `channel`. Messages on one channel leave in the
+    /// order they were queued.
+    pub fn send(&self, channel: Channel, message: JupyterMessage) {
+        // An error means the writer task has stopped, i.e. the kernel is
+        // shutting down; there is nobody left to tell.
+        let _ = self.sender.send((channel, message));
+    }
+
+    /// An outbox whose messages go to a channel instead of sockets, for
+    /// testing code above the transport without any socket.
+    pub fn for_testing() -> (Outbox, UnboundedReceiver<(Channel, JupyterMessage)>) {
+        let (sender, receiver) = unbounded_channel();
+        (Outbox { sender }, receiver)
+    }
+}
+
+/// The receiving ends of the request channels, plus the outbox.
+pub struct Endpoints {
+    pub shell: Receiver<Inbound>,
+    pub control: Receiver<Inbound>,
+    pub stdin: Receiver<Inbound>,
+    pub outbox: Outbox,
+}
+
+/// Why the transport could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error(transparent)]
+    Scheme(#[from] SchemeError),
+    #[error("cannot bind {channel} socket to {url}: {source}")]
+    Bind {
+        channel: &'static str,
+        url: String,
+        source: zeromq::ZmqError,
+    },
+}
+
+/// Binds all five sockets and spawns their tasks on `runtime`.
+pub fn start(
+    info: &ConnectionInfo,
+    runtime: &tokio::runtime::Handle,
+) -> Result<Endpoints, TransportError> {
+    let signer = Signer::from_connection(&info.key, &info.signature_scheme)?;
+    if !signer.is_signing() {
+        tracing::warn!("the connection file has an empty key: messages are not signed");
+    }
+    runtime.block_on(bind_all(info, signer, runtime))
+}
+
+async fn bind<S: Socket>(
+    mut socket: S,
+    channel: &'static str,
+    url: String,
+) -> Result<S, TransportError> {
+    socket
+        .bind(&url)
+        .await
+        .map_err(|source| TransportError::Bind {
+            channel,
+            url,
+            source,
+        })?;
+    Ok(socket)
+}
+
+async fn bind_all(
+    info: &ConnectionInfo,
+    signer: Signer,
+    runtime: &tokio::runtime::Handle,
+) -> Result<Endpoints, TransportError> {
+    let shell = bind(zeromq::RouterSocket::new(), "shell", info.shell_url()).await?;
+    let control = bind(zeromq::RouterSocket::new(), "control", info.control_url()).await?;
+    let stdin = bind(zeromq::RouterSocket::new(), "stdin", info.stdin_url()).await?;
+    let iopub = bind(zeromq::PubSocket::new(), "iopub", info.iopub_url()).await?;
+    let heartbeat = bind(zeromq::RepSocket::new(), "heartbeat", info.hb_url()).await?;
+
+    let (shell_send, shell_recv) = shell.split();
+    let (control_send, control_recv) = control.split();
+    let (stdin_send, stdin_recv) = stdin.split();
+
+    let (shell_tx, shell_rx) = crossbeam_channel::unbounded();
+    let (control_tx, control_rx) = crossbeam_channel::unbounded();
+    let (stdin_tx, stdin_rx) = crossbeam_channel::unbounded();
+    runtime.spawn(read_requests("shell", shell_recv, signer.clone(), shell_tx));
+    runtime.spawn(read_requests("control", control_recv, signer.clone(), control_tx));
+    runtime.spawn(read_requests("stdin", stdin_recv, signer.clone(), stdin_tx));
+    runtime.spawn(echo_heartbeats(heartbeat));
+
+    let (out_tx, out_rx) = unbounded_channel();
+    let sockets = OutgoingSockets {
+        shell: shell_send,
+        control: control_send,
+        stdin: stdin_send,
+        iopub,
+    };
+    runtime.spawn(write_messages(out_rx, sockets, signer));
+
+    Ok(Endpoints {
+        shell: shell_rx,
+        control: control_rx,
+        stdin: stdin_rx,
+        outbox: Outbox { sender: out_tx },
+    })
+}
+
+async fn read_requests<R: SocketRecv>(
+    channel: &'static str,
+    mut socket: R,
+    signer: Signer,
+    sink: Sender<Inbound>,
+) {
+    loop {
+        let frames = match socket.recv().await {
+            Ok(message) => message.into_vec(),
+            Err(error) => {
+                // The only error a ROUTER's receive half returns is "no
+                // message" when it has no peers; wait a little rather than spin.
+                tracing::debug!(channel, %error, "receive failed");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+        };
+        let inbound = match wire::decode(frames, &signer) {
+            Ok(Decoded::Message(message)) => Inbound {
+                message: *message,
+                problem: None,
+            },
+            Ok(Decoded::Unparsed { message, problem }) => {
+                tracing::warn!(channel, msg_type = %message.header.msg_type, %problem, "unparsable request");
+                Inbound {
+                    message: *message,
+                    problem: Some(problem),
+                }
+            }
+            Err(reason) => {
+                tracing::warn!(channel, %reason, "dropped a message");
+                continue;
+            }
+        };
+        if sink.send(inbound).is_err() {
+            return; // The kernel has stopped listening.
+        }
+    }
+}
+
+async fn echo_heartbeats(mut socket: zeromq::RepSocket) {
+    loop {
+        match socket.recv().await {
+            Ok(ping) => {
+                if let Err(error) = socket.send(ping).await {
+                    // A client that went away between ping and pong is normal.
+                    tracing::debug!(%error, "heartbeat reply failed");
+                }
+            }
+            Err(error) => {
+                tracing::debug!(%error, "heartbeat receive failed");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+}
+
+struct OutgoingSockets {
+    shell: zeromq::RouterSendHalf,
+    control: zeromq::RouterSendHalf,
+    stdin: zeromq::RouterSendHalf,
+    iopub: zeromq::PubSocket,
+}
+
+async fn write_messages(
+    mut queue: UnboundedReceiver<(Channel, JupyterMessage)>,
+    mut sockets: OutgoingSockets,
+    signer: Signer,
+) {
+    while let Some((channel, mut message)) = queue.recv().await {
+        if channel == Channel::Iopub {
+            // IOPub is broadcast; its single "identity" is the topic.
+            message.zmq_identities = vec![Bytes::from(message.header.msg_type.clone())];
+        }
+        let frames = wire::encode(&message, &signer);
+        let Ok(frames) = ZmqMessage::try_from(frames) else {
+            continue; // Unreachable: encode always yields at least six frames.
+        };
+        let result = match channel {
+            Channel::Shell => sockets.shell.send(frames).await,
+            Channel::Control => sockets.control.send(frames).await,
+            Channel::Stdin => sockets.stdin.send(frames).await,
+            Channel::Iopub => sockets.iopub.send(frames).await,
+        };
+        if let Err(error) = result {
+            tracing::warn!(?channel, msg_type = %message.header.msg_type, %error, "send failed");
+        }
+    }
+}

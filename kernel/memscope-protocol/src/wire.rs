@@ -1,0 +1,346 @@
+//! Multipart frames to typed messages and back.
+//!
+//! Invariants: [`decode`] never panics, whatever the frames; it checks the
+//! signature before it parses any JSON; a message whose envelope is sound but
+//! whose content cannot be parsed is still returned (as
+//! [`Decoded::Unparsed`]) so that the kernel can answer it with an error
+//! reply instead of leaving the client waiting.
+
+use bytes::Bytes;
+use jupyter_protocol::{Header, JupyterMessage, JupyterMessageContent, UnknownMessage};
+use serde_json::{Map, Value};
+
+use crate::signing::{Signer, Verdict};
+
+/// The frame that separates routing identities from the message.
+pub const DELIMITER: &[u8] = b"<IDS|MSG>";
+
+/// Frames larger than this are refused before any parsing: no legitimate
+/// request comes close, and parsing one would only cost memory.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024 * 1024;
+
+/// Why a multipart message was dropped without a reply.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DropReason {
+    #[error("no <IDS|MSG> delimiter among {0} frames")]
+    NoDelimiter(usize),
+    #[error("{0} frames after the delimiter; a message needs at least 5")]
+    TooFewFrames(usize),
+    #[error("a frame of {0} bytes exceeds the limit")]
+    FrameTooLarge(usize),
+    #[error("signature does not match")]
+    BadSignature,
+    #[error("message is not signed")]
+    MissingSignature,
+    #[error("header is not a valid Jupyter header: {0}")]
+    BadHeader(String),
+}
+
+/// A verified message, parsed as far as its content allows.
+#[derive(Debug)]
+pub enum Decoded {
+    /// Header and content both parsed.
+    Message(Box<JupyterMessage>),
+    /// The header is sound but the content did not parse for its type. The
+    /// message carries the raw content as an [`UnknownMessage`] of the
+    /// original type, and `problem` says what was wrong.
+    Unparsed {
+        message: Box<JupyterMessage>,
+        problem: String,
+    },
+}
+
+/// Verifies and parses one multipart message.
+pub fn decode(frames: Vec<Bytes>, signer: &Signer) -> Result<Decoded, DropReason> {
+    if let Some(big) = frames.iter().find(|f| f.len() > MAX_FRAME_BYTES) {
+        return Err(DropReason::FrameTooLarge(big.len()));
+    }
+    let Some(split) = frames.iter().position(|f| f.as_ref() == DELIMITER) else {
+        return Err(DropReason::NoDelimiter(frames.len()));
+    };
+    let identities = frames[..split].to_vec();
+    let rest = &frames[split + 1..];
+    if rest.len() < 5 {
+        return Err(DropReason::TooFewFrames(rest.len()));
+    }
+    let (signature, header, parent, metadata, content) =
+        (&rest[0], &rest[1], &rest[2], &rest[3], &rest[4]);
+    let buffers = rest[5..].to_vec();
+
+    match signer.verify(signature, [header, parent, metadata, content]) {
+        Verdict::Valid => {}
+        Verdict::Mismatch => return Err(DropReason::BadSignature),
+        Verdict::Missing => return Err(DropReason::MissingSignature),
+    }
+
+    let header: Header =
+        serde_json::from_slice(header).map_err(|e| DropReason::BadHeader(e.to_string()))?;
+    // A parent header or metadata that does not parse is not worth refusing
+    // the request over: both are advisory for a kernel.
+    let parent_header = serde_json::from_slice::<Value>(parent)
+        .ok()
+        .and_then(|v| jupyter_protocol::deserialize_parent_header(v).ok())
+        .flatten();
+    let metadata = serde_json::from_slice::<Value>(metadata)
+        .ok()
+        .filter(Value::is_object)
+        .unwrap_or_else(|| Value::Object(Map::new()));
+
+    let (content, problem) = match serde_json::from_slice::<Value>(content) {
+        Err(e) => (
+            raw_content(&header.msg_type, Value::Null),
+            Some(format!("content is not JSON: {e}")),
+        ),
+        Ok(value) => {
+            let value = fill_optional_fields(&header.msg_type, value);
+            match JupyterMessageContent::from_type_and_content(&header.msg_type, value.clone()) {
+                Ok(content) => (content, None),
+                Err(e) => (
+                    raw_content(&header.msg_type, value),
+                    Some(format!("invalid {} content: {e}", header.msg_type)),
+                ),
+            }
+        }
+    };
+
+    let message = Box::new(JupyterMessage {
+        zmq_identities: identities,
+        header,
+        parent_header,
+        metadata,
+        content,
+        buffers,
+        channel: None,
+    });
+    Ok(match problem {
+        None => Decoded::Message(message),
+        Some(problem) => Decoded::Unparsed { message, problem },
+    })
+}
+
+fn raw_content(msg_type: &str, content: Value) -> JupyterMessageContent {
+    JupyterMessageContent::UnknownMessage(UnknownMessage {
+        msg_type: msg_type.to_owned(),
+        content,
+    })
+}
+
+/// Supplies the fields that the spec calls optional but that
+/// jupyter-protocol 2.0.3 requires, so that requests built with
+/// jupyter_client's defaults parse. Without this a `history_request` for a
+/// range without `stop`, or a search without `unique` and `n`, would fail to
+/// parse and its sender would wait forever.
+fn fill_optional_fields(msg_type: &str, mut value: Value) -> Value {
+    let Some(object) = value.as_object_mut() else {
+        return value;
+    };
+    let mut default = |key: &str, v: Value| {
+        object.entry(key.to_owned()).or_insert(v);
+    };
+    match msg_type {
+        "history_request" => {
+            default("output", Value::Bool(false));
+            default("raw", Value::Bool(true));
+            default("hist_access_type", Value::from("tail"));
+            default("session", Value::Null);
+            default("start", Value::from(0));
+            default("stop", Value::from(i32::MAX));
+            default("n", Value::from(i32::MAX));
+            default("pattern", Value::from("*"));
+            default("unique", Value::Bool(false));
+            // `null` is how jupyter_client sends "not given" for n.
+            for key in ["n", "stop", "start"] {
+                if object.get(key).is_some_and(Value::is_null) {
+                    let fallback = if key == "start" { 0 } else { i32::MAX };
+                    object.insert(key.to_owned(), Value::from(fallback));
+                }
+            }
+        }
+        "inspect_request" => default("detail_level", Value::from(0)),
+        "shutdown_request" => default("restart", Value::Bool(false)),
+        "execute_request" => {
+            default("silent", Value::Bool(false));
+            default("store_history", Value::Bool(true));
+            default("user_expressions", Value::Object(Map::new()));
+        }
+        _ => {}
+    }
+    value
+}
+
+/// Serialises and signs a message into frames, identities first.
+pub fn encode(message: &JupyterMessage, signer: &Signer) -> Vec<Bytes> {
+    let header = to_json(&message.header);
+    let parent = match &message.parent_header {
+        Some(parent) => to_json(parent),
+        None => b"{}".to_vec(),
+    };
+    let metadata = to_json(&message.metadata);
+    let content = to_json(&message.content);
+    let signature = signer.sign([&header, &parent, &metadata, &content]);
+
+    let mut frames = Vec::with_capacity(message.zmq_identities.len() + 6 + message.buffers.len());
+    frames.extend(message.zmq_identities.iter().cloned());
+    frames.push(Bytes::from_static(DELIMITER));
+    frames.push(Bytes::from(signature.into_bytes()));
+    frames.push(Bytes::from(header));
+    frames.push(Bytes::from(parent));
+    frames.push(Bytes::from(metadata));
+    frames.push(Bytes::from(content));
+    frames.extend(message.buffers.iter().cloned());
+    frames
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    // Serialising these types cannot fail: they hold only strings, numbers,
+    // maps with string keys and serde_json values.
+    serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jupyter_protocol::{ExecuteRequest, HistoryRequest};
+
+    fn signer() -> Signer {
+        Signer::from_connection("test-key", "hmac-sha256").unwrap()
+    }
+
+    fn frames_for(msg_type: &str, content: &str, signer: &Signer) -> Vec<Bytes> {
+        let header = format!(
+            r#"{{"msg_id":"m1","username":"u","session":"s","date":"2026-01-01T00:00:00Z","msg_type":"{msg_type}","version":"5.3"}}"#
+        );
+        let sig = signer.sign([header.as_bytes(), b"{}", b"{}", content.as_bytes()]);
+        vec![
+            Bytes::from_static(b"peer"),
+            Bytes::from_static(DELIMITER),
+            Bytes::from(sig),
+            Bytes::from(header),
+            Bytes::from_static(b"{}"),
+            Bytes::from_static(b"{}"),
+            Bytes::from(content.to_owned()),
+        ]
+    }
+
+    fn expect_message(decoded: Decoded) -> JupyterMessage {
+        match decoded {
+            Decoded::Message(m) => *m,
+            Decoded::Unparsed { problem, .. } => panic!("unparsed: {problem}"),
+        }
+    }
+
+    #[test]
+    fn encode_then_decode_round_trips() {
+        let s = signer();
+        let mut msg = JupyterMessage::new(ExecuteRequest::new("1 + 1".into()), None);
+        msg.zmq_identities = vec![Bytes::from_static(b"client-7")];
+        let decoded = expect_message(decode(encode(&msg, &s), &s).unwrap());
+        assert_eq!(decoded.header.msg_id, msg.header.msg_id);
+        assert_eq!(decoded.zmq_identities, msg.zmq_identities);
+        match decoded.content {
+            JupyterMessageContent::ExecuteRequest(r) => assert_eq!(r.code, "1 + 1"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn short_and_undelimited_messages_are_dropped_not_panicking() {
+        let s = signer();
+        assert_eq!(decode(vec![], &s).unwrap_err(), DropReason::NoDelimiter(0));
+        assert_eq!(
+            decode(vec![Bytes::from_static(b"x")], &s).unwrap_err(),
+            DropReason::NoDelimiter(1)
+        );
+        for keep in 0..5 {
+            let frames: Vec<Bytes> = frames_for("kernel_info_request", "{}", &s)
+                .into_iter()
+                .take(1 + 1 + keep)
+                .collect();
+            assert!(
+                decode(frames, &s).is_err(),
+                "{keep} frames after delimiter"
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_and_missing_signatures_are_dropped() {
+        let s = signer();
+        let other = Signer::from_connection("other", "hmac-sha256").unwrap();
+        let frames = frames_for("execute_request", r#"{"code":"1"}"#, &other);
+        assert_eq!(decode(frames, &s).unwrap_err(), DropReason::BadSignature);
+        let mut frames = frames_for("execute_request", r#"{"code":"1"}"#, &s);
+        frames[2] = Bytes::new();
+        assert_eq!(decode(frames, &s).unwrap_err(), DropReason::MissingSignature);
+    }
+
+    #[test]
+    fn bad_header_is_dropped() {
+        let s = signer();
+        let mut frames = frames_for("kernel_info_request", "{}", &s);
+        frames[3] = Bytes::from_static(b"[1,2]");
+        let sig = s.sign([&frames[3], &frames[4], &frames[5], &frames[6]]);
+        frames[2] = Bytes::from(sig);
+        assert!(matches!(decode(frames, &s), Err(DropReason::BadHeader(_))));
+    }
+
+    #[test]
+    fn invalid_content_is_returned_for_an_error_reply() {
+        let s = signer();
+        for content in [r#"{"silent": 3}"#, "not json", "[]"] {
+            match decode(frames_for("execute_request", content, &s), &s).unwrap() {
+                Decoded::Unparsed { message, problem } => {
+                    assert_eq!(message.header.msg_type, "execute_request");
+                    assert!(!problem.is_empty());
+                }
+                Decoded::Message(m) => panic!("{content} parsed as {:?}", m.content),
+            }
+        }
+    }
+
+    #[test]
+    fn history_requests_with_client_defaults_parse() {
+        let s = signer();
+        let cases = [
+            r#"{"hist_access_type":"range","output":false,"raw":true}"#,
+            r#"{"hist_access_type":"search","pattern":"a*","output":false,"raw":true}"#,
+            r#"{"hist_access_type":"tail","n":null,"output":false,"raw":true}"#,
+            r#"{"hist_access_type":"range","session":0,"start":1,"stop":null,"output":false,"raw":true}"#,
+        ];
+        for content in cases {
+            let msg = expect_message(decode(frames_for("history_request", content, &s), &s).unwrap());
+            assert!(
+                matches!(msg.content, JupyterMessageContent::HistoryRequest(_)),
+                "{content}"
+            );
+        }
+        let msg = expect_message(
+            decode(frames_for("history_request", cases[1], &s), &s).unwrap(),
+        );
+        match msg.content {
+            JupyterMessageContent::HistoryRequest(HistoryRequest::Search { unique, n, .. }) => {
+                assert!(!unique);
+                assert_eq!(n, i32::MAX);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_types_become_unknown_messages() {
+        let s = signer();
+        let msg = expect_message(decode(frames_for("bogus_request", r#"{"a":1}"#, &s), &s).unwrap());
+        match msg.content {
+            JupyterMessageContent::UnknownMessage(u) => assert_eq!(u.msg_type, "bogus_request"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn oversized_frames_are_refused_before_parsing() {
+        let s = signer();
+        let mut frames = frames_for("execute_request", r#"{"code":"1"}"#, &s);
+        frames.push(Bytes::from(vec![0u8; MAX_FRAME_BYTES + 1]));
+        assert!(matches!(decode(frames, &s), Err(DropReason::FrameTooLarge(_))));
+    }
+}
