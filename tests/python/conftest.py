@@ -9,6 +9,7 @@ sample is missing; in this suite that must never go unnoticed).
 Nothing here starts a kernel at import or collection time.  The helpers
 (run, get_reply, ...) are in kernel_harness.py.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -9,10 +9,13 @@ kept aside ("stashed") so that a later wait for that request still finds them.
 The fixtures built on these helpers live in conftest.py; test modules import
 the helpers directly (``from kernel_harness import run, ...``).
 """
+
 from __future__ import annotations
 
 import re
+import struct
 import time
+import zlib
 from dataclasses import dataclass
 from queue import Empty
 from typing import Any, Callable
@@ -169,9 +172,7 @@ def wait_for_msg(
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise TimeoutError(
-                f"no matching {channel} message for request {msg_id} within {timeout} s"
-            )
+            raise TimeoutError(f"no matching {channel} message for request {msg_id} within {timeout} s")
         try:
             msg = chan.get_msg(timeout=remaining)
         except Empty:
@@ -207,9 +208,7 @@ def iopub_until_idle(kc: BlockingKernelClient, msg_id: str, timeout: float) -> l
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             kinds = [msg_type(m) for m in collected]
-            raise TimeoutError(
-                f"no idle status for request {msg_id} within {timeout} s; got {kinds}"
-            )
+            raise TimeoutError(f"no idle status for request {msg_id} within {timeout} s; got {kinds}")
         try:
             msg = kc.iopub_channel.get_msg(timeout=remaining)
         except Empty:
@@ -312,9 +311,7 @@ def of_type(msgs: list[Msg], *kinds: str) -> list[Msg]:
 
 def stream_text(msgs: list[Msg], name: str = "stdout") -> str:
     return "".join(
-        m["content"]["text"]
-        for m in msgs
-        if msg_type(m) == "stream" and m["content"]["name"] == name
+        m["content"]["text"] for m in msgs if msg_type(m) == "stream" and m["content"]["name"] == name
     )
 
 
@@ -355,3 +352,20 @@ def rust_str(text: str) -> str:
         .replace("\t", "\\t")
     )
     return f'"{escaped}"'
+
+
+def tiny_png() -> bytes:
+    """A valid 1x1 RGB PNG."""
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(tag + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x80\x00")  # filter byte + one RGB pixel
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def rust_bytes(data: bytes) -> str:
+    """`data` as a Rust `vec![...]` of u8."""
+    return "vec![" + ", ".join(str(b) for b in data) + "]"

@@ -1,1 +1,17 @@
-//! placeholder
+//! The memscope engine: runs Rust cells through evcxr.
+//!
+//! Invariant: this crate knows nothing of Jupyter. It takes code and
+//! returns plain values ([`events::CellResult`]); while a cell runs it
+//! reports output through a [`events::CellObserver`]. Broken user code is a
+//! result, never an error of the engine.
+
+pub mod build_dir;
+pub mod cell_process;
+pub mod completeness;
+pub mod diagnostics;
+pub mod engine;
+pub mod events;
+pub mod output_pump;
+
+pub use engine::{CompletionSet, Engine, EngineConfig, Interrupter};
+pub use events::{Bundle, CellObserver, CellResult, Event, StreamKind};

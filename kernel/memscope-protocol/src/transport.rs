@@ -41,7 +41,15 @@ pub struct Inbound {
 /// from any thread, and never blocks: a closed transport makes sends no-ops.
 #[derive(Clone)]
 pub struct Outbox {
-    sender: UnboundedSender<(Channel, JupyterMessage)>,
+    sender: UnboundedSender<Outgoing>,
+}
+
+/// An entry of the outgoing queue.
+pub enum Outgoing {
+    Message(Channel, JupyterMessage),
+    /// Acknowledged once everything queued before it has been handed to
+    /// the sockets.
+    Flush(std::sync::mpsc::Sender<()>),
 }
 
 impl Outbox {
@@ -50,12 +58,21 @@ impl Outbox {
     pub fn send(&self, channel: Channel, message: JupyterMessage) {
         // An error means the writer task has stopped, i.e. the kernel is
         // shutting down; there is nobody left to tell.
-        let _ = self.sender.send((channel, message));
+        let _ = self.sender.send(Outgoing::Message(channel, message));
+    }
+
+    /// Waits (at most `timeout`) until everything queued so far has been
+    /// handed to the sockets; used before the process exits.
+    pub fn flush(&self, timeout: Duration) {
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        if self.sender.send(Outgoing::Flush(done_tx)).is_ok() {
+            let _ = done_rx.recv_timeout(timeout);
+        }
     }
 
     /// An outbox whose messages go to a channel instead of sockets, for
     /// testing code above the transport without any socket.
-    pub fn for_testing() -> (Outbox, UnboundedReceiver<(Channel, JupyterMessage)>) {
+    pub fn for_testing() -> (Outbox, UnboundedReceiver<Outgoing>) {
         let (sender, receiver) = unbounded_channel();
         (Outbox { sender }, receiver)
     }
@@ -215,11 +232,18 @@ struct OutgoingSockets {
 }
 
 async fn write_messages(
-    mut queue: UnboundedReceiver<(Channel, JupyterMessage)>,
+    mut queue: UnboundedReceiver<Outgoing>,
     mut sockets: OutgoingSockets,
     signer: Signer,
 ) {
-    while let Some((channel, mut message)) = queue.recv().await {
+    while let Some(outgoing) = queue.recv().await {
+        let (channel, mut message) = match outgoing {
+            Outgoing::Message(channel, message) => (channel, message),
+            Outgoing::Flush(done) => {
+                let _ = done.send(());
+                continue;
+            }
+        };
         if channel == Channel::Iopub {
             // IOPub is broadcast; its single "identity" is the topic.
             message.zmq_identities = vec![Bytes::from(message.header.msg_type.clone())];

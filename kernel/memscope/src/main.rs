@@ -1,1 +1,32 @@
-fn main() {}
+//! The `memscope` binary: a Jupyter kernel for Rust, and its installer.
+//!
+//! Thin over the libraries: `memscope-protocol` (sockets), `memscope-kernel`
+//! (dispatch), `memscope-engine` (evcxr). This file parses the command line
+//! and reports errors once, with their whole chain.
+
+mod cli;
+mod install;
+mod interpreter;
+mod kernel;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    // evcxr starts this same binary as the process that runs cells and as a
+    // rustc wrapper; in those roles this call never returns.
+    memscope_engine::cell_process::enter_if_cell_process();
+
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Kernel { connection_file } => kernel::run(&connection_file),
+        cli::Command::Install { location } => install::install(&location.resolve()),
+        cli::Command::Uninstall { location } => install::uninstall(&location.resolve()),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("memscope: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

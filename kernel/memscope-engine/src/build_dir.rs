@@ -1,0 +1,84 @@
+//! The persistent folders in which evcxr builds cells.
+//!
+//! Invariant: a folder is used by one kernel at a time (an exclusive
+//! `flock` held for the kernel's life), and it outlives the kernel, so the
+//! next kernel finds the prelude and its dependencies already built.
+
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+
+/// How many kernels can run at once before a new one falls back to a
+/// folder that is deleted when it stops.
+const SLOTS: usize = 8;
+
+/// A build folder held for this process's life.
+pub struct BuildDir {
+    path: PathBuf,
+    // Holding the file keeps the lock; dropping it releases the folder.
+    _lock: Option<File>,
+    temporary: bool,
+}
+
+impl BuildDir {
+    /// Takes the first free slot under `cache`, or a temporary folder when
+    /// all are busy or the cache cannot be written.
+    pub fn acquire(cache: &Path) -> std::io::Result<BuildDir> {
+        for slot in 0..SLOTS {
+            let path = cache.join(format!("slot-{slot}"));
+            if std::fs::create_dir_all(&path).is_err() {
+                break;
+            }
+            let Ok(file) = File::create(path.join(".lock")) else {
+                break;
+            };
+            // SAFETY: flock on a file descriptor we own; it only sets a lock.
+            let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+            if locked == 0 {
+                return Ok(BuildDir {
+                    path,
+                    _lock: Some(file),
+                    temporary: false,
+                });
+            }
+        }
+        let path = std::env::temp_dir().join(format!("memscope-build-{}", std::process::id()));
+        std::fs::create_dir_all(&path)?;
+        Ok(BuildDir {
+            path,
+            _lock: None,
+            temporary: true,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for BuildDir {
+    fn drop(&mut self) {
+        if self.temporary {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_holders_get_different_slots_and_a_released_slot_is_reused() {
+        let cache = std::env::temp_dir().join(format!("memscope-slots-{}", std::process::id()));
+        let first = BuildDir::acquire(&cache).unwrap();
+        let second = BuildDir::acquire(&cache).unwrap();
+        assert_ne!(first.path(), second.path());
+        let first_path = first.path().to_owned();
+        drop(first);
+        let third = BuildDir::acquire(&cache).unwrap();
+        assert_eq!(third.path(), first_path);
+        drop((second, third));
+        std::fs::remove_dir_all(&cache).unwrap();
+    }
+}

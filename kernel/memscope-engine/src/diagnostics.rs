@@ -1,0 +1,168 @@
+//! Compiler diagnostics in the coordinates of the cell the user wrote.
+//!
+//! Invariant: rendering is a pure function of a [`Diagnostic`] and the
+//! cell's source; every location it prints is `cell:LINE:COLUMN`, 1-based,
+//! counted in characters of the cell, so a reader can find the spot.
+
+/// Where in the cell a message points. Lines and columns are 1-based;
+/// `end_column` is exclusive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellSpan {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub label: String,
+    pub primary: bool,
+}
+
+/// One compiler message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// `error`, `warning`, ...
+    pub level: String,
+    /// `E0308`, if the compiler gave one.
+    pub code: Option<String>,
+    pub message: String,
+    pub spans: Vec<CellSpan>,
+    /// Help and notes without a location.
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    /// The first line: `error[E0308]: mismatched types`.
+    pub fn headline(&self) -> String {
+        match &self.code {
+            Some(code) => format!("{}[{}]: {}", self.level, code, self.message),
+            None => format!("{}: {}", self.level, self.message),
+        }
+    }
+
+    /// The primary location, as `cell:LINE:COLUMN`.
+    pub fn location(&self) -> Option<String> {
+        let span = self
+            .spans
+            .iter()
+            .find(|s| s.primary)
+            .or(self.spans.first())?;
+        Some(format!("cell:{}:{}", span.line, span.column))
+    }
+}
+
+/// Renders a diagnostic the way rustc does, against the cell's source:
+/// headline, location arrow, the source line, a caret underline with the
+/// label, then notes.
+pub fn render(diagnostic: &Diagnostic, cell: &str) -> Vec<String> {
+    let lines: Vec<&str> = cell.lines().collect();
+    let mut out = vec![diagnostic.headline()];
+    let width = diagnostic
+        .spans
+        .iter()
+        .map(|s| s.line.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let pad = " ".repeat(width);
+    if let Some(location) = diagnostic.location() {
+        out.push(format!("{pad}--> {location}"));
+    }
+    let mut spans = diagnostic.spans.clone();
+    spans.sort_by_key(|s| (s.line, s.column));
+    if !spans.is_empty() {
+        out.push(format!("{pad} |"));
+    }
+    for span in &spans {
+        let Some(source) = lines.get(span.line.wrapping_sub(1)) else {
+            continue;
+        };
+        out.push(format!("{:>width$} | {}", span.line, source));
+        let start = span.column.saturating_sub(1);
+        let end = if span.end_line == span.line {
+            span.end_column.saturating_sub(1).max(start + 1)
+        } else {
+            source.chars().count().max(start + 1)
+        };
+        let marker = if span.primary { '^' } else { '-' };
+        let underline: String = std::iter::repeat_n(marker, end - start).collect();
+        let label = if span.label.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", span.label)
+        };
+        out.push(format!("{pad} | {}{underline}{label}", " ".repeat(start)));
+    }
+    for note in &diagnostic.notes {
+        out.push(format!("{pad} = {note}"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mismatched() -> Diagnostic {
+        Diagnostic {
+            level: "error".into(),
+            code: Some("E0308".into()),
+            message: "mismatched types".into(),
+            spans: vec![
+                CellSpan {
+                    line: 2,
+                    column: 14,
+                    end_line: 2,
+                    end_column: 20,
+                    label: "expected `i32`, found `&str`".into(),
+                    primary: true,
+                },
+                CellSpan {
+                    line: 2,
+                    column: 8,
+                    end_line: 2,
+                    end_column: 11,
+                    label: "expected due to this".into(),
+                    primary: false,
+                },
+            ],
+            notes: vec!["help: try using a conversion".into()],
+        }
+    }
+
+    #[test]
+    fn renders_like_rustc_with_cell_locations() {
+        let cell = "let a = 1;\nlet x: i32 = \"text\";";
+        let expected = [
+            "error[E0308]: mismatched types",
+            " --> cell:2:14",
+            "  |",
+            "2 | let x: i32 = \"text\";",
+            "  |        --- expected due to this",
+            "2 | let x: i32 = \"text\";",
+            "  |              ^^^^^^ expected `i32`, found `&str`",
+            "  = help: try using a conversion",
+        ];
+        assert_eq!(render(&mismatched(), cell), expected);
+    }
+
+    #[test]
+    fn spans_outside_the_cell_are_skipped_not_panicking() {
+        let mut d = mismatched();
+        d.spans[0].line = 99;
+        d.spans[1].line = 0;
+        let out = render(&d, "one line");
+        assert_eq!(out[0], "error[E0308]: mismatched types");
+        assert!(out.iter().all(|l| !l.contains("one line")));
+    }
+
+    #[test]
+    fn no_spans_means_headline_and_notes_only() {
+        let d = Diagnostic {
+            level: "error".into(),
+            code: None,
+            message: "linking failed".into(),
+            spans: vec![],
+            notes: vec!["note: see above".into()],
+        };
+        assert_eq!(render(&d, ""), ["error: linking failed", "  = note: see above"]);
+        assert_eq!(d.location(), None);
+    }
+}

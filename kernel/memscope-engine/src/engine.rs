@@ -1,0 +1,449 @@
+//! The engine: an evcxr context on a worker thread of its own, driven by
+//! jobs, reporting through events.
+//!
+//! Invariants: evcxr is touched only by the worker thread; a cell's outcome
+//! is sent only after a fence, so it follows every output of the cell; a
+//! failed compile leaves the session as it was (evcxr commits state only on
+//! success); the engine starts answering at once and finishes starting
+//! (the first compile) in the background.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crossbeam_channel::{Receiver, Sender};
+use evcxr::{CommandContext, EvalCallbacks};
+use memscope_prelude::channel::INPUT_UNAVAILABLE;
+
+use crate::build_dir::BuildDir;
+use crate::cell_process::FENCE_SIGNAL;
+use crate::diagnostics::{CellSpan, Diagnostic};
+use crate::events::{Bundle, CellObserver, CellResult, Event};
+use crate::output_pump::{self, Fence};
+
+/// Where the engine keeps things and what every session starts with.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Persistent cache; build folders live in `cache_dir/build`.
+    pub cache_dir: PathBuf,
+    /// The `memscope-prelude` crate, linked into every cell.
+    pub prelude_dir: PathBuf,
+}
+
+/// Completions around a cursor; offsets are bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompletionSet {
+    pub matches: Vec<String>,
+    pub start: usize,
+    pub end: usize,
+}
+
+enum Job {
+    Execute(String),
+    Complete(String, usize, Sender<CompletionSet>),
+    Inspect(String, usize, Sender<Option<Bundle>>),
+}
+
+/// What the worker sends back while and after running a job.
+enum WorkerEvent {
+    Output(Event),
+    Input {
+        prompt: String,
+        password: bool,
+        answer: Sender<Option<String>>,
+    },
+    Finished(CellResult),
+}
+
+/// Stops the running cell from another thread.
+#[derive(Clone, Default)]
+pub struct Interrupter {
+    interrupted: Arc<AtomicBool>,
+    child: Arc<Mutex<Option<Arc<Mutex<std::process::Child>>>>>,
+}
+
+impl Interrupter {
+    /// Kills the cell process and any compiler we started; the running job
+    /// then ends as [`CellResult::Interrupted`].
+    pub fn interrupt(&self) {
+        self.interrupted.store(true, Ordering::SeqCst);
+        kill_compilers();
+        if let Some(child) = self.child.lock().ok().and_then(|c| c.clone()) {
+            if let Ok(mut child) = child.lock() {
+                let _ = child.kill();
+            }
+        }
+    }
+}
+
+/// Kills cargo and rustc processes that are our children: an interrupted
+/// compile must stop, not run on behind the user's back.
+fn kill_compilers() {
+    let me = std::process::id().to_string();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // stat is "pid (comm) state ppid ...": comm may contain spaces, so
+        // split at the last ')'.
+        let Some((head, tail)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let comm = head.split_once('(').map_or("", |(_, c)| c);
+        let ppid = tail.split_whitespace().nth(1).unwrap_or("");
+        if ppid == me && (comm == "cargo" || comm.starts_with("rustc")) {
+            if let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() {
+                // SAFETY: sending a signal to a child process of ours.
+                unsafe {
+                    libc::kill(-pid, libc::SIGKILL);
+                    libc::kill(pid, libc::SIGKILL);
+                }
+            }
+        }
+    }
+}
+
+/// A running engine.
+pub struct Engine {
+    jobs: Sender<Job>,
+    results: Receiver<WorkerEvent>,
+    interrupter: Interrupter,
+    _build_dir: BuildDir,
+}
+
+impl Engine {
+    /// Starts the engine. Call it before any other thread exists: it sets
+    /// the environment variables that evcxr reads.
+    pub fn start(config: EngineConfig) -> std::io::Result<Engine> {
+        let build_dir = BuildDir::acquire(&config.cache_dir.join("build"))?;
+        // evcxr reads its build folder from the environment.
+        std::env::set_var("EVCXR_TMPDIR", build_dir.path());
+        // Cells link the standard library dynamically. rustc's relative
+        // rpath to it only resolves for build folders that sit at a certain
+        // depth, so the cell process is told where it is.
+        if let Some(dir) = std_library_dir() {
+            let mut path = std::ffi::OsString::from(dir);
+            if let Some(old) = std::env::var_os("LD_LIBRARY_PATH").filter(|p| !p.is_empty()) {
+                path.push(":");
+                path.push(old);
+            }
+            std::env::set_var("LD_LIBRARY_PATH", path);
+        }
+        let (jobs_tx, jobs_rx) = crossbeam_channel::unbounded();
+        let (results_tx, results_rx) = crossbeam_channel::unbounded();
+        let interrupter = Interrupter::default();
+        let worker_interrupter = interrupter.clone();
+        std::thread::Builder::new()
+            .name("evcxr".into())
+            .spawn(move || worker(config, jobs_rx, results_tx, worker_interrupter))?;
+        Ok(Engine {
+            jobs: jobs_tx,
+            results: results_rx,
+            interrupter,
+            _build_dir: build_dir,
+        })
+    }
+
+    pub fn interrupter(&self) -> Interrupter {
+        self.interrupter.clone()
+    }
+
+    /// Runs a cell, reporting its output to `observer` as it comes.
+    pub fn execute(&mut self, code: &str, observer: &mut dyn CellObserver) -> CellResult {
+        self.interrupter.interrupted.store(false, Ordering::SeqCst);
+        if self.jobs.send(Job::Execute(code.to_owned())).is_err() {
+            return CellResult::Failed("the engine has stopped".into());
+        }
+        let mut panic = None;
+        loop {
+            match self.results.recv() {
+                Ok(WorkerEvent::Output(Event::Panic { message, location })) => {
+                    panic = Some((message, location));
+                }
+                Ok(WorkerEvent::Output(event)) => observer.event(event),
+                Ok(WorkerEvent::Input {
+                    prompt,
+                    password,
+                    answer,
+                }) => {
+                    let _ = answer.send(observer.input(&prompt, password));
+                }
+                Ok(WorkerEvent::Finished(result)) => {
+                    return match (panic, result) {
+                        (Some((message, location)), CellResult::Ran { .. }) => {
+                            CellResult::Panicked { message, location }
+                        }
+                        (_, result) => result,
+                    };
+                }
+                Err(_) => return CellResult::Failed("the engine has stopped".into()),
+            }
+        }
+    }
+
+    pub fn complete(&mut self, code: &str, cursor: usize) -> CompletionSet {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        if self.jobs.send(Job::Complete(code.to_owned(), cursor, tx)).is_err() {
+            return CompletionSet::default();
+        }
+        rx.recv().unwrap_or_default()
+    }
+
+    pub fn inspect(&mut self, code: &str, cursor: usize) -> Option<Bundle> {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        self.jobs
+            .send(Job::Inspect(code.to_owned(), cursor, tx))
+            .ok()?;
+        rx.recv().ok().flatten()
+    }
+}
+
+/// The folder that holds the toolchain's `libstd-*.so`.
+fn std_library_dir() -> Option<PathBuf> {
+    let output = std::process::Command::new("rustc")
+        .args(["--print", "target-libdir"])
+        .output()
+        .ok()?;
+    let dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    dir.is_dir().then_some(dir)
+}
+
+/// The code every new cell process runs first: link the prelude, import
+/// it, and route panics to the kernel.
+fn session_setup(prelude_dir: &std::path::Path) -> String {
+    format!(
+        ":dep memscope-prelude = {{ path = {:?} }}\n\
+         use memscope_prelude::*;\n\
+         memscope_prelude::runtime::install_panic_hook();",
+        prelude_dir.display().to_string()
+    )
+}
+
+const PANIC_HOOK: &str = "memscope_prelude::runtime::install_panic_hook();";
+
+fn worker(
+    config: EngineConfig,
+    jobs: Receiver<Job>,
+    results: Sender<WorkerEvent>,
+    interrupter: Interrupter,
+) {
+    let started = CommandContext::new().and_then(|(mut context, outputs)| {
+        let (fence_tx, fence_rx) = crossbeam_channel::unbounded();
+        let (events_tx, events_rx) = crossbeam_channel::unbounded::<Event>();
+        std::thread::Builder::new()
+            .name("cell-output".into())
+            .spawn(move || output_pump::pump(outputs.stdout, outputs.stderr, fence_rx, events_tx))
+            .map_err(|e| evcxr::Error::from(e.to_string()))?;
+        context.execute(&session_setup(&config.prelude_dir))?;
+        Ok((context, fence_tx, events_rx))
+    });
+    let (mut context, fences, events) = match started {
+        Ok(parts) => parts,
+        Err(error) => {
+            let message = format!("the Rust engine could not start: {error}");
+            tracing::error!("{message}");
+            return refuse_all(jobs, results, message);
+        }
+    };
+    if let Ok(mut child) = interrupter.child.lock() {
+        *child = Some(context.process_handle());
+    }
+
+    // Output events are forwarded from the pump to the kernel by this
+    // thread's helper, so that the pump never waits on the kernel.
+    let forward_results = results.clone();
+    std::thread::spawn(move || {
+        for event in events {
+            if forward_results.send(WorkerEvent::Output(event)).is_err() {
+                return;
+            }
+        }
+    });
+
+    for job in jobs {
+        match job {
+            Job::Execute(code) => {
+                let result = run_cell(&mut context, &code, &results, &interrupter);
+                fence(&context, &fences);
+                let _ = results.send(WorkerEvent::Finished(result));
+            }
+            Job::Complete(code, cursor, reply) => {
+                let found = context
+                    .completions(&code, cursor)
+                    .map(|c| CompletionSet {
+                        matches: c.completions.into_iter().map(|c| c.code).collect(),
+                        start: c.start_offset,
+                        end: c.end_offset,
+                    })
+                    .unwrap_or_default();
+                let _ = reply.send(found);
+            }
+            Job::Inspect(code, cursor, reply) => {
+                let _ = reply.send(inspect(&mut context, &code, cursor));
+            }
+        }
+    }
+}
+
+/// Answers every job with the reason the engine could not start.
+fn refuse_all(jobs: Receiver<Job>, results: Sender<WorkerEvent>, message: String) {
+    for job in jobs {
+        match job {
+            Job::Execute(_) => {
+                let _ = results.send(WorkerEvent::Finished(CellResult::Failed(message.clone())));
+            }
+            Job::Complete(_, _, reply) => {
+                let _ = reply.send(CompletionSet::default());
+            }
+            Job::Inspect(_, _, reply) => {
+                let _ = reply.send(None);
+            }
+        }
+    }
+}
+
+fn run_cell(
+    context: &mut CommandContext,
+    code: &str,
+    results: &Sender<WorkerEvent>,
+    interrupter: &Interrupter,
+) -> CellResult {
+    let variables_before: Vec<String> = context
+        .variables_and_types()
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    // evcxr does not export its input request type, so the closure is
+    // written where its signature can be inferred.
+    let mut callbacks = EvalCallbacks {
+        input_reader: &|request| {
+            let (answer_tx, answer_rx) = crossbeam_channel::bounded(1);
+            let asked = results.send(WorkerEvent::Input {
+                prompt: request.prompt,
+                password: request.is_password,
+                answer: answer_tx,
+            });
+            match (asked, answer_rx.recv()) {
+                (Ok(()), Ok(Some(line))) => line,
+                _ => INPUT_UNAVAILABLE.to_owned(),
+            }
+        },
+    };
+    let outcome = context.execute_with_callbacks(code, &mut callbacks);
+    let interrupted = interrupter.interrupted.swap(false, Ordering::SeqCst);
+    match outcome {
+        Ok(outputs) => {
+            let mut value: Bundle = outputs.content_by_mime_type.into_iter().collect();
+            value.sort();
+            if code.trim_start().starts_with(":help") {
+                CellResult::Ran {
+                    value: Vec::new(),
+                    page: Some(value),
+                }
+            } else {
+                CellResult::Ran { value, page: None }
+            }
+        }
+        Err(evcxr::Error::CompilationErrors(errors)) if !interrupted => {
+            CellResult::CompileError(errors.iter().map(diagnostic).collect())
+        }
+        Err(error) => {
+            let process_restarted = matches!(error, evcxr::Error::SubprocessTerminated(_));
+            if process_restarted {
+                // The new cell process needs the panic hook again.
+                let _ = context.execute(PANIC_HOOK);
+            }
+            let lost_variables = if process_restarted {
+                variables_before
+            } else {
+                Vec::new()
+            };
+            if interrupted {
+                CellResult::Interrupted { lost_variables }
+            } else if process_restarted {
+                CellResult::ProcessDied {
+                    detail: error.to_string(),
+                    lost_variables,
+                }
+            } else {
+                CellResult::Failed(error.to_string())
+            }
+        }
+    }
+}
+
+/// Waits until every output of the cell has become an event.
+fn fence(context: &CommandContext, fences: &Sender<Fence>) {
+    let child = context.process_handle();
+    let alive_pid = child
+        .lock()
+        .ok()
+        .and_then(|mut c| matches!(c.try_wait(), Ok(None)).then(|| c.id()));
+    let expect_stderr_fence = match alive_pid {
+        // SAFETY: signalling our own child process.
+        Some(pid) => unsafe { libc::kill(pid as i32, FENCE_SIGNAL) == 0 },
+        None => false,
+    };
+    let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+    if fences
+        .send(Fence {
+            expect_stderr_fence,
+            done: done_tx,
+        })
+        .is_ok()
+    {
+        let _ = done_rx.recv();
+    }
+}
+
+fn inspect(context: &mut CommandContext, code: &str, cursor: usize) -> Option<Bundle> {
+    // evcxr describes the expression that ends at the position given, so
+    // move the cursor to the end of the identifier it is in.
+    let mut end = cursor.min(code.len());
+    while !code.is_char_boundary(end) {
+        end -= 1;
+    }
+    end += code[end..]
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(code.len() - end);
+    let (plain, html) = context.hover_at(code, end).ok()?;
+    if plain.trim().is_empty() {
+        return None;
+    }
+    let mut bundle = vec![("text/plain".to_owned(), plain)];
+    if !html.trim().is_empty() {
+        bundle.push(("text/html".to_owned(), html));
+    }
+    Some(bundle)
+}
+
+fn diagnostic(error: &evcxr::CompilationError) -> Diagnostic {
+    let spans = error
+        .spanned_messages()
+        .iter()
+        .filter_map(|m| {
+            let span = m.span?;
+            Some(CellSpan {
+                line: span.start_line,
+                column: span.start_column,
+                end_line: span.end_line,
+                end_column: span.end_column,
+                label: m.label.clone(),
+                primary: m.is_primary,
+            })
+        })
+        .collect();
+    let mut notes: Vec<String> = error.help().into_iter().map(|h| format!("help: {h}")).collect();
+    if let Some(hint) = error.evcxr_extra_hint() {
+        notes.push(format!("note: {hint}"));
+    }
+    Diagnostic {
+        level: error.level().to_owned(),
+        code: error.code().map(str::to_owned),
+        message: error.message(),
+        spans,
+        notes,
+    }
+}

@@ -1,0 +1,49 @@
+//! What the engine reports while a cell runs, and how a cell ends.
+
+use memscope_prelude::channel::Message;
+
+use crate::diagnostics::Diagnostic;
+
+/// Which output stream text came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamKind {
+    Stdout,
+    Stderr,
+}
+
+/// Something the running cell produced, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Stream(StreamKind, String),
+    /// A display, update or clear request from the prelude.
+    Display(Message),
+    Panic { message: String, location: String },
+}
+
+/// A mime bundle: `(mime type, data)` pairs.
+pub type Bundle = Vec<(String, String)>;
+
+/// How a cell ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CellResult {
+    /// It ran; `value` is its trailing expression (empty if none), `page`
+    /// is help text meant for a pager.
+    Ran { value: Bundle, page: Option<Bundle> },
+    /// rustc rejected it; nothing ran and no state changed.
+    CompileError(Vec<Diagnostic>),
+    /// It panicked; variables defined by earlier cells survive.
+    Panicked { message: String, location: String },
+    /// It was interrupted; the cell process was restarted.
+    Interrupted { lost_variables: Vec<String> },
+    /// The cell process died (abort, exit, crash) and was restarted.
+    ProcessDied { detail: String, lost_variables: Vec<String> },
+    /// evcxr refused the cell for another reason (bad command, ...).
+    Failed(String),
+}
+
+/// The observer of a running cell.
+pub trait CellObserver {
+    fn event(&mut self, event: Event);
+    /// Asks the user for a line; `None` when nobody can answer.
+    fn input(&mut self, prompt: &str, password: bool) -> Option<String>;
+}

@@ -1,0 +1,235 @@
+//! Turns the cell process's raw stdout and stderr lines into ordered
+//! [`Event`]s: batched text, rich displays and panic reports.
+//!
+//! Invariants: one thread reads both streams and is the only writer of
+//! output events, so events keep the order in which they were read; after a
+//! [`Fence`] is acknowledged, every line the cell wrote before it has been
+//! turned into an event. Consecutive lines are merged into one event of at
+//! most [`BATCH_BYTES`], so a flood of output becomes few messages.
+
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+use memscope_prelude::channel::{self, Message};
+
+use crate::cell_process::STDERR_FENCE;
+use crate::events::{Event, StreamKind};
+
+/// The largest chunk of text sent as one event.
+pub const BATCH_BYTES: usize = 64 * 1024;
+
+/// How long to wait for the stderr fence of a live cell process.
+const FENCE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A request to confirm that all output so far has become events.
+pub struct Fence {
+    /// Whether the cell process was asked to write a stderr fence.
+    pub expect_stderr_fence: bool,
+    pub done: Sender<()>,
+}
+
+/// Runs until both output channels close.
+pub fn pump(
+    stdout: Receiver<String>,
+    stderr: Receiver<String>,
+    fences: Receiver<Fence>,
+    events: Sender<Event>,
+) {
+    let mut pump = Pump { events };
+    loop {
+        crossbeam_channel::select! {
+            recv(stdout) -> line => match line {
+                Ok(line) => pump.stdout(line, &stdout),
+                Err(_) => return,
+            },
+            recv(stderr) -> line => match line {
+                Ok(line) => { pump.stderr(line, &stderr); }
+                Err(_) => return,
+            },
+            recv(fences) -> fence => match fence {
+                Ok(fence) => pump.fence(fence, &stdout, &stderr),
+                Err(_) => return,
+            },
+        }
+    }
+}
+
+struct Pump {
+    events: Sender<Event>,
+}
+
+impl Pump {
+    fn emit(&self, event: Event) {
+        let _ = self.events.send(event);
+    }
+
+    /// Handles `first` and every line already waiting behind it.
+    fn stdout(&mut self, first: String, more: &Receiver<String>) {
+        let mut text = String::new();
+        let mut next = Some(first);
+        while let Some(line) = next.take() {
+            if let Some(message) = channel::decode(&line) {
+                if !text.is_empty() {
+                    self.emit(Event::Stream(StreamKind::Stdout, std::mem::take(&mut text)));
+                }
+                self.emit(match message {
+                    Message::Panic { message, location } => Event::Panic { message, location },
+                    other => Event::Display(other),
+                });
+            } else {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            if text.len() < BATCH_BYTES {
+                next = more.try_recv().ok();
+            }
+        }
+        if !text.is_empty() {
+            self.emit(Event::Stream(StreamKind::Stdout, text));
+        }
+    }
+
+    /// Handles `first` and every line already waiting behind it; returns
+    /// true if the stderr fence was among them.
+    fn stderr(&mut self, first: String, more: &Receiver<String>) -> bool {
+        let mut text = String::new();
+        let mut fenced = false;
+        let mut next = Some(first);
+        while let Some(line) = next.take() {
+            if let Some(before) = line.strip_suffix(STDERR_FENCE) {
+                // Text the cell wrote without a final newline.
+                text.push_str(before);
+                fenced = true;
+                break;
+            }
+            text.push_str(&line);
+            text.push('\n');
+            if text.len() < BATCH_BYTES {
+                next = more.try_recv().ok();
+            }
+        }
+        if !text.is_empty() {
+            self.emit(Event::Stream(StreamKind::Stderr, text));
+        }
+        fenced
+    }
+
+    fn fence(&mut self, fence: Fence, stdout: &Receiver<String>, stderr: &Receiver<String>) {
+        // evcxr has handed us every stdout line of the cell before it
+        // returned, so whatever is queued now is all there is.
+        while let Ok(line) = stdout.try_recv() {
+            self.stdout(line, stdout);
+        }
+        if fence.expect_stderr_fence {
+            let deadline = std::time::Instant::now() + FENCE_TIMEOUT;
+            loop {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                match stderr.recv_timeout(left) {
+                    Ok(line) => {
+                        if self.stderr(line, stderr) {
+                            break;
+                        }
+                    }
+                    Err(_) => {
+                        tracing::warn!("no stderr fence from the cell process");
+                        break;
+                    }
+                }
+            }
+        } else {
+            while let Ok(line) = stderr.try_recv() {
+                self.stderr(line, stderr);
+            }
+        }
+        let _ = fence.done.send(());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(stdout_lines: &[&str], stderr_lines: &[&str]) -> Vec<Event> {
+        let (out_tx, out_rx) = crossbeam_channel::unbounded();
+        let (err_tx, err_rx) = crossbeam_channel::unbounded();
+        let (fence_tx, fence_rx) = crossbeam_channel::unbounded();
+        let (ev_tx, ev_rx) = crossbeam_channel::unbounded();
+        for l in stdout_lines {
+            out_tx.send(l.to_string()).unwrap();
+        }
+        for l in stderr_lines {
+            err_tx.send(l.to_string()).unwrap();
+        }
+        let thread = std::thread::spawn(move || pump(out_rx, err_rx, fence_rx, ev_tx));
+        let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+        fence_tx
+            .send(Fence {
+                expect_stderr_fence: true,
+                done: done_tx,
+            })
+            .unwrap();
+        done_rx.recv().unwrap();
+        drop((out_tx, err_tx, fence_tx));
+        thread.join().unwrap();
+        ev_rx.try_iter().collect()
+    }
+
+    #[test]
+    fn lines_are_batched_and_displays_split_them_in_order() {
+        let display = channel::encode(&Message::Clear { wait: false });
+        let events = run(&["a", "b", &display, "c"], &["oops", STDERR_FENCE]);
+        let stdout: Vec<&Event> = events
+            .iter()
+            .filter(|e| !matches!(e, Event::Stream(StreamKind::Stderr, _)))
+            .collect();
+        assert_eq!(
+            stdout,
+            [
+                &Event::Stream(StreamKind::Stdout, "a\nb\n".into()),
+                &Event::Display(Message::Clear { wait: false }),
+                &Event::Stream(StreamKind::Stdout, "c\n".into()),
+            ]
+        );
+        assert!(events.contains(&Event::Stream(StreamKind::Stderr, "oops\n".into())));
+    }
+
+    #[test]
+    fn fence_after_partial_stderr_line_keeps_the_text() {
+        let partial = format!("no newline{STDERR_FENCE}");
+        let events = run(&[], &[&partial]);
+        assert_eq!(events, [Event::Stream(StreamKind::Stderr, "no newline".into())]);
+    }
+
+    #[test]
+    fn a_flood_becomes_few_events_and_loses_nothing() {
+        let lines: Vec<String> = (0..100_000).map(|i| i.to_string()).collect();
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let events = run(&refs, &[STDERR_FENCE]);
+        let text: String = events
+            .iter()
+            .map(|e| match e {
+                Event::Stream(StreamKind::Stdout, t) => t.as_str(),
+                _ => "",
+            })
+            .collect();
+        let expected: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        assert_eq!(text, expected);
+        assert!(events.len() < 20, "{} events", events.len());
+    }
+
+    #[test]
+    fn panic_reports_become_panic_events() {
+        let line = channel::encode(&Message::Panic {
+            message: "boom".into(),
+            location: "src/lib.rs:1:1".into(),
+        });
+        let events = run(&[&line], &[STDERR_FENCE]);
+        assert_eq!(
+            events,
+            [Event::Panic {
+                message: "boom".into(),
+                location: "src/lib.rs:1:1".into()
+            }]
+        );
+    }
+}

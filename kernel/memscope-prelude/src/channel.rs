@@ -1,0 +1,195 @@
+//! The line format in which a cell talks to the kernel over standard output.
+//!
+//! A message is one line that starts with [`MARKER`], followed by fields
+//! separated by the unit separator (U+001F). Text fields are escaped so that
+//! a field never contains a newline or a separator. The kernel decodes these
+//! lines with [`decode`]; every other line is the cell's own output.
+//!
+//! Invariant: [`decode`] is the exact inverse of the encoders here and never
+//! panics, whatever the line.
+
+/// Starts every line meant for the kernel. U+0001 never appears in ordinary
+/// printed text, so user output cannot be mistaken for a message.
+pub const MARKER: &str = "\u{1}memscope\u{1f}";
+const SEP: char = '\u{1f}';
+
+/// What [`crate::input`] receives when the front end cannot answer.
+pub const INPUT_UNAVAILABLE: &str = "\u{1}memscope-no-input";
+
+/// A message from a cell to the kernel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// Show a mime bundle, optionally under a display id.
+    Display {
+        id: Option<String>,
+        bundle: Vec<(String, String)>,
+    },
+    /// Replace the bundle shown under `id`.
+    Update {
+        id: String,
+        bundle: Vec<(String, String)>,
+    },
+    /// Clear the cell's output (when the next output arrives, if `wait`).
+    Clear { wait: bool },
+    /// The cell panicked with this message at this location.
+    Panic { message: String, location: String },
+}
+
+/// Encodes a message as one line, without the trailing newline.
+pub fn encode(message: &Message) -> String {
+    let mut fields: Vec<String> = Vec::new();
+    match message {
+        Message::Display { id, bundle } => {
+            fields.push("display".into());
+            fields.push(id.clone().unwrap_or_default());
+            push_bundle(&mut fields, bundle);
+        }
+        Message::Update { id, bundle } => {
+            fields.push("update".into());
+            fields.push(id.clone());
+            push_bundle(&mut fields, bundle);
+        }
+        Message::Clear { wait } => {
+            fields.push("clear".into());
+            fields.push(if *wait { "wait" } else { "now" }.into());
+        }
+        Message::Panic { message, location } => {
+            fields.push("panic".into());
+            fields.push(message.clone());
+            fields.push(location.clone());
+        }
+    }
+    let escaped: Vec<String> = fields.iter().map(|f| escape(f)).collect();
+    format!("{MARKER}{}", escaped.join("\u{1f}"))
+}
+
+fn push_bundle(fields: &mut Vec<String>, bundle: &[(String, String)]) {
+    for (mime, data) in bundle {
+        fields.push(mime.clone());
+        fields.push(data.clone());
+    }
+}
+
+/// Decodes a line of the cell's standard output; `None` for ordinary output
+/// and for anything malformed.
+pub fn decode(line: &str) -> Option<Message> {
+    let body = line.strip_prefix(MARKER)?;
+    let fields: Vec<String> = body.split(SEP).map(unescape).collect::<Option<_>>()?;
+    let (kind, rest) = fields.split_first()?;
+    match (kind.as_str(), rest) {
+        ("display", [id, bundle @ ..]) => Some(Message::Display {
+            id: (!id.is_empty()).then(|| id.clone()),
+            bundle: pairs(bundle)?,
+        }),
+        ("update", [id, bundle @ ..]) if !id.is_empty() => Some(Message::Update {
+            id: id.clone(),
+            bundle: pairs(bundle)?,
+        }),
+        ("clear", [wait]) => Some(Message::Clear {
+            wait: wait == "wait",
+        }),
+        ("panic", [message, location]) => Some(Message::Panic {
+            message: message.clone(),
+            location: location.clone(),
+        }),
+        _ => None,
+    }
+}
+
+fn pairs(fields: &[String]) -> Option<Vec<(String, String)>> {
+    if fields.len() % 2 != 0 {
+        return None;
+    }
+    Some(
+        fields
+            .chunks(2)
+            .map(|pair| (pair[0].clone(), pair[1].clone()))
+            .collect(),
+    )
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\u{1f}' => out.push_str("\\u"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn unescape(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        out.push(match chars.next()? {
+            '\\' => '\\',
+            'n' => '\n',
+            'r' => '\r',
+            'u' => '\u{1f}',
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_round_trips() {
+        let tricky = "line one\nline two\r\n\\ back\u{1f}sep é 🦀".to_string();
+        let messages = [
+            Message::Display {
+                id: None,
+                bundle: vec![("text/html".into(), tricky.clone()), ("text/plain".into(), "".into())],
+            },
+            Message::Display {
+                id: Some("d1".into()),
+                bundle: vec![],
+            },
+            Message::Update {
+                id: "d1".into(),
+                bundle: vec![("text/plain".into(), tricky.clone())],
+            },
+            Message::Clear { wait: true },
+            Message::Clear { wait: false },
+            Message::Panic {
+                message: tricky.clone(),
+                location: "src/lib.rs:3:5".into(),
+            },
+        ];
+        for message in messages {
+            let line = encode(&message);
+            assert!(!line.contains('\n'), "{line:?}");
+            assert_eq!(decode(&line), Some(message));
+        }
+    }
+
+    #[test]
+    fn ordinary_and_malformed_lines_are_not_messages() {
+        for line in [
+            "hello",
+            "",
+            "\u{1}memscope",
+            &format!("{MARKER}"),
+            &format!("{MARKER}display"),
+            &format!("{MARKER}display\u{1f}id\u{1f}text/plain"),
+            &format!("{MARKER}update\u{1f}\u{1f}a\u{1f}b"),
+            &format!("{MARKER}nonsense\u{1f}x"),
+            &format!("{MARKER}clear\u{1f}now\u{1f}extra"),
+            &format!("{MARKER}panic\u{1f}bad escape \\q\u{1f}loc"),
+        ] {
+            assert_eq!(decode(line), None, "{line:?}");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! Set-up that the kernel runs once in a fresh cell process.
+//!
+//! Cells share the process's standard library, so a panic hook installed
+//! here reports panics from every later cell too.
+
+use crate::channel::{encode, Message};
+
+/// Reports panics to the kernel as one message, instead of the default
+/// report on standard error, so that a panic becomes the cell's single error
+/// output.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = if let Some(s) = info.payload().downcast_ref::<&str>() {
+            (*s).to_owned()
+        } else if let Some(s) = info.payload().downcast_ref::<String>() {
+            s.clone()
+        } else {
+            "panic with a non-text payload".to_owned()
+        };
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
+            .unwrap_or_default();
+        println!("{}", encode(&Message::Panic { message, location }));
+    }));
+}

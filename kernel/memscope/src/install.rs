@@ -1,0 +1,129 @@
+//! Writing and removing the kernelspec.
+//!
+//! Invariant: installing is idempotent: files whose content would not
+//! change are not rewritten.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::cli::Target;
+
+const KERNEL_NAME: &str = "memscope";
+const LOGO_SVG: &[u8] = include_bytes!("../assets/logo-svg.svg");
+const LOGO_32: &[u8] = include_bytes!("../assets/logo-32x32.png");
+const LOGO_64: &[u8] = include_bytes!("../assets/logo-64x64.png");
+
+/// The Jupyter data folder for a target.
+fn data_dir(target: &Target) -> Result<PathBuf> {
+    Ok(match target {
+        Target::Prefix(prefix) => prefix.join("share").join("jupyter"),
+        Target::SysPrefix => sys_prefix()?.join("share").join("jupyter"),
+        Target::User => user_data_dir()?,
+    })
+}
+
+fn user_data_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("JUPYTER_DATA_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join("jupyter"));
+    }
+    let home = std::env::var_os("HOME").context("HOME is not set")?;
+    Ok(PathBuf::from(home).join(".local").join("share").join("jupyter"))
+}
+
+fn sys_prefix() -> Result<PathBuf> {
+    if let Some(env) = std::env::var_os("VIRTUAL_ENV").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(env));
+    }
+    let output = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.prefix)"])
+        .output()
+        .context("--sys-prefix needs python3 to find sys.prefix")?;
+    if !output.status.success() {
+        bail!("python3 could not report sys.prefix");
+    }
+    Ok(PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()))
+}
+
+/// The kernel.json that starts this very binary.
+pub fn kernel_json(executable: &Path) -> String {
+    let spec = serde_json::json!({
+        "argv": [executable.to_string_lossy(), "kernel", "--connection-file", "{connection_file}"],
+        "display_name": "Rust (memscope)",
+        "language": "rust",
+        "interrupt_mode": "message",
+        "env": {},
+        "metadata": { "debugger": false }
+    });
+    let mut text = serde_json::to_string_pretty(&spec).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn write_if_changed(path: &Path, content: &[u8]) -> Result<()> {
+    if std::fs::read(path).ok().as_deref() == Some(content) {
+        return Ok(());
+    }
+    std::fs::write(path, content).with_context(|| format!("cannot write {}", path.display()))
+}
+
+pub fn install(target: &Target) -> Result<()> {
+    let executable = std::env::current_exe().context("cannot find the memscope executable")?;
+    let dir = data_dir(target)?.join("kernels").join(KERNEL_NAME);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    write_if_changed(&dir.join("kernel.json"), kernel_json(&executable).as_bytes())?;
+    write_if_changed(&dir.join("logo-svg.svg"), LOGO_SVG)?;
+    write_if_changed(&dir.join("logo-32x32.png"), LOGO_32)?;
+    write_if_changed(&dir.join("logo-64x64.png"), LOGO_64)?;
+    println!("Installed the kernelspec {KERNEL_NAME} in {}", dir.display());
+    Ok(())
+}
+
+pub fn uninstall(target: &Target) -> Result<()> {
+    let dir = data_dir(target)?.join("kernels").join(KERNEL_NAME);
+    if !dir.exists() {
+        println!("No kernelspec {KERNEL_NAME} in {}", dir.display());
+        return Ok(());
+    }
+    std::fs::remove_dir_all(&dir).with_context(|| format!("cannot remove {}", dir.display()))?;
+    println!("Removed the kernelspec {KERNEL_NAME} from {}", dir.display());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernel_json_starts_this_binary_in_message_interrupt_mode() {
+        let text = kernel_json(Path::new("/opt/bin/memscope"));
+        let spec: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            spec["argv"],
+            serde_json::json!(["/opt/bin/memscope", "kernel", "--connection-file", "{connection_file}"])
+        );
+        assert_eq!(spec["language"], "rust");
+        assert_eq!(spec["interrupt_mode"], "message");
+        assert_eq!(spec["display_name"], "Rust (memscope)");
+    }
+
+    #[test]
+    fn install_is_idempotent_and_uninstall_removes() {
+        let prefix = std::env::temp_dir().join(format!("memscope-install-{}", std::process::id()));
+        let target = Target::Prefix(prefix.clone());
+        install(&target).unwrap();
+        let spec = prefix.join("share/jupyter/kernels/memscope/kernel.json");
+        let modified = std::fs::metadata(&spec).unwrap().modified().unwrap();
+        install(&target).unwrap();
+        assert_eq!(std::fs::metadata(&spec).unwrap().modified().unwrap(), modified);
+        for logo in ["logo-svg.svg", "logo-32x32.png", "logo-64x64.png"] {
+            assert!(spec.with_file_name(logo).exists(), "{logo}");
+        }
+        uninstall(&target).unwrap();
+        assert!(!spec.exists());
+        std::fs::remove_dir_all(&prefix).unwrap();
+    }
+}

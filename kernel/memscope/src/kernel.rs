@@ -1,0 +1,112 @@
+//! `memscope kernel`: wires the transport, the dispatcher and the engine.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use memscope_engine::{Engine, EngineConfig};
+use memscope_kernel::control::Control;
+use memscope_kernel::identity::KernelIdentity;
+use memscope_kernel::interpreter::Interpreter;
+use memscope_kernel::shell::Shell;
+use memscope_protocol::connection::read_connection_file;
+
+use crate::interpreter::EngineInterpreter;
+
+/// Where build artefacts persist between kernels.
+fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("MEMSCOPE_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("memscope");
+    }
+    let home = std::env::var_os("HOME").unwrap_or_else(|| "/tmp".into());
+    PathBuf::from(home).join(".cache").join("memscope")
+}
+
+/// The prelude crate cells link against: beside this crate in the source
+/// tree unless MEMSCOPE_PRELUDE_DIR says otherwise.
+fn prelude_dir() -> PathBuf {
+    match std::env::var_os("MEMSCOPE_PRELUDE_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../memscope-prelude"),
+    }
+}
+
+fn rustc_version() -> String {
+    std::process::Command::new("rustc")
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| {
+            let text = String::from_utf8_lossy(&o.stdout).into_owned();
+            text.split_whitespace().nth(1).map(str::to_owned)
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+pub fn run(connection_file: &Path) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MEMSCOPE_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    // Read the connection file first, so a bad path fails before anything
+    // starts.
+    let info = read_connection_file(connection_file)?;
+    let prelude = prelude_dir();
+    let prelude = prelude.canonicalize().unwrap_or(prelude);
+    // The engine sets evcxr's environment, so it starts before any thread.
+    let engine = Engine::start(EngineConfig {
+        cache_dir: cache_dir(),
+        prelude_dir: prelude,
+    })
+    .context("cannot start the Rust engine")?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .context("cannot start the I/O runtime")?;
+    let endpoints = memscope_protocol::transport::start(&info, runtime.handle())?;
+
+    let identity = KernelIdentity {
+        rustc_version: rustc_version(),
+        implementation_version: env!("CARGO_PKG_VERSION").to_owned(),
+    };
+    let interpreter = EngineInterpreter::new(engine);
+    let interrupter = interpreter.interrupter();
+    let (interrupts_tx, interrupts_rx) = crossbeam_channel::unbounded();
+
+    let mut shell = Shell::new(
+        interpreter,
+        endpoints.outbox.clone(),
+        endpoints.stdin,
+        interrupts_rx,
+        identity.clone(),
+    );
+    let shell_requests = endpoints.shell;
+    std::thread::Builder::new()
+        .name("shell".into())
+        .spawn(move || shell.run(&shell_requests))
+        .context("cannot start the shell thread")?;
+
+    let control = Control {
+        outbox: endpoints.outbox.clone(),
+        identity,
+        interrupter: interrupter.clone(),
+        interrupts: interrupts_tx,
+    };
+    let asked = control.run(&endpoints.control);
+    tracing::info!(?asked, "shutting down");
+    interrupter.interrupt();
+    endpoints.outbox.flush(Duration::from_secs(2));
+    // Give the sockets' tasks a moment to write the reply to the wire.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    // Exit without unwinding the shell thread, which may be mid-cell.
+    std::process::exit(0);
+}

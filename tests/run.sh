@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole memscope test suite, in one command, on a fresh clone.
+#
+# 1. install/install.sh: system packages, the release build, .venv with the
+#    pinned Jupyter stack, the kernelspec (idempotent, fast when done).
+# 2. cargo test: the unit tests next to the code, built with the release
+#    profile so that the artefacts of step 1 are reused, not rebuilt.
+# 3. pytest: end-to-end tests that drive the real kernel binary through
+#    jupyter_client, jupyter_kernel_test, nbclient and nbconvert.
+#
+# Build artefacts live outside the clone (MEMSCOPE_CACHE_DIR, default
+# ~/.cache/memscope), so a second clone or a CI run reuses them.
+# Extra arguments are passed to pytest (e.g. tests/run.sh -k history).
+
+set -euo pipefail
+
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+cd "$ROOT"
+
+export MEMSCOPE_CACHE_DIR="${MEMSCOPE_CACHE_DIR:-$HOME/.cache/memscope}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$MEMSCOPE_CACHE_DIR/target}"
+CARGO_BIN_DIR="${CARGO_HOME:-$HOME/.cargo}/bin"
+case ":$PATH:" in *":$CARGO_BIN_DIR:"*) ;; *) export PATH="$CARGO_BIN_DIR:$PATH" ;; esac
+
+echo "==> Setting up (install/install.sh)"
+bash install/install.sh
+
+echo "==> Rust unit tests"
+cargo test --release --locked --workspace
+
+echo "==> End-to-end tests"
+# Keep Jupyter's per-user state out of the way: the suite must use the
+# kernelspec in .venv, and must not leave runtime files in the home folder.
+export JUPYTER_RUNTIME_DIR="${JUPYTER_RUNTIME_DIR:-$(mktemp -d)}"
+"$ROOT/.venv/bin/python" -m pytest tests/python -p no:cacheprovider "$@"
