@@ -337,6 +337,11 @@ fn run_cell(
         Ok(outputs) => {
             let mut value: Bundle = outputs.content_by_mime_type.into_iter().collect();
             value.sort();
+            // A trailing call that returns nothing is not a result worth
+            // showing (evcxr would display it as `()`).
+            if value == [("text/plain".to_owned(), "()".to_owned())] {
+                value.clear();
+            }
             if code.trim_start().starts_with(":help") {
                 CellResult::Ran {
                     value: Vec::new(),

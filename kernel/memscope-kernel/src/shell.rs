@@ -160,7 +160,11 @@ impl<I: Interpreter> Shell<I> {
                         }
                     }
                     if !request.silent {
-                        session.publish(ExecuteResult::new(count, media(result)));
+                        // jupyter-protocol would send `"transient": null`,
+                        // which the spec's schema rejects.
+                        let mut shown = ExecuteResult::new(count, media(result));
+                        shown.transient = Some(Transient::default());
+                        session.publish(shown);
                     }
                 }
                 let payload = page

@@ -101,7 +101,11 @@ fn lost(variables: &[String]) -> String {
 
 /// Turns an engine result into what Jupyter shows.
 pub fn outcome(code: &str, result: CellResult) -> CellOutcome {
-    let error = |ename: &str, evalue: String, traceback: Vec<String>| {
+    // Like Python's, the traceback ends with `name: value`, so tools that
+    // show only the traceback (nbconvert's error message) still name it.
+    let error = |ename: &str, evalue: String, mut traceback: Vec<String>| {
+        traceback.push(String::new());
+        traceback.push(format!("{ename}: {evalue}"));
         CellOutcome::Error(CellError {
             ename: ename.to_owned(),
             evalue,
@@ -127,15 +131,24 @@ pub fn outcome(code: &str, result: CellResult) -> CellOutcome {
             }
             error("CompileError", evalue, traceback)
         }
-        CellResult::Panicked { message, location } => error(
-            "Panic",
-            message.clone(),
-            vec![
-                format!("the cell panicked at {location}:"),
-                message,
-                "Variables defined before this cell are kept.".to_owned(),
-            ],
-        ),
+        CellResult::Panicked { message, location } => {
+            // Locations in the code evcxr generates around the cell mean
+            // nothing to the reader; those in a library (ndarray) do.
+            let place = if location.is_empty() || location.starts_with("src/lib.rs") {
+                "the cell panicked:".to_owned()
+            } else {
+                format!("the cell panicked at {location}:")
+            };
+            error(
+                "Panic",
+                message.clone(),
+                vec![
+                    place,
+                    message,
+                    "Variables defined before this cell are kept.".to_owned(),
+                ],
+            )
+        }
         CellResult::Interrupted { lost_variables } => error(
             "Interrupted",
             "the cell was interrupted".to_owned(),
