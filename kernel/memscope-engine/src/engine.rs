@@ -321,7 +321,7 @@ fn run_cell(
         input_reader: &|request| {
             let (answer_tx, answer_rx) = crossbeam_channel::bounded(1);
             let asked = results.send(WorkerEvent::Input {
-                prompt: request.prompt,
+                prompt: memscope_prelude::channel::unescape_prompt(&request.prompt),
                 password: request.is_password,
                 answer: answer_tx,
             });

@@ -16,6 +16,20 @@ const SEP: char = '\u{1f}';
 /// What [`crate::input`] receives when the front end cannot answer.
 pub const INPUT_UNAVAILABLE: &str = "\u{1}memscope-no-input";
 
+/// Stands for ':' in input prompts: evcxr cuts a prompt at its first colon,
+/// so the prelude swaps colons for this and the kernel swaps them back.
+pub const PROMPT_COLON: char = '\u{1d}';
+
+/// Makes a prompt survive evcxr's input request line.
+pub fn escape_prompt(prompt: &str) -> String {
+    prompt.replace(':', &PROMPT_COLON.to_string())
+}
+
+/// The inverse of [`escape_prompt`].
+pub fn unescape_prompt(prompt: &str) -> String {
+    prompt.replace(PROMPT_COLON, ":")
+}
+
 /// A message from a cell to the kernel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
@@ -173,6 +187,13 @@ mod tests {
             assert!(!line.contains('\n'), "{line:?}");
             assert_eq!(decode(&line), Some(message));
         }
+    }
+
+    #[test]
+    fn prompts_keep_their_colons() {
+        let prompt = "Name: (a:b) ";
+        assert!(!escape_prompt(prompt).contains(':'));
+        assert_eq!(unescape_prompt(&escape_prompt(prompt)), prompt);
     }
 
     #[test]

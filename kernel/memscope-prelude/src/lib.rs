@@ -22,12 +22,12 @@ pub mod runtime;
 /// println!("hello, {name}");
 /// ```
 pub fn input(prompt: &str) -> String {
-    answered(evcxr_input::get_string(prompt))
+    answered(evcxr_input::get_string(&channel::escape_prompt(prompt)))
 }
 
 /// Like [`input`], but the front end hides what is typed.
 pub fn input_password(prompt: &str) -> String {
-    answered(evcxr_input::get_password(prompt))
+    answered(evcxr_input::get_password(&channel::escape_prompt(prompt)))
 }
 
 fn answered(reply: String) -> String {
