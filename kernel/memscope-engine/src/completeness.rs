@@ -28,7 +28,9 @@ pub fn completeness(code: &str) -> Completeness {
         .map(|line| {
             let t = line.trim_start();
             if t.starts_with(':') || t.starts_with('!') {
-                line.chars().map(|c| if c == '\n' { c } else { ' ' }).collect()
+                line.chars()
+                    .map(|c| if c == '\n' { c } else { ' ' })
+                    .collect()
             } else {
                 line.to_owned()
             }
@@ -64,9 +66,8 @@ pub fn completeness(code: &str) -> Completeness {
             return Completeness::Invalid;
         }
         let text = token.text();
-        let open_block_comment = token.kind() == SyntaxKind::COMMENT
-            && text.starts_with("/*")
-            && !text.ends_with("*/");
+        let open_block_comment =
+            token.kind() == SyntaxKind::COMMENT && text.starts_with("/*") && !text.ends_with("*/");
         if open_block_comment {
             unterminated = true;
         }
@@ -79,7 +80,10 @@ pub fn completeness(code: &str) -> Completeness {
             || e.to_string().contains("Missing trailing")
             || e.to_string().contains("unterminated")
     };
-    if errors.iter().any(|e| runs_to_end(e) && e.to_string().contains("trailing")) {
+    if errors
+        .iter()
+        .any(|e| runs_to_end(e) && e.to_string().contains("trailing"))
+    {
         unterminated = true;
     }
     if unterminated || depth > 0 {
@@ -133,9 +137,15 @@ mod tests {
     #[test]
     fn incomplete_cells() {
         check("fn f() {", Completeness::Incomplete("    ".into()));
-        check("fn f() {\n    if true {", Completeness::Incomplete("        ".into()));
+        check(
+            "fn f() {\n    if true {",
+            Completeness::Incomplete("        ".into()),
+        );
         check("let v = vec![1,", Completeness::Incomplete("    ".into()));
-        check("let s = \"unterminated", Completeness::Incomplete("".into()));
+        check(
+            "let s = \"unterminated",
+            Completeness::Incomplete("".into()),
+        );
         check("/* open comment", Completeness::Incomplete("".into()));
         check("let x =", Completeness::Incomplete("".into()));
     }

@@ -162,7 +162,10 @@ mod tests {
             spans: vec![],
             notes: vec!["note: see above".into()],
         };
-        assert_eq!(render(&d, ""), ["error: linking failed", "  = note: see above"]);
+        assert_eq!(
+            render(&d, ""),
+            ["error: linking failed", "  = note: see above"]
+        );
         assert_eq!(d.location(), None);
     }
 }

@@ -186,7 +186,11 @@ impl Engine {
 
     pub fn complete(&mut self, code: &str, cursor: usize) -> CompletionSet {
         let (tx, rx) = crossbeam_channel::bounded(1);
-        if self.jobs.send(Job::Complete(code.to_owned(), cursor, tx)).is_err() {
+        if self
+            .jobs
+            .send(Job::Complete(code.to_owned(), cursor, tx))
+            .is_err()
+        {
             return CompletionSet::default();
         }
         rx.recv().unwrap_or_default()
@@ -440,7 +444,11 @@ fn diagnostic(error: &evcxr::CompilationError) -> Diagnostic {
             })
         })
         .collect();
-    let mut notes: Vec<String> = error.help().into_iter().map(|h| format!("help: {h}")).collect();
+    let mut notes: Vec<String> = error
+        .help()
+        .into_iter()
+        .map(|h| format!("help: {h}"))
+        .collect();
     if let Some(hint) = error.evcxr_extra_hint() {
         notes.push(format!("note: {hint}"));
     }

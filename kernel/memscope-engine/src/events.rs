@@ -17,7 +17,10 @@ pub enum Event {
     Stream(StreamKind, String),
     /// A display, update or clear request from the prelude.
     Display(Message),
-    Panic { message: String, location: String },
+    Panic {
+        message: String,
+        location: String,
+    },
 }
 
 /// A mime bundle: `(mime type, data)` pairs.
@@ -36,7 +39,10 @@ pub enum CellResult {
     /// It was interrupted; the cell process was restarted.
     Interrupted { lost_variables: Vec<String> },
     /// The cell process died (abort, exit, crash) and was restarted.
-    ProcessDied { detail: String, lost_variables: Vec<String> },
+    ProcessDied {
+        detail: String,
+        lost_variables: Vec<String>,
+    },
     /// evcxr refused the cell for another reason (bad command, ...).
     Failed(String),
 }

@@ -197,7 +197,10 @@ mod tests {
     fn fence_after_partial_stderr_line_keeps_the_text() {
         let partial = format!("no newline{STDERR_FENCE}");
         let events = run(&[], &[&partial]);
-        assert_eq!(events, [Event::Stream(StreamKind::Stderr, "no newline".into())]);
+        assert_eq!(
+            events,
+            [Event::Stream(StreamKind::Stderr, "no newline".into())]
+        );
     }
 
     #[test]

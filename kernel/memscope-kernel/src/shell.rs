@@ -12,8 +12,8 @@ use jupyter_protocol::{
     ClearOutput, CommInfoReply, CompleteReply, DisplayData, ErrorOutput, ExecuteInput,
     ExecuteReply, ExecuteRequest, ExecuteResult, ExecutionCount, HistoryEntry, HistoryReply,
     HistoryRequest, InputReply, InputRequest, InspectReply, InspectRequest, IsCompleteReply,
-    JupyterMessageContent, Media, MediaType, Payload, ReplyError, ReplyStatus,
-    StreamContent, Transient, UnknownMessage, UpdateDisplayData,
+    JupyterMessageContent, Media, MediaType, Payload, ReplyError, ReplyStatus, StreamContent,
+    Transient, UnknownMessage, UpdateDisplayData,
 };
 use memscope_protocol::transport::{Channel, Inbound, Outbox};
 

@@ -148,13 +148,26 @@ fn execute_publishes_in_protocol_order() {
     let sent = h.send(inbound(execute("print hi")));
     assert_eq!(
         kinds(&sent),
-        ["status", "execute_input", "stream", "execute_reply", "status"]
+        [
+            "status",
+            "execute_input",
+            "stream",
+            "execute_reply",
+            "status"
+        ]
     );
     assert_eq!(sent[3].0, Channel::Shell);
     let sent = h.send(inbound(execute("show")));
     assert_eq!(
         kinds(&sent),
-        ["status", "execute_input", "display_data", "execute_result", "execute_reply", "status"]
+        [
+            "status",
+            "execute_input",
+            "display_data",
+            "execute_result",
+            "execute_reply",
+            "status"
+        ]
     );
 }
 
@@ -162,7 +175,11 @@ fn execute_publishes_in_protocol_order() {
 fn execution_count_counts_stored_cells_only() {
     let mut h = harness();
     let count = |sent: &[(Channel, String, JupyterMessage)]| -> usize {
-        let reply = &sent.iter().find(|(_, t, _)| t == "execute_reply").unwrap().2;
+        let reply = &sent
+            .iter()
+            .find(|(_, t, _)| t == "execute_reply")
+            .unwrap()
+            .2;
         match &reply.content {
             JupyterMessageContent::ExecuteReply(r) => r.execution_count.value(),
             other => panic!("{other:?}"),
@@ -175,7 +192,11 @@ fn execution_count_counts_stored_cells_only() {
     let mut silent = execute("print quiet");
     silent.silent = true;
     let sent = h.send(inbound(silent));
-    assert_eq!(kinds(&sent), ["status", "execute_reply", "status"], "silent shows nothing");
+    assert_eq!(
+        kinds(&sent),
+        ["status", "execute_reply", "status"],
+        "silent shows nothing"
+    );
     assert_eq!(count(&sent), 1);
     assert_eq!(count(&h.send(inbound(execute("3")))), 2);
 }
@@ -186,7 +207,13 @@ fn a_failed_cell_has_one_error_output_and_an_error_reply() {
     let sent = h.send(inbound(execute("fail")));
     assert_eq!(
         kinds(&sent),
-        ["status", "execute_input", "error", "execute_reply", "status"]
+        [
+            "status",
+            "execute_input",
+            "error",
+            "execute_reply",
+            "status"
+        ]
     );
     let reply = serde_json::to_value(&sent[3].2.content).unwrap();
     assert_eq!(reply["status"], "error");

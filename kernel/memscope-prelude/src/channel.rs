@@ -165,7 +165,10 @@ mod tests {
         let messages = [
             Message::Display {
                 id: None,
-                bundle: vec![("text/html".into(), tricky.clone()), ("text/plain".into(), "".into())],
+                bundle: vec![
+                    ("text/html".into(), tricky.clone()),
+                    ("text/plain".into(), "".into()),
+                ],
             },
             Message::Display {
                 id: Some("d1".into()),

@@ -47,7 +47,10 @@ fn send(message: &Message) {
 /// With a text/plain fallback, so exports that cannot show `mime` (LaTeX,
 /// plain text) still say what was there.
 fn with_fallback(mime: &str, data: String, fallback: &str) -> Vec<(String, String)> {
-    vec![(mime.to_owned(), data), ("text/plain".to_owned(), fallback.to_owned())]
+    vec![
+        (mime.to_owned(), data),
+        ("text/plain".to_owned(), fallback.to_owned()),
+    ]
 }
 
 /// Shows a bundle.
@@ -146,7 +149,11 @@ pub fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {

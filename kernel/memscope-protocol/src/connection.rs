@@ -41,7 +41,10 @@ mod tests {
     #[test]
     fn missing_file_names_the_path() {
         let err = read_connection_file(Path::new("/nonexistent/memscope.json")).unwrap_err();
-        assert!(err.to_string().contains("/nonexistent/memscope.json"), "{err}");
+        assert!(
+            err.to_string().contains("/nonexistent/memscope.json"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -49,8 +49,8 @@ impl Signer {
         if key.is_empty() {
             return Ok(Signer { mac: None });
         }
-        let mac = HmacSha256::new_from_slice(key.as_bytes())
-            .expect("HMAC accepts keys of any length");
+        let mac =
+            HmacSha256::new_from_slice(key.as_bytes()).expect("HMAC accepts keys of any length");
         Ok(Signer { mac: Some(mac) })
     }
 

@@ -146,7 +146,12 @@ async fn bind_all(
     let (control_tx, control_rx) = crossbeam_channel::unbounded();
     let (stdin_tx, stdin_rx) = crossbeam_channel::unbounded();
     runtime.spawn(read_requests("shell", shell_recv, signer.clone(), shell_tx));
-    runtime.spawn(read_requests("control", control_recv, signer.clone(), control_tx));
+    runtime.spawn(read_requests(
+        "control",
+        control_recv,
+        signer.clone(),
+        control_tx,
+    ));
     runtime.spawn(read_requests("stdin", stdin_recv, signer.clone(), stdin_tx));
     runtime.spawn(echo_heartbeats(heartbeat));
 

@@ -256,10 +256,7 @@ mod tests {
                 .into_iter()
                 .take(1 + 1 + keep)
                 .collect();
-            assert!(
-                decode(frames, &s).is_err(),
-                "{keep} frames after delimiter"
-            );
+            assert!(decode(frames, &s).is_err(), "{keep} frames after delimiter");
         }
     }
 
@@ -271,7 +268,10 @@ mod tests {
         assert_eq!(decode(frames, &s).unwrap_err(), DropReason::BadSignature);
         let mut frames = frames_for("execute_request", r#"{"code":"1"}"#, &s);
         frames[2] = Bytes::new();
-        assert_eq!(decode(frames, &s).unwrap_err(), DropReason::MissingSignature);
+        assert_eq!(
+            decode(frames, &s).unwrap_err(),
+            DropReason::MissingSignature
+        );
     }
 
     #[test]
@@ -308,15 +308,14 @@ mod tests {
             r#"{"hist_access_type":"range","session":0,"start":1,"stop":null,"output":false,"raw":true}"#,
         ];
         for content in cases {
-            let msg = expect_message(decode(frames_for("history_request", content, &s), &s).unwrap());
+            let msg =
+                expect_message(decode(frames_for("history_request", content, &s), &s).unwrap());
             assert!(
                 matches!(msg.content, JupyterMessageContent::HistoryRequest(_)),
                 "{content}"
             );
         }
-        let msg = expect_message(
-            decode(frames_for("history_request", cases[1], &s), &s).unwrap(),
-        );
+        let msg = expect_message(decode(frames_for("history_request", cases[1], &s), &s).unwrap());
         match msg.content {
             JupyterMessageContent::HistoryRequest(HistoryRequest::Search { unique, n, .. }) => {
                 assert!(!unique);
@@ -329,7 +328,8 @@ mod tests {
     #[test]
     fn unknown_types_become_unknown_messages() {
         let s = signer();
-        let msg = expect_message(decode(frames_for("bogus_request", r#"{"a":1}"#, &s), &s).unwrap());
+        let msg =
+            expect_message(decode(frames_for("bogus_request", r#"{"a":1}"#, &s), &s).unwrap());
         match msg.content {
             JupyterMessageContent::UnknownMessage(u) => assert_eq!(u.msg_type, "bogus_request"),
             other => panic!("{other:?}"),
@@ -341,6 +341,9 @@ mod tests {
         let s = signer();
         let mut frames = frames_for("execute_request", r#"{"code":"1"}"#, &s);
         frames.push(Bytes::from(vec![0u8; MAX_FRAME_BYTES + 1]));
-        assert!(matches!(decode(frames, &s), Err(DropReason::FrameTooLarge(_))));
+        assert!(matches!(
+            decode(frames, &s),
+            Err(DropReason::FrameTooLarge(_))
+        ));
     }
 }

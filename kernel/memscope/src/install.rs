@@ -31,7 +31,10 @@ fn user_data_dir() -> Result<PathBuf> {
         return Ok(PathBuf::from(dir).join("jupyter"));
     }
     let home = std::env::var_os("HOME").context("HOME is not set")?;
-    Ok(PathBuf::from(home).join(".local").join("share").join("jupyter"))
+    Ok(PathBuf::from(home)
+        .join(".local")
+        .join("share")
+        .join("jupyter"))
 }
 
 fn sys_prefix() -> Result<PathBuf> {
@@ -45,7 +48,9 @@ fn sys_prefix() -> Result<PathBuf> {
     if !output.status.success() {
         bail!("python3 could not report sys.prefix");
     }
-    Ok(PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()))
+    Ok(PathBuf::from(
+        String::from_utf8_lossy(&output.stdout).trim(),
+    ))
 }
 
 /// The kernel.json that starts this very binary.
@@ -74,11 +79,17 @@ pub fn install(target: &Target) -> Result<()> {
     let executable = std::env::current_exe().context("cannot find the memscope executable")?;
     let dir = data_dir(target)?.join("kernels").join(KERNEL_NAME);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    write_if_changed(&dir.join("kernel.json"), kernel_json(&executable).as_bytes())?;
+    write_if_changed(
+        &dir.join("kernel.json"),
+        kernel_json(&executable).as_bytes(),
+    )?;
     write_if_changed(&dir.join("logo-svg.svg"), LOGO_SVG)?;
     write_if_changed(&dir.join("logo-32x32.png"), LOGO_32)?;
     write_if_changed(&dir.join("logo-64x64.png"), LOGO_64)?;
-    println!("Installed the kernelspec {KERNEL_NAME} in {}", dir.display());
+    println!(
+        "Installed the kernelspec {KERNEL_NAME} in {}",
+        dir.display()
+    );
     Ok(())
 }
 
@@ -89,7 +100,10 @@ pub fn uninstall(target: &Target) -> Result<()> {
         return Ok(());
     }
     std::fs::remove_dir_all(&dir).with_context(|| format!("cannot remove {}", dir.display()))?;
-    println!("Removed the kernelspec {KERNEL_NAME} from {}", dir.display());
+    println!(
+        "Removed the kernelspec {KERNEL_NAME} from {}",
+        dir.display()
+    );
     Ok(())
 }
 
@@ -103,7 +117,12 @@ mod tests {
         let spec: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(
             spec["argv"],
-            serde_json::json!(["/opt/bin/memscope", "kernel", "--connection-file", "{connection_file}"])
+            serde_json::json!([
+                "/opt/bin/memscope",
+                "kernel",
+                "--connection-file",
+                "{connection_file}"
+            ])
         );
         assert_eq!(spec["language"], "rust");
         assert_eq!(spec["interrupt_mode"], "message");
@@ -118,7 +137,10 @@ mod tests {
         let spec = prefix.join("share/jupyter/kernels/memscope/kernel.json");
         let modified = std::fs::metadata(&spec).unwrap().modified().unwrap();
         install(&target).unwrap();
-        assert_eq!(std::fs::metadata(&spec).unwrap().modified().unwrap(), modified);
+        assert_eq!(
+            std::fs::metadata(&spec).unwrap().modified().unwrap(),
+            modified
+        );
         for logo in ["logo-svg.svg", "logo-32x32.png", "logo-64x64.png"] {
             assert!(spec.with_file_name(logo).exists(), "{logo}");
         }
