@@ -18,7 +18,7 @@ use crate::events::{Event, StreamKind};
 /// The largest chunk of text sent as one event.
 pub const BATCH_BYTES: usize = 64 * 1024;
 
-/// How long to wait for the stderr fence of a live cell process.
+/// How long stderr may stay silent before the fence is given up on.
 const FENCE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A request to confirm that all output so far has become events.
@@ -121,10 +121,11 @@ impl Pump {
             self.stdout(line, stdout);
         }
         if fence.expect_stderr_fence {
-            let deadline = std::time::Instant::now() + FENCE_TIMEOUT;
+            // The timeout is for silence, not for the whole wait: a cell that
+            // flooded stderr may take seconds to drain, and none of it may
+            // be left behind for the next cell.
             loop {
-                let left = deadline.saturating_duration_since(std::time::Instant::now());
-                match stderr.recv_timeout(left) {
+                match stderr.recv_timeout(FENCE_TIMEOUT) {
                     Ok(line) => {
                         if self.stderr(line, stderr) {
                             break;

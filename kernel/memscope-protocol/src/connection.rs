@@ -10,12 +10,12 @@ pub use jupyter_protocol::ConnectionInfo;
 /// Why a connection file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectionFileError {
-    #[error("cannot read connection file {path}: {source}")]
+    #[error("cannot read connection file {path}")]
     Unreadable {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("connection file {path} is not a valid Jupyter connection file: {source}")]
+    #[error("connection file {path} is not a valid Jupyter connection file")]
     Invalid {
         path: PathBuf,
         source: serde_json::Error,
