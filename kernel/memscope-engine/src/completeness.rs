@@ -72,17 +72,13 @@ pub fn completeness(code: &str) -> Completeness {
             unterminated = true;
         }
     }
-    // The lexer swallows our closing brace into an unterminated string or
-    // comment; those show up as errors that run to the end of the text.
     let errors = parse.errors();
-    let runs_to_end = |e: &ra_ap_syntax::SyntaxError| {
-        usize::from(e.range().end()) + 2 >= wrapped.len()
-            || e.to_string().contains("Missing trailing")
-            || e.to_string().contains("unterminated")
-    };
+    // rust-analyzer's lexer reports an unterminated string or character
+    // literal as "Missing trailing ... symbol"; the literal then swallows the
+    // rest of the text, our closing brace included.
     if errors
         .iter()
-        .any(|e| runs_to_end(e) && e.to_string().contains("trailing"))
+        .any(|e| e.to_string().contains("Missing trailing"))
     {
         unterminated = true;
     }

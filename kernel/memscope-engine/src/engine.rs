@@ -76,34 +76,58 @@ impl Interrupter {
     }
 }
 
-/// Kills cargo and rustc processes that are our children: an interrupted
-/// compile must stop, not run on behind the user's back.
+/// Kills the cargo and rustc processes we started, at any depth (rustc is
+/// cargo's child, and evcxr's rustc wrapper sits between them): an
+/// interrupted compile must stop, not run on behind the user's back.
 fn kill_compilers() {
-    let me = std::process::id().to_string();
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // stat is "pid (comm) state ppid ...": comm may contain spaces, so
-        // split at the last ')'.
-        let Some((head, tail)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        let comm = head.split_once('(').map_or("", |(_, c)| c);
-        let ppid = tail.split_whitespace().nth(1).unwrap_or("");
-        if ppid == me && (comm == "cargo" || comm.starts_with("rustc")) {
-            if let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() {
-                // SAFETY: sending a signal to a child process of ours.
-                unsafe {
-                    libc::kill(-pid, libc::SIGKILL);
-                    libc::kill(pid, libc::SIGKILL);
-                }
+    let processes = process_table();
+    let mut ours = vec![std::process::id()];
+    let mut i = 0;
+    while i < ours.len() {
+        let parent = ours[i];
+        ours.extend(
+            processes
+                .iter()
+                .filter(|p| p.parent == parent)
+                .map(|p| p.pid),
+        );
+        i += 1;
+    }
+    for process in &processes {
+        let compiler = process.name == "cargo" || process.name.starts_with("rustc");
+        if compiler && ours.contains(&process.pid) {
+            // SAFETY: sending a signal to a process we started.
+            unsafe {
+                libc::kill(process.pid as libc::pid_t, libc::SIGKILL);
             }
         }
     }
+}
+
+struct ProcessEntry {
+    pid: u32,
+    parent: u32,
+    name: String,
+}
+
+/// Every process's id, parent and name, from /proc.
+fn process_table() -> Vec<ProcessEntry> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // stat is "pid (name) state ppid ...": the name may contain
+            // spaces and parentheses, so split at the last ')'.
+            let (head, tail) = stat.rsplit_once(')')?;
+            let name = head.split_once('(')?.1.to_owned();
+            let parent = tail.split_whitespace().nth(1)?.parse().ok()?;
+            Some(ProcessEntry { pid, parent, name })
+        })
+        .collect()
 }
 
 /// A running engine.
@@ -236,15 +260,22 @@ fn worker(
 ) {
     let started = CommandContext::new().and_then(|(mut context, outputs)| {
         let (fence_tx, fence_rx) = crossbeam_channel::unbounded();
-        let (events_tx, events_rx) = crossbeam_channel::unbounded::<Event>();
+        // Output events share the results channel with `Finished`, and the
+        // pump emits a cell's last event before it acknowledges the fence
+        // that precedes `Finished`: so a cell's outputs always come first.
+        let output_results = results.clone();
         std::thread::Builder::new()
             .name("cell-output".into())
-            .spawn(move || output_pump::pump(outputs.stdout, outputs.stderr, fence_rx, events_tx))
+            .spawn(move || {
+                output_pump::pump(outputs.stdout, outputs.stderr, fence_rx, |event| {
+                    let _ = output_results.send(WorkerEvent::Output(event));
+                })
+            })
             .map_err(|e| evcxr::Error::from(e.to_string()))?;
         context.execute(&session_setup(&config.prelude_dir))?;
-        Ok((context, fence_tx, events_rx))
+        Ok((context, fence_tx))
     });
-    let (mut context, fences, events) = match started {
+    let (mut context, fences) = match started {
         Ok(parts) => parts,
         Err(error) => {
             let message = format!("the Rust engine could not start: {error}");
@@ -255,17 +286,6 @@ fn worker(
     if let Ok(mut child) = interrupter.child.lock() {
         *child = Some(context.process_handle());
     }
-
-    // Output events are forwarded from the pump to the kernel by this
-    // thread's helper, so that the pump never waits on the kernel.
-    let forward_results = results.clone();
-    std::thread::spawn(move || {
-        for event in events {
-            if forward_results.send(WorkerEvent::Output(event)).is_err() {
-                return;
-            }
-        }
-    });
 
     for job in jobs {
         match job {

@@ -7,7 +7,7 @@
 //! turned into an event. Consecutive lines are merged into one event of at
 //! most [`BATCH_BYTES`], so a flood of output becomes few messages.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 use memscope_prelude::channel::{self, Message};
@@ -17,6 +17,21 @@ use crate::events::{Event, StreamKind};
 
 /// The largest chunk of text sent as one event.
 pub const BATCH_BYTES: usize = 64 * 1024;
+
+/// How long a batch may collect lines after its first one. Short enough
+/// that output feels live, long enough that a flood becomes few messages
+/// (ipykernel flushes every 200 ms).
+pub const BATCH_WINDOW: Duration = Duration::from_millis(25);
+
+/// The next line of a batch begun at `started`, if one arrives within the
+/// batch window and the batch has room.
+fn more_of_batch(lines: &Receiver<String>, text: &str, started: Instant) -> Option<String> {
+    if text.len() >= BATCH_BYTES {
+        return None;
+    }
+    let left = BATCH_WINDOW.saturating_sub(started.elapsed());
+    lines.recv_timeout(left).ok()
+}
 
 /// How long stderr may stay silent before the fence is given up on.
 const FENCE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -28,14 +43,15 @@ pub struct Fence {
     pub done: Sender<()>,
 }
 
-/// Runs until both output channels close.
+/// Runs until an output channel or the fence channel closes, handing each
+/// event to `emit` in order.
 pub fn pump(
     stdout: Receiver<String>,
     stderr: Receiver<String>,
     fences: Receiver<Fence>,
-    events: Sender<Event>,
+    emit: impl FnMut(Event),
 ) {
-    let mut pump = Pump { events };
+    let mut pump = Pump { emit };
     loop {
         crossbeam_channel::select! {
             recv(stdout) -> line => match line {
@@ -54,17 +70,18 @@ pub fn pump(
     }
 }
 
-struct Pump {
-    events: Sender<Event>,
+struct Pump<E: FnMut(Event)> {
+    emit: E,
 }
 
-impl Pump {
-    fn emit(&self, event: Event) {
-        let _ = self.events.send(event);
+impl<E: FnMut(Event)> Pump<E> {
+    fn emit(&mut self, event: Event) {
+        (self.emit)(event);
     }
 
     /// Handles `first` and every line already waiting behind it.
     fn stdout(&mut self, first: String, more: &Receiver<String>) {
+        let started = Instant::now();
         let mut text = String::new();
         let mut next = Some(first);
         while let Some(line) = next.take() {
@@ -80,9 +97,7 @@ impl Pump {
                 text.push_str(&line);
                 text.push('\n');
             }
-            if text.len() < BATCH_BYTES {
-                next = more.try_recv().ok();
-            }
+            next = more_of_batch(more, &text, started);
         }
         if !text.is_empty() {
             self.emit(Event::Stream(StreamKind::Stdout, text));
@@ -92,6 +107,7 @@ impl Pump {
     /// Handles `first` and every line already waiting behind it; returns
     /// true if the stderr fence was among them.
     fn stderr(&mut self, first: String, more: &Receiver<String>) -> bool {
+        let started = Instant::now();
         let mut text = String::new();
         let mut fenced = false;
         let mut next = Some(first);
@@ -104,9 +120,7 @@ impl Pump {
             }
             text.push_str(&line);
             text.push('\n');
-            if text.len() < BATCH_BYTES {
-                next = more.try_recv().ok();
-            }
+            next = more_of_batch(more, &text, started);
         }
         if !text.is_empty() {
             self.emit(Event::Stream(StreamKind::Stderr, text));
@@ -161,7 +175,9 @@ mod tests {
         for l in stderr_lines {
             err_tx.send(l.to_string()).unwrap();
         }
-        let thread = std::thread::spawn(move || pump(out_rx, err_rx, fence_rx, ev_tx));
+        let thread = std::thread::spawn(move || {
+            pump(out_rx, err_rx, fence_rx, |event| ev_tx.send(event).unwrap())
+        });
         let (done_tx, done_rx) = crossbeam_channel::bounded(1);
         fence_tx
             .send(Fence {
@@ -219,6 +235,37 @@ mod tests {
         let expected: String = lines.iter().map(|l| format!("{l}\n")).collect();
         assert_eq!(text, expected);
         assert!(events.len() < 20, "{} events", events.len());
+    }
+
+    #[test]
+    fn lines_that_trickle_in_are_still_batched() {
+        // A producer slower than the pump: without the batch window every
+        // line would be its own event.
+        let (out_tx, out_rx) = crossbeam_channel::unbounded();
+        let (_err_tx, err_rx) = crossbeam_channel::unbounded::<String>();
+        let (_fence_tx, fence_rx) = crossbeam_channel::unbounded();
+        let (ev_tx, ev_rx) = crossbeam_channel::unbounded();
+        let producer = std::thread::spawn(move || {
+            for i in 0..200 {
+                out_tx.send(i.to_string()).unwrap();
+                std::thread::sleep(Duration::from_micros(500));
+            }
+        });
+        let pump_thread = std::thread::spawn(move || {
+            pump(out_rx, err_rx, fence_rx, |event| ev_tx.send(event).unwrap())
+        });
+        producer.join().unwrap();
+        pump_thread.join().unwrap();
+        let events: Vec<Event> = ev_rx.try_iter().collect();
+        let lines: usize = events
+            .iter()
+            .map(|e| match e {
+                Event::Stream(_, t) => t.lines().count(),
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(lines, 200);
+        assert!(events.len() < 50, "{} events for 200 lines", events.len());
     }
 
     #[test]
