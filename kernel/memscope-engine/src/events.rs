@@ -1,6 +1,7 @@
 //! What the engine reports while a cell runs, and how a cell ends.
 
 use memscope_prelude::channel::Message;
+use memscope_prelude::memory::facts::ArrayFacts;
 
 use crate::diagnostics::Diagnostic;
 
@@ -21,6 +22,9 @@ pub enum Event {
         message: String,
         location: String,
     },
+    /// The layout of every array variable, sent after the cell returned
+    /// and before its result.
+    Memory(Vec<(String, ArrayFacts)>),
 }
 
 /// A mime bundle: `(mime type, data)` pairs.

@@ -51,7 +51,10 @@ pub fn pump(
     fences: Receiver<Fence>,
     emit: impl FnMut(Event),
 ) {
-    let mut pump = Pump { emit };
+    let mut pump = Pump {
+        emit,
+        early_fences: 0,
+    };
     loop {
         crossbeam_channel::select! {
             recv(stdout) -> line => match line {
@@ -59,7 +62,12 @@ pub fn pump(
                 Err(_) => return,
             },
             recv(stderr) -> line => match line {
-                Ok(line) => { pump.stderr(line, &stderr); }
+                Ok(line) => {
+                    // The fence line can beat the fence request here.
+                    if pump.stderr(line, &stderr) {
+                        pump.early_fences += 1;
+                    }
+                }
                 Err(_) => return,
             },
             recv(fences) -> fence => match fence {
@@ -72,6 +80,9 @@ pub fn pump(
 
 struct Pump<E: FnMut(Event)> {
     emit: E,
+    /// Stderr fences read before their fence request arrived: everything
+    /// written before them has already been emitted.
+    early_fences: usize,
 }
 
 impl<E: FnMut(Event)> Pump<E> {
@@ -91,6 +102,7 @@ impl<E: FnMut(Event)> Pump<E> {
                 }
                 self.emit(match message {
                     Message::Panic { message, location } => Event::Panic { message, location },
+                    Message::Memory { variables } => Event::Memory(variables),
                     other => Event::Display(other),
                 });
             } else {
@@ -134,7 +146,12 @@ impl<E: FnMut(Event)> Pump<E> {
         while let Ok(line) = stdout.try_recv() {
             self.stdout(line, stdout);
         }
-        if fence.expect_stderr_fence {
+        if fence.expect_stderr_fence && self.early_fences > 0 {
+            self.early_fences -= 1;
+            while let Ok(line) = stderr.try_recv() {
+                self.stderr(line, stderr);
+            }
+        } else if fence.expect_stderr_fence {
             // The timeout is for silence, not for the whole wait: a cell that
             // flooded stderr may take seconds to drain, and none of it may
             // be left behind for the next cell.
@@ -208,6 +225,36 @@ mod tests {
             ]
         );
         assert!(events.contains(&Event::Stream(StreamKind::Stderr, "oops\n".into())));
+    }
+
+    /// Regression: a fence line read before its request made the request
+    /// wait for the whole silence timeout, two seconds per cell.
+    #[test]
+    fn a_fence_that_beats_its_request_is_not_waited_for() {
+        let (_out_tx, out_rx) = crossbeam_channel::unbounded::<String>();
+        let (err_tx, err_rx) = crossbeam_channel::unbounded();
+        let (fence_tx, fence_rx) = crossbeam_channel::unbounded();
+        let (ev_tx, ev_rx) = crossbeam_channel::unbounded();
+        std::thread::spawn(move || {
+            pump(out_rx, err_rx, fence_rx, |event| ev_tx.send(event).unwrap())
+        });
+        err_tx.send("warning".to_owned()).unwrap();
+        err_tx.send(STDERR_FENCE.to_owned()).unwrap();
+        // Wait until the pump has read both lines on its own.
+        assert_eq!(
+            ev_rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+            Event::Stream(StreamKind::Stderr, "warning\n".into())
+        );
+        let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+        let asked = Instant::now();
+        fence_tx
+            .send(Fence {
+                expect_stderr_fence: true,
+                done: done_tx,
+            })
+            .unwrap();
+        done_rx.recv().unwrap();
+        assert!(asked.elapsed() < FENCE_TIMEOUT, "{:?}", asked.elapsed());
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub enum CellOutcome {
         result: MimeBundle,
         /// Text meant for the pager (help), shown beside the notebook.
         page: Option<MimeBundle>,
+        /// Displays that follow the result (memscope's memory table).
+        after: Vec<MimeBundle>,
     },
     Error(CellError),
 }
@@ -93,7 +95,8 @@ pub trait Interrupter: Send + Sync {
 
 /// A language that runs cells.
 pub trait Interpreter: Send {
-    fn execute(&mut self, code: &str, io: &mut dyn CellIo) -> CellOutcome;
+    /// Runs a cell; `execution_count` is the count its reply will carry.
+    fn execute(&mut self, code: &str, execution_count: usize, io: &mut dyn CellIo) -> CellOutcome;
     /// `cursor` is a byte offset into `code`.
     fn complete(&mut self, code: &str, cursor: usize) -> Completions;
     /// Documentation for the name at `cursor` (a byte offset), if any.

@@ -149,10 +149,16 @@ impl<I: Interpreter> Shell<I> {
             silent: request.silent,
             allow_stdin: request.allow_stdin,
         };
-        let outcome = self.interpreter.execute(&request.code, &mut io);
+        let outcome = self
+            .interpreter
+            .execute(&request.code, self.execution_count, &mut io);
 
         match outcome {
-            CellOutcome::Ok { result, page } => {
+            CellOutcome::Ok {
+                result,
+                page,
+                after,
+            } => {
                 if !result.is_empty() {
                     if store {
                         if let Some((_, text)) = result.iter().find(|(m, _)| m == "text/plain") {
@@ -165,6 +171,15 @@ impl<I: Interpreter> Shell<I> {
                         let mut shown = ExecuteResult::new(count, media(result));
                         shown.transient = Some(Transient::default());
                         session.publish(shown);
+                    }
+                }
+                if !request.silent {
+                    for data in after {
+                        session.publish(DisplayData {
+                            data: media(data),
+                            metadata: Default::default(),
+                            transient: None,
+                        });
                     }
                 }
                 let payload = page

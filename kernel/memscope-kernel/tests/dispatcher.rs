@@ -25,12 +25,13 @@ impl Interrupter for NoInterrupt {
 }
 
 impl Interpreter for Scripted {
-    fn execute(&mut self, code: &str, io: &mut dyn CellIo) -> CellOutcome {
+    fn execute(&mut self, code: &str, count: usize, io: &mut dyn CellIo) -> CellOutcome {
         if let Some(text) = code.strip_prefix("print ") {
             io.stream(StreamName::Stdout, &format!("{text}\n"));
             return CellOutcome::Ok {
                 result: vec![],
                 page: None,
+                after: vec![],
             };
         }
         if code == "fail" {
@@ -47,9 +48,20 @@ impl Interpreter for Scripted {
                 update: false,
             });
         }
+        // A cell named "table" is followed by a display of its count, as
+        // memscope's memory table follows every cell.
+        let after = if code == "table" {
+            vec![vec![(
+                "text/plain".into(),
+                format!("table of cell {count}"),
+            )]]
+        } else {
+            vec![]
+        };
         CellOutcome::Ok {
             result: vec![("text/plain".into(), code.to_owned())],
             page: None,
+            after,
         }
     }
     fn complete(&mut self, _: &str, _: usize) -> Completions {
@@ -168,6 +180,36 @@ fn execute_publishes_in_protocol_order() {
             "execute_reply",
             "status"
         ]
+    );
+}
+
+#[test]
+fn displays_that_follow_a_cell_come_after_its_result() {
+    let mut h = harness();
+    let sent = h.send(inbound(execute("table")));
+    assert_eq!(
+        kinds(&sent),
+        [
+            "status",
+            "execute_input",
+            "execute_result",
+            "display_data",
+            "execute_reply",
+            "status"
+        ]
+    );
+    match &sent[3].2.content {
+        JupyterMessageContent::DisplayData(d) => {
+            let text = serde_json::to_value(&d.data).unwrap();
+            assert_eq!(text["text/plain"], "table of cell 1");
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut silent = execute("table");
+    silent.silent = true;
+    assert_eq!(
+        kinds(&h.send(inbound(silent))),
+        ["status", "execute_reply", "status"]
     );
 }
 

@@ -8,6 +8,8 @@
 //! Invariant: [`decode`] is the exact inverse of the encoders here and never
 //! panics, whatever the line.
 
+use crate::memory::facts::{from_fields, to_fields, ArrayFacts, FIELDS_PER_VARIABLE};
+
 /// Starts every line meant for the kernel. U+0001 never appears in ordinary
 /// printed text, so user output cannot be mistaken for a message.
 pub const MARKER: &str = "\u{1}memscope\u{1f}";
@@ -47,6 +49,10 @@ pub enum Message {
     Clear { wait: bool },
     /// The cell panicked with this message at this location.
     Panic { message: String, location: String },
+    /// The layout of every array variable after a cell, sorted by name.
+    Memory {
+        variables: Vec<(String, ArrayFacts)>,
+    },
 }
 
 /// Encodes a message as one line, without the trailing newline.
@@ -71,6 +77,12 @@ pub fn encode(message: &Message) -> String {
             fields.push("panic".into());
             fields.push(message.clone());
             fields.push(location.clone());
+        }
+        Message::Memory { variables } => {
+            fields.push("memory".into());
+            for (name, facts) in variables {
+                fields.extend(to_fields(name, facts));
+            }
         }
     }
     let escaped: Vec<String> = fields.iter().map(|f| escape(f)).collect();
@@ -106,6 +118,14 @@ pub fn decode(line: &str) -> Option<Message> {
             message: message.clone(),
             location: location.clone(),
         }),
+        ("memory", variables) if variables.len() % FIELDS_PER_VARIABLE == 0 => {
+            Some(Message::Memory {
+                variables: variables
+                    .chunks(FIELDS_PER_VARIABLE)
+                    .map(from_fields)
+                    .collect::<Option<_>>()?,
+            })
+        }
         _ => None,
     }
 }
@@ -158,6 +178,7 @@ fn unescape(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::memory::facts::{BufferFacts, Region, Storage};
 
     #[test]
     fn every_message_round_trips() {
@@ -184,11 +205,53 @@ mod tests {
                 message: tricky.clone(),
                 location: "src/lib.rs:3:5".into(),
             },
+            Message::Memory { variables: vec![] },
+            Message::Memory {
+                variables: vec![
+                    ("a".into(), sample_facts(Storage::Owned)),
+                    ("b".into(), sample_facts(Storage::Shared { unique: false })),
+                    ("c".into(), sample_facts(Storage::Shared { unique: true })),
+                    ("d".into(), sample_facts(Storage::Borrowed)),
+                    (
+                        "e".into(),
+                        sample_facts(Storage::Buffer(BufferFacts {
+                            start: 4096,
+                            len: 12,
+                            owns_data: true,
+                            written: vec![
+                                Region {
+                                    first: 4104,
+                                    shape: vec![2, 3],
+                                    strides: vec![-4, 0],
+                                },
+                                Region {
+                                    first: 4096,
+                                    shape: vec![],
+                                    strides: vec![],
+                                },
+                            ],
+                        })),
+                    ),
+                ],
+            },
         ];
         for message in messages {
             let line = encode(&message);
             assert!(!line.contains('\n'), "{line:?}");
             assert_eq!(decode(&line), Some(message));
+        }
+    }
+
+    fn sample_facts(storage: Storage) -> ArrayFacts {
+        ArrayFacts {
+            type_name: "CowArray<f64, Ix2>".into(),
+            dtype: "f64",
+            itemsize: 8,
+            shape: vec![3, 0],
+            strides: vec![-1, 3],
+            first: usize::MAX,
+            writeable: false,
+            storage,
         }
     }
 
@@ -212,6 +275,10 @@ mod tests {
             &format!("{MARKER}nonsense\u{1f}x"),
             &format!("{MARKER}clear\u{1f}now\u{1f}extra"),
             &format!("{MARKER}panic\u{1f}bad escape \\q\u{1f}loc"),
+            &format!("{MARKER}memory\u{1f}a\u{1f}Vec<f64>"),
+            &format!("{MARKER}memory\u{1f}a\u{1f}t\u{1f}f65\u{1f}8\u{1f}1\u{1f}1\u{1f}0\u{1f}1\u{1f}owned"),
+            &format!("{MARKER}memory\u{1f}a\u{1f}t\u{1f}f64\u{1f}8\u{1f}1,2\u{1f}1\u{1f}0\u{1f}1\u{1f}owned"),
+            &format!("{MARKER}memory\u{1f}a\u{1f}t\u{1f}f64\u{1f}8\u{1f}1\u{1f}1\u{1f}0\u{1f}1\u{1f}buffer 1 x 1"),
         ] {
             assert_eq!(decode(line), None, "{line:?}");
         }

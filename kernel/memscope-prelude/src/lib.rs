@@ -13,7 +13,14 @@
 
 pub mod channel;
 pub mod display;
+pub mod memory;
+pub mod np;
+pub mod nparray;
 pub mod runtime;
+
+pub use ndarray;
+pub use ndarray::prelude::*;
+pub use nparray::NpArray;
 
 /// Asks the notebook's user for one line of text and returns it.
 ///

@@ -11,14 +11,21 @@ use memscope_kernel::interpreter::{
     MimeBundle, StreamName,
 };
 use memscope_prelude::channel::Message;
+use memscope_prelude::memory::facts::ArrayFacts;
+
+use crate::memory_display::{split_commands, MemoryDisplay};
 
 pub struct EngineInterpreter {
     engine: Engine,
+    memory: MemoryDisplay,
 }
 
 impl EngineInterpreter {
     pub fn new(engine: Engine) -> Self {
-        EngineInterpreter { engine }
+        EngineInterpreter {
+            engine,
+            memory: MemoryDisplay::default(),
+        }
     }
 }
 
@@ -30,39 +37,77 @@ impl Interrupter for InterruptEngine {
     }
 }
 
-/// Forwards engine events to the dispatcher's cell output.
-struct Forward<'a>(&'a mut dyn CellIo);
+/// Forwards engine events to the dispatcher's cell output, keeping the
+/// cell's memory report for the table.
+struct Forward<'a> {
+    io: &'a mut dyn CellIo,
+    memory: Option<Vec<(String, ArrayFacts)>>,
+}
 
 impl CellObserver for Forward<'_> {
     fn event(&mut self, event: Event) {
+        let io = &mut *self.io;
         match event {
-            Event::Stream(StreamKind::Stdout, text) => self.0.stream(StreamName::Stdout, &text),
-            Event::Stream(StreamKind::Stderr, text) => self.0.stream(StreamName::Stderr, &text),
-            Event::Display(Message::Display { id, bundle }) => self.0.display(Display {
+            Event::Stream(StreamKind::Stdout, text) => io.stream(StreamName::Stdout, &text),
+            Event::Stream(StreamKind::Stderr, text) => io.stream(StreamName::Stderr, &text),
+            Event::Display(Message::Display { id, bundle }) => io.display(Display {
                 data: bundle,
                 display_id: id,
                 update: false,
             }),
-            Event::Display(Message::Update { id, bundle }) => self.0.display(Display {
+            Event::Display(Message::Update { id, bundle }) => io.display(Display {
                 data: bundle,
                 display_id: Some(id),
                 update: true,
             }),
-            Event::Display(Message::Clear { wait }) => self.0.clear_output(wait),
+            Event::Display(Message::Clear { wait }) => io.clear_output(wait),
+            Event::Memory(variables) | Event::Display(Message::Memory { variables }) => {
+                self.memory = Some(variables)
+            }
             // The engine turns panics into the cell's result.
             Event::Display(Message::Panic { .. }) | Event::Panic { .. } => {}
         }
     }
 
     fn input(&mut self, prompt: &str, password: bool) -> Option<String> {
-        self.0.input(prompt, password).ok()
+        self.io.input(prompt, password).ok()
     }
 }
 
 impl Interpreter for EngineInterpreter {
-    fn execute(&mut self, code: &str, io: &mut dyn CellIo) -> CellOutcome {
-        let result = self.engine.execute(code, &mut Forward(io));
-        outcome(code, result)
+    fn execute(&mut self, code: &str, execution_count: usize, io: &mut dyn CellIo) -> CellOutcome {
+        let (commands, rest) = match split_commands(code) {
+            Ok(split) => split,
+            Err(message) => return outcome(code, CellResult::Failed(message)),
+        };
+        let mut shown: Vec<MimeBundle> = commands
+            .into_iter()
+            .filter_map(|command| self.memory.command(command))
+            .collect();
+        if rest.trim().is_empty() {
+            return CellOutcome::Ok {
+                result: Vec::new(),
+                page: None,
+                after: shown,
+            };
+        }
+        let mut forward = Forward { io, memory: None };
+        let result = self.engine.execute(rest, &mut forward);
+        let succeeded = matches!(result, CellResult::Ran { .. });
+        if let Some(variables) = forward.memory {
+            shown.extend(
+                self.memory
+                    .after_cell(&variables, rest, execution_count, succeeded),
+            );
+        }
+        match outcome(rest, result) {
+            CellOutcome::Ok { result, page, .. } => CellOutcome::Ok {
+                result,
+                page,
+                after: shown,
+            },
+            error => error,
+        }
     }
 
     fn complete(&mut self, code: &str, cursor: usize) -> Completions {
@@ -99,6 +144,28 @@ fn lost(variables: &[String]) -> String {
     }
 }
 
+/// evcxr keeps variables between cells only if they borrow nothing; a
+/// borrowed `ArrayView` is the case NumPy users meet first. Under that
+/// error we say how to keep a view that does persist.
+fn persisting_view_hint(message: &str) -> Option<Vec<String>> {
+    if !message.contains("can't be persisted") {
+        return None;
+    }
+    let name = message
+        .split('`')
+        .nth(1)
+        .filter(|n| n.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        .unwrap_or("v");
+    Some(vec![
+        format!("hint: `{name}` borrows from another variable, and a borrow cannot outlive its cell."),
+        "      For a view that lives on in later cells, use an NpArray: its views share the".to_owned(),
+        "      buffer and persist, as NumPy's do:".to_owned(),
+        "          let a = NpArray::from(a);            // or np::arange(..), np::zeros(..)".to_owned(),
+        format!("          let {name} = a.slice(s![1..3]);       // a view of a's buffer"),
+        "      Or keep the view inside one cell (wrap the code in { }), or copy it with .to_owned().".to_owned(),
+    ])
+}
+
 /// Turns an engine result into what Jupyter shows.
 pub fn outcome(code: &str, result: CellResult) -> CellOutcome {
     // Like Python's, the traceback ends with `name: value`, so tools that
@@ -116,6 +183,7 @@ pub fn outcome(code: &str, result: CellResult) -> CellOutcome {
         CellResult::Ran { value, page } => CellOutcome::Ok {
             result: value,
             page,
+            after: Vec::new(),
         },
         CellResult::CompileError(diagnostics) => {
             let evalue = diagnostics
@@ -128,6 +196,10 @@ pub fn outcome(code: &str, result: CellResult) -> CellOutcome {
                     traceback.push(String::new());
                 }
                 traceback.extend(render(diagnostic, code));
+                if let Some(hint) = persisting_view_hint(&diagnostic.message) {
+                    traceback.push(String::new());
+                    traceback.extend(hint);
+                }
             }
             error("CompileError", evalue, traceback)
         }

@@ -1,13 +1,15 @@
 //! The `memscope` binary: a Jupyter kernel for Rust, and its installer.
 //!
 //! Thin over the libraries: `memscope-protocol` (sockets), `memscope-kernel`
-//! (dispatch), `memscope-engine` (evcxr). This file parses the command line
+//! (dispatch), `memscope-engine` (evcxr), `memscope-memory` (the memory
+//! table). This file parses the command line
 //! and reports errors once, with their whole chain.
 
 mod cli;
 mod install;
 mod interpreter;
 mod kernel;
+mod memory_display;
 
 use clap::Parser;
 

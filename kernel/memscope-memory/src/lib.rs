@@ -1,0 +1,24 @@
+//! The memory model behind memscope's table, and its renderings.
+//!
+//! * [`overlap`]: whether two strided layouts have an element in common,
+//!   decided exactly (NumPy's `shares_memory`) or by bounds
+//!   (`may_share_memory`).
+//! * [`layout`]: what one array's layout says on its own (extent,
+//!   contiguity).
+//! * [`model`]: the table of one moment: buffers, roles, sharing.
+//! * [`tracker`]: the table across cells: stable buffer ids, changes, moves.
+//! * [`cell_code`]: the names a cell mentions, binds and drops.
+//! * [`render`]: the table as text, HTML and JSON.
+//!
+//! Invariant: pure. No IO, no clock, no randomness; nothing here fails or
+//! panics on any input, so a strange layout can never cost the user a cell.
+
+pub mod cell_code;
+pub mod layout;
+pub mod model;
+pub mod overlap;
+pub mod render;
+pub mod tracker;
+
+pub use model::{Base, BufferId, Change, Gone, GoneWhy, MemoryTable, Role, Row};
+pub use tracker::MemoryTracker;

@@ -1,0 +1,386 @@
+//! The memory table of one moment of a session: for every array variable,
+//! what it is, which buffer it lives in, and how it relates to the others.
+//!
+//! Invariant: built from layouts alone (never an element), in
+//! O(n log n + k) for n variables and k pairs whose extents overlap; never
+//! panics. Overlap is decided only between arrays of one buffer, since
+//! distinct live allocations never overlap.
+
+use std::collections::BTreeMap;
+
+use memscope_prelude::memory::facts::{ArrayFacts, Storage};
+use serde::Serialize;
+
+use crate::layout::{allocation_extent, byte_layout, contiguity, element_count};
+use crate::overlap::{may_share_memory, shares_memory, Overlap, DEFAULT_MAX_WORK};
+
+/// Names a buffer for the reader: `buf1`, `buf2`, ... in order of first
+/// appearance in the session, so the same notebook always gets the same ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct BufferId(pub u32);
+
+impl std::fmt::Display for BufferId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "buf{}", self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Its array allocated the buffer.
+    Owner,
+    /// It looks into a buffer that another array owns.
+    View,
+    /// Two or more variables are the same array.
+    Alias,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    New,
+    Modified,
+    Unchanged,
+}
+
+/// One array variable, as the table shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub name: String,
+    pub type_name: String,
+    pub dtype: &'static str,
+    pub shape: Vec<usize>,
+    /// In elements.
+    pub strides: Vec<isize>,
+    pub itemsize: usize,
+    /// Bytes of its own elements (not of the whole buffer).
+    pub bytes: u64,
+    /// `None` for an array without elements.
+    pub buffer: Option<BufferId>,
+    pub role: Role,
+    /// The variable that owns the buffer, for views and for aliases of a view.
+    pub base: Base,
+    pub alias_of: Vec<String>,
+    /// Exactly: at least one element in common.
+    pub shares_memory_with: Vec<String>,
+    /// The exact answer would exceed the work bound: they may share.
+    pub may_share_with: Vec<String>,
+    /// Their bounds overlap (NumPy's `may_share_memory`), whether or not
+    /// an element is shared.
+    pub bounds_overlap_with: Vec<String>,
+    pub c_contiguous: bool,
+    pub f_contiguous: bool,
+    pub writeable: bool,
+    pub changed: Change,
+    /// Address of the first element; shown only on request.
+    pub address: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Base {
+    /// It owns its memory (or is an alias of an owner).
+    None,
+    Variable(String),
+    /// A view whose owner is not a variable of the session (dropped, moved
+    /// into a temporary, or never named).
+    NotAVariable,
+}
+
+/// A variable that was there after the previous cell and is not any more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gone {
+    pub name: String,
+    pub why: GoneWhy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GoneWhy {
+    /// Its array now lives in `into` (same buffer, new owner).
+    Moved {
+        into: String,
+    },
+    Dropped,
+}
+
+/// One buffer and the element ranges each of its variables covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Buffer {
+    pub id: BufferId,
+    /// Bytes from the lowest to the highest byte any variable covers (the
+    /// whole allocation for `NpArray` buffers).
+    pub span: (u64, u64),
+    pub variables: Vec<String>,
+}
+
+/// The whole table after one cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemoryTable {
+    pub execution_count: Option<u32>,
+    /// Sorted by name.
+    pub rows: Vec<Row>,
+    /// Sorted by name.
+    pub gone: Vec<Gone>,
+    /// In id order.
+    pub buffers: Vec<Buffer>,
+}
+
+impl MemoryTable {
+    pub fn row(&self, name: &str) -> Option<&Row> {
+        let index = self
+            .rows
+            .binary_search_by(|row| row.name.as_str().cmp(name))
+            .ok()?;
+        self.rows.get(index)
+    }
+}
+
+/// One variable while the table is being built.
+pub(crate) struct Entry<'a> {
+    pub name: &'a str,
+    pub facts: &'a ArrayFacts,
+    pub extent: Option<(u64, u64)>,
+}
+
+/// Variables whose memory overlaps: one allocation.
+pub(crate) struct Group {
+    pub span: (u64, u64),
+    /// Indices into the entries, in name order.
+    pub members: Vec<usize>,
+}
+
+/// Joins entries whose allocation extents overlap (a sweep over sorted
+/// extents). Entries without memory belong to no group.
+pub(crate) fn group_by_memory(entries: &[Entry]) -> Vec<Group> {
+    let mut order: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].extent.is_some())
+        .collect();
+    order.sort_by_key(|&i| entries[i].extent);
+    let mut groups: Vec<Group> = Vec::new();
+    for i in order {
+        let Some((lo, hi)) = entries[i].extent else {
+            continue;
+        };
+        match groups.last_mut() {
+            Some(group) if lo < group.span.1 => {
+                group.span.1 = group.span.1.max(hi);
+                group.members.push(i);
+            }
+            _ => groups.push(Group {
+                span: (lo, hi),
+                members: vec![i],
+            }),
+        }
+    }
+    for group in &mut groups {
+        group.members.sort_by_key(|&i| entries[i].name);
+    }
+    groups
+}
+
+/// Roles, bases and aliases of the members of one group.
+pub(crate) struct Relations {
+    pub role: Role,
+    pub base: Base,
+    pub alias_of: Vec<String>,
+}
+
+/// Whether an entry's array allocated its memory: plain owners, the
+/// `NpArray` that allocated its buffer, and an `ArcArray` that spans the
+/// whole shared allocation (a smaller one is a window into it).
+fn owns(entry: &Entry, span: (u64, u64)) -> bool {
+    match &entry.facts.storage {
+        Storage::Owned => true,
+        Storage::Shared { .. } => entry.extent == Some(span),
+        Storage::Borrowed => false,
+        Storage::Buffer(buffer) => buffer.owns_data,
+    }
+}
+
+/// The same array: same first element, shape, strides and element size.
+fn same_array(a: &ArrayFacts, b: &ArrayFacts) -> bool {
+    a.first == b.first && a.shape == b.shape && a.strides == b.strides && a.itemsize == b.itemsize
+}
+
+pub(crate) fn relations(entries: &[Entry], group: Option<&Group>, index: usize) -> Relations {
+    let entry = &entries[index];
+    let Some(group) = group else {
+        let owner = matches!(entry.facts.storage, Storage::Owned | Storage::Shared { .. })
+            || matches!(&entry.facts.storage, Storage::Buffer(b) if b.owns_data);
+        return Relations {
+            role: if owner { Role::Owner } else { Role::View },
+            base: if owner {
+                Base::None
+            } else {
+                Base::NotAVariable
+            },
+            alias_of: Vec::new(),
+        };
+    };
+    let alias_of: Vec<String> = group
+        .members
+        .iter()
+        .filter(|&&other| other != index && same_array(entries[other].facts, entry.facts))
+        .filter(|&&other| element_count(&entries[other].facts.shape) > 0)
+        .map(|&other| entries[other].name.to_owned())
+        .collect();
+    let is_owner = owns(entry, group.span);
+    let owner = group
+        .members
+        .iter()
+        .find(|&&m| owns(&entries[m], group.span))
+        .map(|&m| entries[m].name.to_owned());
+    let base = if is_owner {
+        Base::None
+    } else {
+        owner.map_or(Base::NotAVariable, Base::Variable)
+    };
+    let role = if !alias_of.is_empty() {
+        Role::Alias
+    } else if is_owner {
+        Role::Owner
+    } else {
+        Role::View
+    };
+    Relations {
+        role,
+        base,
+        alias_of,
+    }
+}
+
+/// For every entry, the names it shares memory with, exactly, the names it
+/// may share with (work bound hit) and the names whose bounds overlap its
+/// own. Only pairs in one group with overlapping element bounds are tried.
+pub(crate) struct Sharing {
+    pub shares: Vec<Vec<String>>,
+    pub may_share: Vec<Vec<String>>,
+    pub bounds: Vec<Vec<String>>,
+}
+
+pub(crate) fn sharing(entries: &[Entry], groups: &[Group]) -> Sharing {
+    let mut result = Sharing {
+        shares: vec![Vec::new(); entries.len()],
+        may_share: vec![Vec::new(); entries.len()],
+        bounds: vec![Vec::new(); entries.len()],
+    };
+    for group in groups {
+        let mut by_start: Vec<(u64, u64, usize)> = group
+            .members
+            .iter()
+            .filter_map(|&i| {
+                let (lo, hi) = byte_layout(entries[i].facts).bounds()?;
+                Some((lo, hi, i))
+            })
+            .collect();
+        by_start.sort_unstable();
+        // Sweep: each array is compared with the arrays that start before
+        // it ends, so disjoint neighbours cost nothing.
+        for (k, &(_, hi, a)) in by_start.iter().enumerate() {
+            for &(lo_b, _, b) in &by_start[k + 1..] {
+                if lo_b >= hi {
+                    break;
+                }
+                let (la, lb) = (byte_layout(entries[a].facts), byte_layout(entries[b].facts));
+                if !may_share_memory(&la, &lb) {
+                    continue;
+                }
+                let (na, nb) = (entries[a].name.to_owned(), entries[b].name.to_owned());
+                result.bounds[a].push(nb.clone());
+                result.bounds[b].push(na.clone());
+                let list = match shares_memory(&la, &lb, DEFAULT_MAX_WORK) {
+                    Overlap::Shared => &mut result.shares,
+                    Overlap::Unknown => &mut result.may_share,
+                    Overlap::Disjoint => continue,
+                };
+                list[a].push(nb);
+                list[b].push(na);
+            }
+        }
+    }
+    for lists in [
+        &mut result.shares,
+        &mut result.may_share,
+        &mut result.bounds,
+    ] {
+        for list in lists.iter_mut() {
+            list.sort();
+        }
+    }
+    result
+}
+
+/// What the table keeps of a variable to compare with the next cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Seen {
+    pub type_name: String,
+    pub first: usize,
+    pub shape: Vec<usize>,
+    pub strides: Vec<isize>,
+    pub buffer: Option<BufferId>,
+}
+
+pub(crate) type Snapshot = BTreeMap<String, Seen>;
+
+impl Seen {
+    pub fn of(facts: &ArrayFacts, buffer: Option<BufferId>) -> Seen {
+        Seen {
+            type_name: facts.type_name.clone(),
+            first: facts.first,
+            shape: facts.shape.clone(),
+            strides: facts.strides.clone(),
+            buffer,
+        }
+    }
+
+    pub fn same_layout(&self, facts: &ArrayFacts) -> bool {
+        self.type_name == facts.type_name
+            && self.first == facts.first
+            && self.shape == facts.shape
+            && self.strides == facts.strides
+    }
+}
+
+pub(crate) fn row(
+    entry: &Entry,
+    buffer: Option<BufferId>,
+    relations: Relations,
+    sharing: &Sharing,
+    index: usize,
+    changed: Change,
+) -> Row {
+    let facts = entry.facts;
+    let (c_contiguous, f_contiguous) = contiguity(&facts.shape, &facts.strides);
+    Row {
+        name: entry.name.to_owned(),
+        type_name: facts.type_name.clone(),
+        dtype: facts.dtype,
+        shape: facts.shape.clone(),
+        strides: facts.strides.clone(),
+        itemsize: facts.itemsize,
+        bytes: element_count(&facts.shape).saturating_mul(facts.itemsize as u64),
+        buffer,
+        role: relations.role,
+        base: relations.base,
+        alias_of: relations.alias_of,
+        shares_memory_with: sharing.shares[index].clone(),
+        may_share_with: sharing.may_share[index].clone(),
+        bounds_overlap_with: sharing.bounds[index].clone(),
+        c_contiguous,
+        f_contiguous,
+        writeable: facts.writeable,
+        changed,
+        address: facts.first,
+    }
+}
+
+pub(crate) fn entries(variables: &[(String, ArrayFacts)]) -> Vec<Entry<'_>> {
+    variables
+        .iter()
+        .map(|(name, facts)| Entry {
+            name,
+            facts,
+            extent: allocation_extent(facts),
+        })
+        .collect()
+}

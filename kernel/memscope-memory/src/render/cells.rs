@@ -1,0 +1,140 @@
+//! The words in the table's cells, shared by the text and HTML renderings.
+
+use crate::model::{Base, Change, Role, Row};
+
+pub const HEADERS: [&str; 13] = [
+    "name",
+    "type",
+    "dtype",
+    "shape",
+    "strides",
+    "bytes",
+    "role",
+    "base / alias of",
+    "shares memory with",
+    "contiguous",
+    "writeable",
+    "changed",
+    "buffer",
+];
+
+pub fn list<T: std::fmt::Display>(items: &[T]) -> String {
+    let inner: Vec<String> = items.iter().map(ToString::to_string).collect();
+    format!("[{}]", inner.join(", "))
+}
+
+pub fn role(role: Role) -> &'static str {
+    match role {
+        Role::Owner => "owner",
+        Role::View => "view",
+        Role::Alias => "alias",
+    }
+}
+
+pub fn changed(change: Change) -> &'static str {
+    match change {
+        Change::New => "new",
+        Change::Modified => "modified",
+        Change::Unchanged => "unchanged",
+    }
+}
+
+pub fn base_or_alias(row: &Row) -> String {
+    let base = match &row.base {
+        Base::None => None,
+        Base::Variable(name) => Some(format!("view of {name}")),
+        Base::NotAVariable => Some("view; owner is not a variable".to_owned()),
+    };
+    let alias =
+        (!row.alias_of.is_empty()).then(|| format!("same array as {}", row.alias_of.join(", ")));
+    match (base, alias) {
+        (Some(base), Some(alias)) => format!("{alias}; {base}"),
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => String::new(),
+    }
+}
+
+pub fn shares(row: &Row) -> String {
+    let mut parts = row.shares_memory_with.clone();
+    parts.extend(
+        row.may_share_with
+            .iter()
+            .map(|name| format!("{name} (may share)")),
+    );
+    if parts.is_empty() {
+        "-".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
+pub fn contiguity(row: &Row) -> &'static str {
+    match (row.c_contiguous, row.f_contiguous) {
+        (true, true) => "C F",
+        (true, false) => "C",
+        (false, true) => "F",
+        (false, false) => "no",
+    }
+}
+
+pub fn yes_no(value: bool) -> &'static str {
+    if value {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+pub fn buffer(row: &Row) -> String {
+    row.buffer
+        .map_or_else(|| "-".to_owned(), |id| id.to_string())
+}
+
+/// Bytes as people read them: `80 B`, `1.5 KiB`, `256 MiB`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let digits = if value < 10.0 { 1 } else { 0 };
+    format!("{value:.digits$} {}", UNITS[unit])
+}
+
+/// The cells of one row, in [`HEADERS`] order.
+pub fn row_cells(row: &Row) -> [String; 13] {
+    [
+        row.name.clone(),
+        row.type_name.clone(),
+        row.dtype.to_owned(),
+        list(&row.shape),
+        list(&row.strides),
+        bytes(row.bytes),
+        role(row.role).to_owned(),
+        base_or_alias(row),
+        shares(row),
+        contiguity(row).to_owned(),
+        yes_no(row.writeable).to_owned(),
+        changed(row.changed).to_owned(),
+        buffer(row),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_read_like_people_write_them() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(80), "80 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(256 * 1024 * 1024), "256 MiB");
+        assert_eq!(bytes(u64::MAX), "16384 PiB");
+    }
+}

@@ -1,0 +1,135 @@
+//! The table as HTML for JupyterLab and nbconvert's HTML export.
+//!
+//! Untrusted notebooks pass through a sanitizer that drops `<style>`,
+//! `<svg>`, classes' CSS and CSS variables, so everything here is plain
+//! tags with inline styles of fixed colours. Badges carry their own white
+//! text on a mid-tone colour and borders are grey, so the table reads the
+//! same on a light and on a dark theme.
+
+use super::cells::{bytes, row_cells, HEADERS};
+use super::picture::{pictures, Slot};
+use super::RenderOptions;
+use crate::model::{Change, GoneWhy, MemoryTable, Role};
+
+const CELL: &str =
+    "padding:2px 8px;border-bottom:1px solid #8888887a;text-align:left;white-space:nowrap";
+const HEAD: &str = "padding:2px 8px;border-bottom:2px solid #888888;text-align:left;font-weight:bold;white-space:nowrap";
+
+fn role_colour(role: Role) -> &'static str {
+    match role {
+        Role::Owner => "#2e7d32",
+        Role::View => "#1565c0",
+        Role::Alias => "#c2410c",
+    }
+}
+
+fn badge(text: &str, colour: &str) -> String {
+    format!(
+        "<span style=\"background-color:{colour};color:#ffffff;padding:0 6px;border-radius:3px\">{}</span>",
+        escape(text)
+    )
+}
+
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
+    let mut html = String::from(
+        "<div style=\"font-family:monospace;font-size:12px;line-height:1.5\">\
+         <div style=\"font-weight:bold;margin:4px 0\">Memory after this cell</div>",
+    );
+    if !table.rows.is_empty() {
+        html.push_str("<table style=\"border-collapse:collapse;margin:0\"><thead><tr>");
+        let mut headers: Vec<&str> = HEADERS.to_vec();
+        if options.addresses {
+            headers.push("address");
+        }
+        for header in headers {
+            html.push_str(&format!("<th style=\"{HEAD}\">{}</th>", escape(header)));
+        }
+        html.push_str("</tr></thead><tbody>");
+        for row in &table.rows {
+            let mut cells: Vec<String> = row_cells(row).iter().map(|c| escape(c)).collect();
+            cells[0] = format!("<b>{}</b>", cells[0]);
+            cells[6] = badge(super::cells::role(row.role), role_colour(row.role));
+            cells[11] = match row.changed {
+                Change::Unchanged => cells[11].clone(),
+                Change::New => badge("new", "#6d28d9"),
+                Change::Modified => badge("modified", "#b45309"),
+            };
+            if options.addresses {
+                cells.push(format!("{:#x}", row.address));
+            }
+            html.push_str("<tr>");
+            for cell in cells {
+                html.push_str(&format!("<td style=\"{CELL}\">{cell}</td>"));
+            }
+            html.push_str("</tr>");
+        }
+        html.push_str("</tbody></table>");
+    }
+    for gone in &table.gone {
+        let why = match &gone.why {
+            GoneWhy::Moved { into } => format!(
+                "moved into <b>{}</b> (same buffer, new owner)",
+                escape(into)
+            ),
+            GoneWhy::Dropped => "dropped".to_owned(),
+        };
+        html.push_str(&format!(
+            "<div style=\"margin:2px 0\"><b>{}</b> is gone: {why}</div>",
+            escape(&gone.name)
+        ));
+    }
+    for picture in pictures(table) {
+        let unit = if picture.elements_per_slot == 1 {
+            "one box per element".to_owned()
+        } else {
+            format!("one box per {} elements", picture.elements_per_slot)
+        };
+        html.push_str(&format!(
+            "<div style=\"margin:8px 0 2px 0\"><b>{}</b> ({}, {unit})</div>\
+             <table style=\"border-collapse:separate;border-spacing:1px;margin:0\"><tbody>",
+            picture.buffer,
+            bytes(picture.bytes)
+        ));
+        for bar in &picture.bars {
+            let colour = table
+                .row(&bar.name)
+                .map_or("#888888", |row| role_colour(row.role));
+            html.push_str(&format!(
+                "<tr><td style=\"padding:0 8px 0 0;text-align:right\">{}</td>",
+                escape(&bar.name)
+            ));
+            for slot in &bar.covered {
+                let fill = match slot {
+                    Slot::Covered => colour,
+                    Slot::Empty => "transparent",
+                    Slot::Maybe => "#9ca3af",
+                };
+                html.push_str(&format!(
+                    "<td style=\"width:9px;height:12px;padding:0;background-color:{fill};border:1px solid #888888\"></td>"
+                ));
+            }
+            html.push_str("</tr>");
+        }
+        html.push_str("</tbody></table>");
+        if picture.more > 0 {
+            html.push_str(&format!("<div>... and {} more</div>", picture.more));
+        }
+    }
+    html.push_str("</div>");
+    html
+}

@@ -1,0 +1,131 @@
+//! The table as JSON (`application/vnd.memscope.memory+json`), the form
+//! notebook tests assert on. Name lists are sorted; `strides` are in
+//! elements; `address` appears only when asked for.
+
+use serde::Serialize;
+
+use super::RenderOptions;
+use crate::model::{Base, Change, GoneWhy, MemoryTable, Role, Row};
+
+/// Bumped when a field changes meaning or disappears.
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    execution_count: Option<u32>,
+    variables: Vec<Variable<'a>>,
+    gone: Vec<GoneVariable<'a>>,
+    buffers: Vec<BufferEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct Variable<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    type_name: &'a str,
+    dtype: &'a str,
+    shape: &'a [usize],
+    strides: &'a [isize],
+    itemsize: usize,
+    bytes: u64,
+    buffer: Option<String>,
+    role: Role,
+    /// The owning variable of a view, else null.
+    base: Option<&'a str>,
+    /// True for a view whose owner is not a variable of the session.
+    base_is_gone: bool,
+    alias_of: &'a [String],
+    shares_memory_with: &'a [String],
+    /// Pairs the exact check could not settle within its work bound.
+    may_share_with: &'a [String],
+    /// Pairs whose bounds overlap: NumPy's `may_share_memory`.
+    bounds_overlap_with: &'a [String],
+    c_contiguous: bool,
+    f_contiguous: bool,
+    writeable: bool,
+    changed: Change,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address: Option<String>,
+}
+
+#[derive(Serialize)]
+struct GoneVariable<'a> {
+    name: &'a str,
+    why: &'static str,
+    into: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct BufferEntry<'a> {
+    id: String,
+    bytes: u64,
+    variables: &'a [String],
+}
+
+pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
+    let document = Document {
+        version: VERSION,
+        execution_count: table.execution_count,
+        variables: table
+            .rows
+            .iter()
+            .map(|row| variable(row, options))
+            .collect(),
+        gone: table
+            .gone
+            .iter()
+            .map(|gone| match &gone.why {
+                GoneWhy::Moved { into } => GoneVariable {
+                    name: &gone.name,
+                    why: "moved",
+                    into: Some(into),
+                },
+                GoneWhy::Dropped => GoneVariable {
+                    name: &gone.name,
+                    why: "dropped",
+                    into: None,
+                },
+            })
+            .collect(),
+        buffers: table
+            .buffers
+            .iter()
+            .map(|buffer| BufferEntry {
+                id: buffer.id.to_string(),
+                bytes: buffer.span.1 - buffer.span.0,
+                variables: &buffer.variables,
+            })
+            .collect(),
+    };
+    // Serialising plain structs of strings, numbers and lists cannot fail.
+    serde_json::to_string(&document).unwrap_or_else(|_| "{}".to_owned())
+}
+
+fn variable(row: &Row, options: RenderOptions) -> Variable<'_> {
+    Variable {
+        name: &row.name,
+        type_name: &row.type_name,
+        dtype: row.dtype,
+        shape: &row.shape,
+        strides: &row.strides,
+        itemsize: row.itemsize,
+        bytes: row.bytes,
+        buffer: row.buffer.map(|id| id.to_string()),
+        role: row.role,
+        base: match &row.base {
+            Base::Variable(name) => Some(name),
+            Base::None | Base::NotAVariable => None,
+        },
+        base_is_gone: row.base == Base::NotAVariable,
+        alias_of: &row.alias_of,
+        shares_memory_with: &row.shares_memory_with,
+        may_share_with: &row.may_share_with,
+        bounds_overlap_with: &row.bounds_overlap_with,
+        c_contiguous: row.c_contiguous,
+        f_contiguous: row.f_contiguous,
+        writeable: row.writeable,
+        changed: row.changed,
+        address: options.addresses.then(|| format!("{:#x}", row.address)),
+    }
+}

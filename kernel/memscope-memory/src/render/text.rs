@@ -1,0 +1,69 @@
+//! The table as plain text: what terminals, nbconvert's markdown and its
+//! LaTeX/PDF export show. ASCII only, so every PDF font has the glyphs.
+
+use tabled::builder::Builder;
+use tabled::settings::Style;
+
+use super::cells::{bytes, row_cells, HEADERS};
+use super::picture::{pictures, Slot};
+use super::RenderOptions;
+use crate::model::{GoneWhy, MemoryTable};
+
+pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
+    let mut out = String::from("Memory after this cell\n");
+    if !table.rows.is_empty() {
+        let mut builder = Builder::default();
+        let mut headers: Vec<String> = HEADERS.iter().map(|h| h.to_string()).collect();
+        if options.addresses {
+            headers.push("address".to_owned());
+        }
+        builder.push_record(headers);
+        for row in &table.rows {
+            let mut cells = row_cells(row).to_vec();
+            if options.addresses {
+                cells.push(format!("{:#x}", row.address));
+            }
+            builder.push_record(cells);
+        }
+        out.push_str(&builder.build().with(Style::psql()).to_string());
+        out.push('\n');
+    }
+    for gone in &table.gone {
+        out.push_str(&match &gone.why {
+            GoneWhy::Moved { into } => format!(
+                "{} is gone: moved into {into} (same buffer, new owner)\n",
+                gone.name
+            ),
+            GoneWhy::Dropped => format!("{} is gone: dropped\n", gone.name),
+        });
+    }
+    for picture in pictures(table) {
+        let unit = if picture.elements_per_slot == 1 {
+            "one mark per element".to_owned()
+        } else {
+            format!("one mark per {} elements", picture.elements_per_slot)
+        };
+        out.push_str(&format!(
+            "\n{} ({}, {unit}):\n",
+            picture.buffer,
+            bytes(picture.bytes)
+        ));
+        let width = picture.bars.iter().map(|b| b.name.len()).max().unwrap_or(0);
+        for bar in &picture.bars {
+            let marks: String = bar
+                .covered
+                .iter()
+                .map(|slot| match slot {
+                    Slot::Covered => '#',
+                    Slot::Empty => '.',
+                    Slot::Maybe => '?',
+                })
+                .collect();
+            out.push_str(&format!("  {:width$}  {marks}\n", bar.name));
+        }
+        if picture.more > 0 {
+            out.push_str(&format!("  ... and {} more\n", picture.more));
+        }
+    }
+    out.trim_end().to_owned()
+}

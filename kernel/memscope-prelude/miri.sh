@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs memscope-prelude's tests under Miri, the interpreter that detects
+# undefined behaviour: NpArray's views borrow a RefCell'd buffer through two
+# small `unsafe` blocks (src/nparray/borrow.rs), and this is their check.
+#
+# Usage (from anywhere): bash kernel/memscope-prelude/miri.sh [extra test args]
+# Set CARGO_TARGET_DIR to keep Miri's build apart from normal builds.
+#
+# Excluded: doc tests. Each is compiled as its own crate and, under Miri,
+# interpreted from scratch, which takes minutes for what the unit and
+# integration tests (which exercise the same code) already cover; they run
+# in the normal `cargo test`.
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+
+if ! cargo +nightly miri --version >/dev/null 2>&1; then
+    rustup component add --toolchain nightly miri rust-src
+fi
+
+# The unit tests (--lib) and every integration test (--tests), no doc tests.
+cargo +nightly miri test -p memscope-prelude --lib --tests -- "$@"

@@ -1,0 +1,180 @@
+//! Operations that always make new memory: copies in a chosen order,
+//! integer-array and boolean-mask indexing (NumPy's "advanced indexing"),
+//! `map`, and conversions to plain Rust and ndarray values.
+
+use ndarray::{ArrayD, Axis, IxDyn};
+
+use super::borrow::view_mut_of;
+use super::layout::{Layout, Order};
+use super::{Element, NpArray};
+
+impl<T: Element> NpArray<T> {
+    /// A copy in C order, in new memory (NumPy's `a.copy()`, whose default
+    /// order is C; `np::copy` defaults to K).
+    ///
+    /// ```
+    /// use memscope_prelude::*;
+    /// let a = np::arange(0, 4, 1);
+    /// let c = a.copy();
+    /// c.set(&[0], 100);
+    /// assert_eq!(a.at(&[0]), 0);
+    /// assert!(c.owns_data() && !c.shares_memory(&a));
+    /// ```
+    pub fn copy(&self) -> NpArray<T> {
+        self.copy_order(Order::C)
+    }
+
+    /// A copy in new memory laid out in `order` (NumPy's
+    /// `a.copy(order=...)`): C row-major, F column-major, A F only if the
+    /// source is F- and not C-contiguous, K following the source's axis
+    /// order.
+    ///
+    /// ```
+    /// use memscope_prelude::*;
+    /// let a = np::zeros(&[2, 3]);
+    /// assert_eq!(a.copy_order(np::Order::F).strides(), &[1, 2]);
+    /// assert_eq!(a.t().copy_order(np::Order::K).strides(), &[1, 3]);
+    /// assert_eq!(a.t().copy_order(np::Order::C).strides(), &[2, 1]);
+    /// ```
+    pub fn copy_order(&self, order: Order) -> NpArray<T> {
+        let copy = self.filled_like(T::ZERO, order);
+        let target = copy.layout.clone();
+        self.read(|source| {
+            let mut elements = copy.buffer.borrow_mut();
+            view_mut_of(&mut elements, &target).assign(&source);
+        });
+        copy
+    }
+
+    /// A new array with this shape, laid out in `order` (relative to this
+    /// array's layout), every element `value`: NumPy's `full_like`.
+    pub(crate) fn filled_like(&self, value: T, order: Order) -> NpArray<T> {
+        let layout = Layout {
+            offset: 0,
+            shape: self.shape().to_vec(),
+            strides: self.layout.strides_for_new(order),
+        };
+        NpArray::allocate(vec![value; self.size()], layout)
+    }
+
+    /// The elements at `indices` along `axis`, in new memory (NumPy's
+    /// `np.take(a, indices, axis)`, or `a[:, [2, 0]]` for axis 1). Indices
+    /// may repeat; negative ones are not accepted.
+    ///
+    /// ```
+    /// use memscope_prelude::*;
+    /// let m = np::arange(0, 6, 1).reshape(&[2, 3]);
+    /// let picked = m.take(&[2, 0, 2], 1);
+    /// assert_eq!(picked.to_vec(), vec![2, 0, 2, 5, 3, 5]);
+    /// assert!(picked.owns_data() && !picked.shares_memory(&m));
+    /// ```
+    ///
+    /// # Panics
+    /// If `axis` or an index is out of bounds.
+    pub fn take(&self, indices: &[usize], axis: usize) -> NpArray<T> {
+        let ndim = self.ndim();
+        assert!(
+            axis < ndim,
+            "axis {axis} is out of bounds for array of dimension {ndim}"
+        );
+        let len = self.shape()[axis];
+        if let Some(bad) = indices.iter().find(|&&index| index >= len) {
+            panic!("index {bad} is out of bounds for axis {axis} with size {len}");
+        }
+        NpArray::from(self.read(|view| view.select(Axis(axis), indices)))
+    }
+
+    /// The elements where `mask` is true, in C order, as a new 1-D array
+    /// (NumPy's `a[mask]`). The mask has the array's shape: another
+    /// `NpArray<bool>` (say from [`map`](NpArray::map)) or, for 1-D arrays,
+    /// a slice of `bool`.
+    ///
+    /// ```
+    /// use memscope_prelude::*;
+    /// let a = np::arange(0, 6, 1);
+    /// let big = a.mask(&a.map(|x| x > 3));
+    /// assert_eq!(big.to_vec(), vec![4, 5]);
+    /// let some = a.mask(&[true, false, true, false, false, false]);
+    /// assert_eq!(some.to_vec(), vec![0, 2]);
+    /// ```
+    ///
+    /// # Panics
+    /// If the mask's shape differs from the array's.
+    pub fn mask(&self, mask: impl Mask) -> NpArray<T> {
+        let (mask_shape, keep) = mask.shape_and_values();
+        assert!(
+            mask_shape == self.shape(),
+            "boolean index did not match indexed array: mask shape {} but array shape {}",
+            super::fmt::shape_tuple(&mask_shape),
+            self.shape_text()
+        );
+        let selected = self.read(|view| {
+            view.iter()
+                .zip(keep)
+                .filter_map(|(&value, keep)| keep.then_some(value))
+                .collect()
+        });
+        NpArray::from_vec(selected)
+    }
+
+    /// A new array of `f` applied to every element, in C order. The element
+    /// type may change (`|x| x > 0.0` gives a boolean mask).
+    ///
+    /// ```
+    /// use memscope_prelude::*;
+    /// let a = np::arange(0.0, 3.0, 1.0);
+    /// assert_eq!(a.map(|x| x * x).to_vec(), vec![0.0, 1.0, 4.0]);
+    /// ```
+    pub fn map<U: Element>(&self, mut f: impl FnMut(T) -> U) -> NpArray<U> {
+        let values = self.read(|view| view.iter().map(|&x| f(x)).collect());
+        NpArray::allocate(values, Layout::c_order(self.shape()))
+    }
+
+    /// A copy of the elements as a plain ndarray array (C order).
+    ///
+    /// ```
+    /// use memscope_prelude::*;
+    /// let a = np::arange(0, 4, 1).reshape(&[2, 2]);
+    /// let plain: ArrayD<i32> = a.t().to_array();
+    /// assert_eq!(plain, array![[0, 2], [1, 3]].into_dyn());
+    /// ```
+    pub fn to_array(&self) -> ArrayD<T> {
+        let elements = self.to_vec();
+        ArrayD::from_shape_vec(IxDyn(self.shape()), elements).expect("one element per index")
+    }
+
+    /// The elements in C order, as a `Vec`.
+    pub fn to_vec(&self) -> Vec<T> {
+        self.read(|view| view.iter().copied().collect())
+    }
+}
+
+/// What [`NpArray::mask`] accepts: a boolean array or slice.
+pub trait Mask {
+    /// The mask's shape, and its values in C order.
+    fn shape_and_values(self) -> (Vec<usize>, Vec<bool>);
+}
+
+impl Mask for &NpArray<bool> {
+    fn shape_and_values(self) -> (Vec<usize>, Vec<bool>) {
+        (self.shape().to_vec(), self.to_vec())
+    }
+}
+
+impl Mask for &[bool] {
+    fn shape_and_values(self) -> (Vec<usize>, Vec<bool>) {
+        (vec![self.len()], self.to_vec())
+    }
+}
+
+impl<const N: usize> Mask for &[bool; N] {
+    fn shape_and_values(self) -> (Vec<usize>, Vec<bool>) {
+        (vec![N], self.to_vec())
+    }
+}
+
+impl Mask for &Vec<bool> {
+    fn shape_and_values(self) -> (Vec<usize>, Vec<bool>) {
+        (vec![self.len()], self.clone())
+    }
+}

@@ -1,0 +1,47 @@
+//! What the kernel is told about an `NpArray` after each cell: its layout
+//! and buffer as plain numbers, and the regions written since last time.
+
+use crate::memory::facts::{ArrayFacts, BufferFacts, Storage};
+
+use super::{Element, NpArray};
+
+impl<T: Element> NpArray<T> {
+    /// The array's layout and storage for the kernel's memory view.
+    ///
+    /// Reads no element and never panics (addresses were recorded when the
+    /// buffer was allocated, so nothing is borrowed). Reporting drains the
+    /// buffer's write log: only the first array of a buffer reported after
+    /// a write carries the written regions.
+    ///
+    /// ```
+    /// use memscope_prelude::*;
+    /// let a = np::zeros(&[10]);
+    /// let tail = a.slice(s![4..]);
+    /// let facts = tail.memory_facts();
+    /// let memory::facts::Storage::Buffer(buffer) = &facts.storage else { unreachable!() };
+    /// assert_eq!(facts.first, buffer.start + 4 * 8);
+    /// assert_eq!((buffer.len, buffer.owns_data), (10, false));
+    /// ```
+    pub fn memory_facts(&self) -> ArrayFacts {
+        let first = if self.is_empty() {
+            self.buffer.start()
+        } else {
+            self.buffer.address_of(self.layout.offset)
+        };
+        ArrayFacts {
+            type_name: format!("NpArray<{}>", T::DTYPE),
+            dtype: T::DTYPE,
+            itemsize: self.itemsize(),
+            shape: self.shape().to_vec(),
+            strides: self.strides().to_vec(),
+            first,
+            writeable: self.writeable,
+            storage: Storage::Buffer(BufferFacts {
+                start: self.buffer.start(),
+                len: self.buffer.len(),
+                owns_data: self.owns_data,
+                written: self.buffer.drain_write_log(),
+            }),
+        }
+    }
+}

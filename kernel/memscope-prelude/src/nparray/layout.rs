@@ -1,0 +1,385 @@
+//! Where an array's elements are in its buffer: an offset, a shape and
+//! strides (all in elements), and the arithmetic on them that NumPy does:
+//! contiguity flags, the strides of a new array in C, F or K order,
+//! transposing, broadcasting, and listing element offsets.
+//!
+//! Everything here is pure arithmetic on numbers; nothing touches memory.
+
+use super::error::NpError;
+
+/// The memory layout of one array inside its buffer.
+///
+/// Invariant (kept by every constructor of `NpArray`): if the array is not
+/// empty, every element offset `offset + Σ index[k] * strides[k]` lies in
+/// the buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Layout {
+    /// Position of the logical first element (index `[0, 0, ...]`).
+    pub offset: usize,
+    pub shape: Vec<usize>,
+    pub strides: Vec<isize>,
+}
+
+/// NumPy's memory orders for new arrays (the `order` argument of
+/// `numpy.copy`, `numpy.empty_like`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Order {
+    /// Keep the source's layout as closely as possible: C or F if it is
+    /// contiguous that way, otherwise the axes ordered as its strides are
+    /// (largest stride first), with no gaps and no negative strides.
+    #[default]
+    K,
+    /// F if the source is Fortran-contiguous and not C-contiguous, else C.
+    A,
+    /// Row-major: the last index varies fastest.
+    C,
+    /// Column-major (Fortran): the first index varies fastest.
+    F,
+}
+
+impl Layout {
+    /// A fresh C-ordered layout at the start of a buffer.
+    pub fn c_order(shape: &[usize]) -> Layout {
+        Layout {
+            offset: 0,
+            shape: shape.to_vec(),
+            strides: c_strides(shape),
+        }
+    }
+
+    /// The number of elements.
+    pub fn size(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// NumPy's C_CONTIGUOUS: walking the elements in C order visits
+    /// consecutive memory. Axes of length 1 do not move, so their stride is
+    /// ignored; an empty array is contiguous.
+    pub fn is_c_contiguous(&self) -> bool {
+        self.is_packed_along((0..self.shape.len()).rev())
+    }
+
+    /// NumPy's F_CONTIGUOUS: like C, with the first index varying fastest.
+    pub fn is_f_contiguous(&self) -> bool {
+        self.is_packed_along(0..self.shape.len())
+    }
+
+    /// Whether the axes, taken fastest first, have the strides of a packed
+    /// array.
+    fn is_packed_along(&self, fastest_first: impl Iterator<Item = usize>) -> bool {
+        if self.size() == 0 {
+            return true;
+        }
+        let mut expected = 1_isize;
+        for axis in fastest_first {
+            if self.shape[axis] == 1 {
+                continue;
+            }
+            if self.strides[axis] != expected {
+                return false;
+            }
+            expected *= self.shape[axis] as isize;
+        }
+        true
+    }
+
+    /// The lowest and highest element offsets, or `None` for an empty array.
+    pub fn offset_bounds(&self) -> Option<(usize, usize)> {
+        if self.size() == 0 {
+            return None;
+        }
+        let (mut low, mut high) = (self.offset as isize, self.offset as isize);
+        for (&len, &stride) in self.shape.iter().zip(&self.strides) {
+            let reach = (len as isize - 1) * stride;
+            if reach < 0 {
+                low += reach;
+            } else {
+                high += reach;
+            }
+        }
+        Some((low as usize, high as usize))
+    }
+
+    /// The buffer offset of the element at `index`, or `None` if `index`
+    /// has the wrong length or is out of bounds.
+    pub fn element_offset(&self, index: &[usize]) -> Option<usize> {
+        if index.len() != self.shape.len() {
+            return None;
+        }
+        let mut offset = self.offset as isize;
+        for ((&i, &len), &stride) in index.iter().zip(&self.shape).zip(&self.strides) {
+            if i >= len {
+                return None;
+            }
+            offset += i as isize * stride;
+        }
+        Some(offset as usize)
+    }
+
+    /// Every element's buffer offset, in C order (repeats included, for
+    /// broadcast layouts).
+    pub fn offsets(&self) -> Offsets<'_> {
+        Offsets {
+            layout: self,
+            index: vec![0; self.shape.len()],
+            next: (self.size() > 0).then_some(self.offset as isize),
+        }
+    }
+
+    /// Whether two different indices might reach the same element.
+    ///
+    /// Conservative, and the same test as ndarray's for mutable views: sort
+    /// the axes by |stride|; each stride must exceed the span of the faster
+    /// axes. Broadcast layouts (stride 0 on an axis longer than 1) always
+    /// overlap.
+    pub fn may_overlap(&self) -> bool {
+        if self.size() == 0 {
+            return false;
+        }
+        let mut axes: Vec<usize> = (0..self.shape.len())
+            .filter(|&axis| self.shape[axis] > 1)
+            .collect();
+        axes.sort_by_key(|&axis| self.strides[axis].unsigned_abs());
+        let mut span_of_faster_axes = 0_usize;
+        for axis in axes {
+            let stride = self.strides[axis].unsigned_abs();
+            if stride <= span_of_faster_axes {
+                return true;
+            }
+            span_of_faster_axes += (self.shape[axis] - 1) * stride;
+        }
+        false
+    }
+
+    /// The axes in reverse order (NumPy's `.T`).
+    pub fn transposed(&self) -> Layout {
+        let axes: Vec<usize> = (0..self.shape.len()).rev().collect();
+        self.permuted(&axes)
+    }
+
+    /// Axis `k` of the result is axis `axes[k]` of `self`.
+    ///
+    /// # Panics
+    /// If `axes` is not a permutation of `0..ndim`, with NumPy's message.
+    pub fn permuted(&self, axes: &[usize]) -> Layout {
+        let ndim = self.shape.len();
+        let mut seen = vec![false; ndim];
+        let is_permutation = axes.len() == ndim
+            && axes
+                .iter()
+                .all(|&axis| axis < ndim && !std::mem::replace(&mut seen[axis], true));
+        assert!(
+            is_permutation,
+            "axes don't match array: {axes:?} is not a permutation of the {ndim} axes"
+        );
+        Layout {
+            offset: self.offset,
+            shape: axes.iter().map(|&axis| self.shape[axis]).collect(),
+            strides: axes.iter().map(|&axis| self.strides[axis]).collect(),
+        }
+    }
+
+    /// The same elements seen with shape `target` by NumPy's broadcasting
+    /// rules: shapes align on the right, missing leading axes and axes of
+    /// length 1 are repeated with stride 0.
+    pub fn broadcast_to(&self, target: &[usize]) -> Result<Layout, NpError> {
+        let not_broadcastable = || NpError::NotBroadcastable {
+            from: self.shape.clone(),
+            to: target.to_vec(),
+        };
+        let Some(new_axes) = target.len().checked_sub(self.shape.len()) else {
+            return Err(not_broadcastable());
+        };
+        let mut strides = vec![0; target.len()];
+        for (axis, (&len, &stride)) in self.shape.iter().zip(&self.strides).enumerate() {
+            let wanted = target[new_axes + axis];
+            strides[new_axes + axis] = if len == wanted {
+                stride
+            } else if len == 1 {
+                0
+            } else {
+                return Err(not_broadcastable());
+            };
+        }
+        Ok(Layout {
+            offset: self.offset,
+            shape: target.to_vec(),
+            strides,
+        })
+    }
+
+    /// Strides (in elements) for a new, packed array with this shape in
+    /// `order`, following `self`'s layout for K and A.
+    pub fn strides_for_new(&self, order: Order) -> Vec<isize> {
+        match order {
+            Order::C => c_strides(&self.shape),
+            Order::F => f_strides(&self.shape),
+            Order::A if self.is_f_contiguous() && !self.is_c_contiguous() => f_strides(&self.shape),
+            Order::A => c_strides(&self.shape),
+            Order::K => self.keep_order_strides(),
+        }
+    }
+
+    /// NumPy's `order='K'`: C if already C-contiguous (or at most 1-D), F if
+    /// F-contiguous, otherwise sort the axes by decreasing |stride| (ties
+    /// keep C order) and pack them in that order, so a transposed or
+    /// stepped array is copied with the same axis order, without gaps, and
+    /// with positive strides.
+    fn keep_order_strides(&self) -> Vec<isize> {
+        if self.shape.len() <= 1 || self.is_c_contiguous() {
+            return c_strides(&self.shape);
+        }
+        if self.is_f_contiguous() {
+            return f_strides(&self.shape);
+        }
+        let mut slowest_first: Vec<usize> = (0..self.shape.len()).collect();
+        // A stable sort: equal strides keep their C order.
+        slowest_first.sort_by_key(|&axis| std::cmp::Reverse(self.strides[axis].unsigned_abs()));
+        packed_strides(&self.shape, slowest_first.iter().rev().copied())
+    }
+}
+
+/// The number of elements of `shape`, or `None` if it overflows `usize`.
+pub(crate) fn checked_size(shape: &[usize]) -> Option<usize> {
+    shape.iter().try_fold(1_usize, |n, &len| n.checked_mul(len))
+}
+
+/// C-order strides: the last axis has stride 1. Like NumPy, an axis of
+/// length 0 counts as length 1 here, so empty arrays still get strides that
+/// say which axis is fastest.
+pub(crate) fn c_strides(shape: &[usize]) -> Vec<isize> {
+    packed_strides(shape, (0..shape.len()).rev())
+}
+
+/// F-order strides: the first axis has stride 1.
+pub(crate) fn f_strides(shape: &[usize]) -> Vec<isize> {
+    packed_strides(shape, 0..shape.len())
+}
+
+/// Strides of a packed array whose axes, fastest first, are `fastest_first`.
+fn packed_strides(shape: &[usize], fastest_first: impl Iterator<Item = usize>) -> Vec<isize> {
+    let mut strides = vec![0; shape.len()];
+    let mut step = 1_isize;
+    for axis in fastest_first {
+        strides[axis] = step;
+        step *= shape[axis].max(1) as isize;
+    }
+    strides
+}
+
+/// The buffer offsets of a layout's elements in C order (an odometer over
+/// the index).
+pub(crate) struct Offsets<'a> {
+    layout: &'a Layout,
+    index: Vec<usize>,
+    /// The offset to yield next; `None` when done.
+    next: Option<isize>,
+}
+
+impl Iterator for Offsets<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        let current = self.next?;
+        // Advance the last axis; carry into earlier axes like an odometer.
+        self.next = None;
+        let mut offset = current;
+        for axis in (0..self.index.len()).rev() {
+            let stride = self.layout.strides[axis];
+            if self.index[axis] + 1 < self.layout.shape[axis] {
+                self.index[axis] += 1;
+                self.next = Some(offset + stride);
+                break;
+            }
+            offset -= (self.index[axis] as isize) * stride;
+            self.index[axis] = 0;
+        }
+        Some(current as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout(offset: usize, shape: &[usize], strides: &[isize]) -> Layout {
+        Layout {
+            offset,
+            shape: shape.to_vec(),
+            strides: strides.to_vec(),
+        }
+    }
+
+    #[test]
+    fn packed_strides_follow_numpy() {
+        assert_eq!(c_strides(&[2, 3, 4]), vec![12, 4, 1]);
+        assert_eq!(f_strides(&[2, 3, 4]), vec![1, 2, 6]);
+        // Zero-length axes count as 1, as in NumPy.
+        assert_eq!(c_strides(&[2, 0, 3]), vec![3, 3, 1]);
+        assert_eq!(c_strides(&[]), Vec::<isize>::new());
+    }
+
+    #[test]
+    fn contiguity_ignores_axes_of_length_one() {
+        assert!(layout(0, &[3, 1], &[1, 99]).is_c_contiguous());
+        assert!(layout(0, &[3, 1], &[1, 99]).is_f_contiguous());
+        assert!(!layout(0, &[3, 4], &[1, 3]).is_c_contiguous());
+        assert!(layout(0, &[3, 4], &[1, 3]).is_f_contiguous());
+        assert!(layout(0, &[0, 4], &[7, 7]).is_c_contiguous());
+        assert!(layout(0, &[], &[]).is_c_contiguous());
+    }
+
+    #[test]
+    fn offsets_run_in_c_order_with_negative_strides() {
+        // A 2x3 C array, reversed along axis 1: first element at offset 2.
+        let reversed = layout(2, &[2, 3], &[3, -1]);
+        assert_eq!(
+            reversed.offsets().collect::<Vec<_>>(),
+            vec![2, 1, 0, 5, 4, 3]
+        );
+        assert_eq!(reversed.offset_bounds(), Some((0, 5)));
+        assert_eq!(layout(0, &[0, 3], &[3, 1]).offsets().count(), 0);
+        assert_eq!(layout(4, &[], &[]).offsets().collect::<Vec<_>>(), vec![4]);
+    }
+
+    #[test]
+    fn element_offsets_are_checked() {
+        let l = layout(1, &[2, 3], &[3, 1]);
+        assert_eq!(l.element_offset(&[1, 2]), Some(6));
+        assert_eq!(l.element_offset(&[2, 0]), None);
+        assert_eq!(l.element_offset(&[1]), None);
+    }
+
+    #[test]
+    fn broadcasting_aligns_on_the_right() {
+        let row = layout(0, &[3], &[1]);
+        let b = row.broadcast_to(&[2, 3]).unwrap();
+        assert_eq!(b.strides, vec![0, 1]);
+        assert!(b.may_overlap());
+        let column = layout(0, &[2, 1], &[1, 1]);
+        assert_eq!(column.broadcast_to(&[2, 4]).unwrap().strides, vec![1, 0]);
+        assert!(row.broadcast_to(&[2, 4]).is_err());
+        assert!(row.broadcast_to(&[]).is_err());
+    }
+
+    #[test]
+    fn keep_order_sorts_axes_by_stride() {
+        // A transposed 3x4x5 C array keeps its memory order in a K copy.
+        let transposed = layout(0, &[3, 4, 5], &[20, 5, 1]).permuted(&[2, 0, 1]);
+        assert_eq!(transposed.strides_for_new(Order::K), vec![1, 20, 5]);
+        // Stepped and reversed: packed, positive, same axis order.
+        let stepped = layout(10, &[2, 3], &[-10, 2]);
+        assert_eq!(stepped.strides_for_new(Order::K), vec![3, 1]);
+        let f = layout(0, &[2, 3], &[1, 2]);
+        assert_eq!(f.strides_for_new(Order::A), vec![1, 2]);
+        assert_eq!(f.strides_for_new(Order::C), vec![3, 1]);
+    }
+
+    #[test]
+    fn overlap_detection() {
+        assert!(!layout(0, &[3, 4], &[4, 1]).may_overlap());
+        assert!(!layout(0, &[3, 4], &[1, 3]).may_overlap());
+        assert!(layout(0, &[3, 4], &[1, 1]).may_overlap());
+        assert!(!layout(0, &[1, 4], &[0, 1]).may_overlap());
+    }
+}
