@@ -140,6 +140,9 @@ pub(crate) struct Entry<'a> {
     pub name: &'a str,
     pub facts: &'a ArrayFacts,
     pub extent: Option<(u64, u64)>,
+    /// When the variable got its current value: smaller is older. Among
+    /// aliases of an owner, the oldest name is the one views point to.
+    pub born: u64,
 }
 
 /// Variables whose memory overlaps: one allocation.
@@ -228,7 +231,8 @@ pub(crate) fn relations(entries: &[Entry], group: Option<&Group>, index: usize) 
     let owner = group
         .members
         .iter()
-        .find(|&&m| owns(&entries[m], group.span))
+        .filter(|&&m| owns(&entries[m], group.span))
+        .min_by_key(|&&m| (entries[m].born, entries[m].name))
         .map(|&m| entries[m].name.to_owned());
     let base = if is_owner {
         Base::None
@@ -374,13 +378,17 @@ pub(crate) fn row(
     }
 }
 
-pub(crate) fn entries(variables: &[(String, ArrayFacts)]) -> Vec<Entry<'_>> {
+pub(crate) fn entries<'a>(
+    variables: &'a [(String, ArrayFacts)],
+    born: impl Fn(&str) -> u64,
+) -> Vec<Entry<'a>> {
     variables
         .iter()
         .map(|(name, facts)| Entry {
             name,
             facts,
             extent: allocation_extent(facts),
+            born: born(name),
         })
         .collect()
 }

@@ -27,6 +27,9 @@ pub struct MemoryTracker {
     last_id: u32,
     /// Names ever bound with `let mut` (the binding stays mutable).
     mutable: BTreeSet<String>,
+    /// The cell in which each variable got its current value.
+    born: BTreeMap<String, u64>,
+    cells: u64,
 }
 
 impl MemoryTracker {
@@ -44,7 +47,15 @@ impl MemoryTracker {
     ) -> MemoryTable {
         let names = CellNames::scan(code);
         self.mutable.extend(names.bound_mutably.iter().cloned());
-        let entries = entries(variables);
+        self.cells += 1;
+        self.born.retain(|name, _| variables.iter().any(|(n, _)| n == name));
+        for (name, _) in variables {
+            if names.bound.contains(name) || !self.born.contains_key(name) {
+                self.born.insert(name.clone(), self.cells);
+            }
+        }
+        let born = &self.born;
+        let entries = entries(variables, |name| born.get(name).copied().unwrap_or(u64::MAX));
         let groups = group_by_memory(&entries);
         let gone_names: Vec<&String> = self
             .previous

@@ -613,3 +613,20 @@ fn addresses_appear_only_on_request() {
     let with = bundle(&table, RenderOptions { addresses: true });
     assert!(with.iter().all(|(_, data)| data.contains("0x10000")));
 }
+
+#[test]
+fn views_name_the_oldest_of_an_owners_aliases() {
+    let mut tracker = MemoryTracker::new();
+    let x = np(X, 10, 0, &[10], &[1], true);
+    tracker.observe(&vars(vec![("x", x.clone())]), "let x = np::zeros(&[10]);", Some(1));
+    let t = tracker.observe(
+        &vars(vec![
+            ("x", x.clone()),
+            ("alias", x),
+            ("v", np(X, 10, 2, &[2], &[1], false)),
+        ]),
+        "let alias = x.clone();\nlet v = x.slice(s![2..4]);",
+        Some(2),
+    );
+    assert_eq!(t.row("v").unwrap().base, Base::Variable("x".into()));
+}

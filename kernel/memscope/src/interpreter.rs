@@ -160,8 +160,8 @@ fn persisting_view_hint(message: &str) -> Option<Vec<String>> {
         format!("hint: `{name}` borrows from another variable, and a borrow cannot outlive its cell."),
         "      For a view that lives on in later cells, use an NpArray: its views share the".to_owned(),
         "      buffer and persist, as NumPy's do:".to_owned(),
-        "          let a = NpArray::from(a);            // or np::arange(..), np::zeros(..)".to_owned(),
-        format!("          let {name} = a.slice(s![1..3]);       // a view of a's buffer"),
+        "          let a = NpArray::from(a);  // or np::arange(..), np::zeros(..)".to_owned(),
+        format!("          let {name} = a.slice(s![1..3]);  // a view of a's buffer"),
         "      Or keep the view inside one cell (wrap the code in { }), or copy it with .to_owned().".to_owned(),
     ])
 }
