@@ -5,7 +5,9 @@
 #    pinned Jupyter stack, the kernelspec (idempotent, fast when done).
 # 2. cargo test: the unit tests next to the code, built with the release
 #    profile so that the artefacts of step 1 are reused, not rebuilt.
-# 3. pytest: end-to-end tests that drive the real kernel binary through
+# 3. Miri: the prelude's tests again, under the interpreter that detects
+#    undefined behaviour (it installs nightly's miri component if missing).
+# 4. pytest: end-to-end tests that drive the real kernel binary through
 #    jupyter_client, jupyter_kernel_test, nbclient and nbconvert.
 #
 # Build artefacts live outside the clone (MEMSCOPE_CACHE_DIR, default
@@ -27,6 +29,9 @@ bash install/install.sh
 
 echo "==> Rust unit tests"
 cargo test --release --locked --workspace
+
+echo "==> The prelude under Miri"
+CARGO_TARGET_DIR="$MEMSCOPE_CACHE_DIR/target-miri" bash kernel/memscope-prelude/miri.sh
 
 echo "==> End-to-end tests"
 # Keep Jupyter's per-user state out of the way: the suite must use the

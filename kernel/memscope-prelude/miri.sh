@@ -14,6 +14,9 @@ set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 
+if ! cargo +nightly --version >/dev/null 2>&1; then
+    rustup toolchain install nightly --profile minimal
+fi
 if ! cargo +nightly miri --version >/dev/null 2>&1; then
     rustup component add --toolchain nightly miri rust-src
 fi

@@ -72,6 +72,16 @@ SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width=
 PNG = tiny_png()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def no_memory_table(kernel: Kernel) -> None:
+    """These tests count a cell's outputs exactly, and some cells leave an
+    array behind (`png_bytes` is a `Vec<u8>`), after which memscope shows its
+    memory table. The table has its own tests (test_memory_table.py), so it
+    is switched off for this module's kernel."""
+    reply, _ = run(kernel.kc, ":memory off")
+    assert reply["content"]["status"] == "ok"
+
+
 def ok(reply: Msg) -> Msg:
     """Assert that `reply` succeeded; return its content."""
     content = reply["content"]

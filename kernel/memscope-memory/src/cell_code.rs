@@ -5,7 +5,7 @@
 //! cannot see a write; it can see that a cell mentions a mutable binding,
 //! which is the only way safe Rust can write to it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Names found in one cell's code. Strings, characters and comments are
 /// skipped, so `"a"` and `// a` do not mention `a`.
@@ -13,8 +13,9 @@ use std::collections::BTreeSet;
 pub struct CellNames {
     /// Every identifier in the code.
     pub mentioned: BTreeSet<String>,
-    /// Names bound with `let` (a new value, even under an old name).
-    pub bound: BTreeSet<String>,
+    /// Names bound with `let` (a new value, even under an old name), with
+    /// the position of their first binding in the cell.
+    pub bound: BTreeMap<String, usize>,
     /// Names bound with `let mut`.
     pub bound_mutably: BTreeSet<String>,
     /// Names passed straight to `drop(...)`.
@@ -32,11 +33,13 @@ impl CellNames {
             if word.text == "let" {
                 match (next, after) {
                     (Some(m), Some(name)) if m.text == "mut" => {
-                        names.bound.insert(name.text.clone());
+                        let position = names.bound.len();
+                        names.bound.entry(name.text.clone()).or_insert(position);
                         names.bound_mutably.insert(name.text.clone());
                     }
                     (Some(name), _) => {
-                        names.bound.insert(name.text.clone());
+                        let position = names.bound.len();
+                        names.bound.entry(name.text.clone()).or_insert(position);
                     }
                     _ => {}
                 }
@@ -118,7 +121,8 @@ mod tests {
         assert!(!names.mentioned.contains("b") && !names.mentioned.contains("d"));
         assert!(!names.mentioned.contains("y"));
         assert_eq!(names.bound_mutably, set(&["a"]));
-        assert_eq!(names.bound, set(&["a", "c", "x"]));
+        let bound: Vec<(&str, usize)> = names.bound.iter().map(|(n, &p)| (n.as_str(), p)).collect();
+        assert_eq!(bound, [("a", 0), ("c", 1), ("x", 2)]);
         assert_eq!(names.dropped, set(&["e"]));
     }
 

@@ -50,8 +50,11 @@ impl MemoryTracker {
         self.cells += 1;
         self.born.retain(|name, _| variables.iter().any(|(n, _)| n == name));
         for (name, _) in variables {
-            if names.bound.contains(name) || !self.born.contains_key(name) {
-                self.born.insert(name.clone(), self.cells);
+            // Cell by cell, and within a cell in the order of the `let`s.
+            let position = names.bound.get(name);
+            if position.is_some() || !self.born.contains_key(name) {
+                let position = position.copied().unwrap_or(usize::MAX >> 32) as u64;
+                self.born.insert(name.clone(), (self.cells << 32) | position);
             }
         }
         let born = &self.born;
@@ -203,7 +206,7 @@ impl MemoryTracker {
             return Change::New;
         };
         // `let a = ...` again, or a value of another type: a new array.
-        if names.bound.contains(entry.name) || seen.type_name != entry.facts.type_name {
+        if names.bound.contains_key(entry.name) || seen.type_name != entry.facts.type_name {
             return Change::New;
         }
         if !seen.same_layout(entry.facts) || seen.buffer != buffer {

@@ -630,3 +630,18 @@ fn views_name_the_oldest_of_an_owners_aliases() {
     );
     assert_eq!(t.row("v").unwrap().base, Base::Variable("x".into()));
 }
+
+#[test]
+fn aliases_made_in_one_cell_follow_the_order_of_their_lets() {
+    let x = np(X, 10, 0, &[10], &[1], true);
+    let t = MemoryTracker::new().observe(
+        &vars(vec![
+            ("x", x.clone()),
+            ("same", x),
+            ("v", np(X, 10, 2, &[2], &[1], false)),
+        ]),
+        "let x = np::zeros(&[10]);\nlet same = x.clone();\nlet v = x.slice(s![2..4]);",
+        Some(1),
+    );
+    assert_eq!(t.row("v").unwrap().base, Base::Variable("x".into()));
+}
