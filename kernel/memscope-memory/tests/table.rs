@@ -372,13 +372,13 @@ fn text_rendering() {
     let rendered = text::render(&scenario(), RenderOptions::default());
     expect_test::expect![[r#"
         Memory after this cell
-         name  | type         | dtype | shape  | strides | bytes | role  | base / alias of | shares memory with | contiguous | writeable | changed | buffer 
+         name  | type         | dtype | shape  | strides | bytes | role  | base / alias of | shares memory with | contiguous | writeable | changed | buffer
         -------+--------------+-------+--------+---------+-------+-------+-----------------+--------------------+------------+-----------+---------+--------
-         evens | NpArray<f64> | f64   | [5]    | [2]     | 40 B  | view  | view of x       | x, y               | no         | yes       | new     | buf2   
-         m     | Array2<f64>  | f64   | [2, 3] | [1, 2]  | 48 B  | owner |                 | -                  | F          | yes       | new     | buf3   
-         odds  | NpArray<f64> | f64   | [5]    | [2]     | 40 B  | view  | view of x       | x, y               | no         | yes       | new     | buf2   
-         x     | NpArray<f64> | f64   | [10]   | [1]     | 80 B  | alias | same array as y | evens, odds, y     | C F        | yes       | new     | buf2   
-         y     | NpArray<f64> | f64   | [10]   | [1]     | 80 B  | alias | same array as x | evens, odds, x     | C F        | yes       | new     | buf2   
+         evens | NpArray<f64> | f64   | [5]    | [2]     | 40 B  | view  | view of x       | x, y               | no         | yes       | new     | buf2
+         m     | Array2<f64>  | f64   | [2, 3] | [1, 2]  | 48 B  | owner |                 | -                  | F          | yes       | new     | buf3
+         odds  | NpArray<f64> | f64   | [5]    | [2]     | 40 B  | view  | view of x       | x, y               | no         | yes       | new     | buf2
+         x     | NpArray<f64> | f64   | [10]   | [1]     | 80 B  | alias | same array as y | evens, odds, y     | C F        | yes       | new     | buf2
+         y     | NpArray<f64> | f64   | [10]   | [1]     | 80 B  | alias | same array as x | evens, odds, x     | C F        | yes       | new     | buf2
         old is gone: dropped
 
         buf2 (80 B, one mark per element):

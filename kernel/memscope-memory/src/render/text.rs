@@ -25,8 +25,12 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
             }
             builder.push_record(cells);
         }
-        out.push_str(&builder.build().with(Style::psql()).to_string());
-        out.push('\n');
+        // tabled pads the last column; trailing blanks only get in the way
+        // of diffs and of nbval's comparisons.
+        for line in builder.build().with(Style::psql()).to_string().lines() {
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
     }
     for gone in &table.gone {
         out.push_str(&match &gone.why {
