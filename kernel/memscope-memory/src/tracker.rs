@@ -48,17 +48,21 @@ impl MemoryTracker {
         let names = CellNames::scan(code);
         self.mutable.extend(names.bound_mutably.iter().cloned());
         self.cells += 1;
-        self.born.retain(|name, _| variables.iter().any(|(n, _)| n == name));
+        self.born
+            .retain(|name, _| variables.iter().any(|(n, _)| n == name));
         for (name, _) in variables {
             // Cell by cell, and within a cell in the order of the `let`s.
             let position = names.bound.get(name);
             if position.is_some() || !self.born.contains_key(name) {
                 let position = position.copied().unwrap_or(usize::MAX >> 32) as u64;
-                self.born.insert(name.clone(), (self.cells << 32) | position);
+                self.born
+                    .insert(name.clone(), (self.cells << 32) | position);
             }
         }
         let born = &self.born;
-        let entries = entries(variables, |name| born.get(name).copied().unwrap_or(u64::MAX));
+        let entries = entries(variables, |name| {
+            born.get(name).copied().unwrap_or(u64::MAX)
+        });
         let groups = group_by_memory(&entries);
         let gone_names: Vec<&String> = self
             .previous

@@ -618,7 +618,11 @@ fn addresses_appear_only_on_request() {
 fn views_name_the_oldest_of_an_owners_aliases() {
     let mut tracker = MemoryTracker::new();
     let x = np(X, 10, 0, &[10], &[1], true);
-    tracker.observe(&vars(vec![("x", x.clone())]), "let x = np::zeros(&[10]);", Some(1));
+    tracker.observe(
+        &vars(vec![("x", x.clone())]),
+        "let x = np::zeros(&[10]);",
+        Some(1),
+    );
     let t = tracker.observe(
         &vars(vec![
             ("x", x.clone()),

@@ -11,7 +11,10 @@ use std::cell::{Ref, RefMut};
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
-use ndarray::{ArrayRef, ArrayView, ArrayViewMut, Axis, Dimension, IxDyn, ShapeBuilder};
+use ndarray::{
+    ArrayBase, ArrayRef, ArrayView, ArrayViewMut, Axis, Dimension, IxDyn, RawData, ShapeBuilder,
+    StrideShape,
+};
 
 use super::buffer::Buffer;
 use super::layout::Layout;
@@ -26,22 +29,9 @@ const BROKEN_LAYOUT: &str =
 /// ndarray takes the lowest-addressed element and non-negative strides, so
 /// axes with negative strides are built forwards and then inverted.
 pub(crate) fn view_of<'a, T>(elements: &'a [T], layout: &Layout) -> ArrayView<'a, T, IxDyn> {
-    let Some((lowest, _)) = layout.offset_bounds() else {
-        // Empty: no element is reached, so the strides do not matter; the
-        // view still starts at the offset so that slicing it reads back
-        // sensible offsets.
-        let start = layout.offset.min(elements.len());
-        return ArrayView::from_shape(IxDyn(&layout.shape), &elements[start..])
-            .expect(BROKEN_LAYOUT);
-    };
-    let forward_strides: Vec<usize> = layout.strides.iter().map(|s| s.unsigned_abs()).collect();
-    let shape = IxDyn(&layout.shape).strides(IxDyn(&forward_strides));
-    let mut view = ArrayView::from_shape(shape, &elements[lowest..]).expect(BROKEN_LAYOUT);
-    for (axis, &stride) in layout.strides.iter().enumerate() {
-        if stride < 0 {
-            view.invert_axis(Axis(axis));
-        }
-    }
+    let (start, shape) = forward_shape(elements.len(), layout);
+    let mut view = ArrayView::from_shape(shape, &elements[start..]).expect(BROKEN_LAYOUT);
+    invert_negative_axes(&mut view, layout);
     view
 }
 
@@ -51,20 +41,37 @@ pub(crate) fn view_mut_of<'a, T>(
     elements: &'a mut [T],
     layout: &Layout,
 ) -> ArrayViewMut<'a, T, IxDyn> {
+    let (start, shape) = forward_shape(elements.len(), layout);
+    let mut view = ArrayViewMut::from_shape(shape, &mut elements[start..]).expect(BROKEN_LAYOUT);
+    invert_negative_axes(&mut view, layout);
+    view
+}
+
+/// Where a view of `layout` starts in a buffer of `len` elements, and its
+/// shape with every stride made non-negative.
+fn forward_shape(len: usize, layout: &Layout) -> (usize, StrideShape<IxDyn>) {
     let Some((lowest, _)) = layout.offset_bounds() else {
-        let start = layout.offset.min(elements.len());
-        return ArrayViewMut::from_shape(IxDyn(&layout.shape), &mut elements[start..])
-            .expect(BROKEN_LAYOUT);
+        // Empty: no element is reached, so the strides do not matter; the
+        // view still starts at the offset so that slicing it reads back
+        // sensible offsets.
+        return (layout.offset.min(len), IxDyn(&layout.shape).into());
     };
     let forward_strides: Vec<usize> = layout.strides.iter().map(|s| s.unsigned_abs()).collect();
-    let shape = IxDyn(&layout.shape).strides(IxDyn(&forward_strides));
-    let mut view = ArrayViewMut::from_shape(shape, &mut elements[lowest..]).expect(BROKEN_LAYOUT);
+    (
+        lowest,
+        IxDyn(&layout.shape).strides(IxDyn(&forward_strides)),
+    )
+}
+
+fn invert_negative_axes<S: RawData>(view: &mut ArrayBase<S, IxDyn>, layout: &Layout) {
+    if layout.offset_bounds().is_none() {
+        return;
+    }
     for (axis, &stride) in layout.strides.iter().enumerate() {
         if stride < 0 {
             view.invert_axis(Axis(axis));
         }
     }
-    view
 }
 
 /// Reads back the layout of `view`, a view into `elements`, as positions
@@ -280,11 +287,7 @@ mod tests {
     use super::*;
 
     fn layout(offset: usize, shape: &[usize], strides: &[isize]) -> Layout {
-        Layout {
-            offset,
-            shape: shape.to_vec(),
-            strides: strides.to_vec(),
-        }
+        Layout::new(offset, shape, strides)
     }
 
     #[test]

@@ -38,6 +38,14 @@ pub enum Order {
 }
 
 impl Layout {
+    pub fn new(offset: usize, shape: &[usize], strides: &[isize]) -> Layout {
+        Layout {
+            offset,
+            shape: shape.to_vec(),
+            strides: strides.to_vec(),
+        }
+    }
+
     /// A fresh C-ordered layout at the start of a buffer.
     pub fn c_order(shape: &[usize]) -> Layout {
         Layout {
@@ -303,11 +311,7 @@ mod tests {
     use super::*;
 
     fn layout(offset: usize, shape: &[usize], strides: &[isize]) -> Layout {
-        Layout {
-            offset,
-            shape: shape.to_vec(),
-            strides: strides.to_vec(),
-        }
+        Layout::new(offset, shape, strides)
     }
 
     #[test]
