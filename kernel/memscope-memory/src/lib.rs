@@ -1,8 +1,8 @@
 //! The memory model behind memscope's table, and its renderings.
 //!
-//! * [`overlap`]: whether two strided layouts have an element in common,
-//!   decided exactly (NumPy's `shares_memory`) or by bounds
-//!   (`may_share_memory`).
+//! * [`overlap`] (the `memscope-overlap` crate, shared with the prelude):
+//!   whether two strided layouts have an element in common, decided exactly
+//!   (NumPy's `shares_memory`) or by bounds (`may_share_memory`).
 //! * [`layout`]: what one array's layout says on its own (extent,
 //!   contiguity).
 //! * [`model`]: the table of one moment: buffers, roles, sharing.
@@ -16,9 +16,10 @@
 pub mod cell_code;
 pub mod layout;
 pub mod model;
-pub mod overlap;
 pub mod render;
 pub mod tracker;
+
+pub use memscope_overlap as overlap;
 
 pub use model::{Base, BufferId, Change, Gone, GoneWhy, MemoryTable, Role, Row};
 pub use tracker::MemoryTracker;

@@ -200,9 +200,21 @@ fn owns(entry: &Entry, span: (u64, u64)) -> bool {
     }
 }
 
-/// The same array: same first element, shape, strides and element size.
+/// The same array. `NpArray`s say which handles are one array (a view
+/// with the very layout of its base is still a view, as NumPy's `a[:]`
+/// is); for other arrays, the same first element, shape, strides and
+/// element size is all there is to go by.
 fn same_array(a: &ArrayFacts, b: &ArrayFacts) -> bool {
-    a.first == b.first && a.shape == b.shape && a.strides == b.strides && a.itemsize == b.itemsize
+    match (&a.storage, &b.storage) {
+        (Storage::Buffer(a), Storage::Buffer(b)) => a.identity == b.identity,
+        (Storage::Buffer(_), _) | (_, Storage::Buffer(_)) => false,
+        _ => {
+            a.first == b.first
+                && a.shape == b.shape
+                && a.strides == b.strides
+                && a.itemsize == b.itemsize
+        }
+    }
 }
 
 pub(crate) fn relations(entries: &[Entry], group: Option<&Group>, index: usize) -> Relations {

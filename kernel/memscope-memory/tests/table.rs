@@ -27,7 +27,8 @@ fn facts(first: usize, shape: &[usize], strides: &[isize], storage: Storage) -> 
 }
 
 /// An `NpArray` over the buffer at `start` of `len` elements, whose first
-/// element is element `offset` of the buffer.
+/// element is element `offset` of the buffer. Owners of one buffer are one
+/// array (aliases); every view is an array of its own.
 fn np(
     start: usize,
     len: usize,
@@ -48,6 +49,12 @@ fn np_written(
     owns_data: bool,
     written: Vec<Region>,
 ) -> ArrayFacts {
+    static VIEWS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+    let identity = if owns_data {
+        start
+    } else {
+        VIEWS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    };
     facts(
         start + offset * F64,
         shape,
@@ -56,6 +63,7 @@ fn np_written(
             start,
             len,
             owns_data,
+            identity,
             written,
         }),
     )
@@ -327,6 +335,21 @@ fn empty_arrays_hold_no_buffer() {
     let t = table(vec![("e", facts(8, &[0], &[1], Storage::Owned))]);
     let e = t.row("e").unwrap();
     assert_eq!((e.buffer, e.role, e.bytes), (None, Role::Owner, 0));
+}
+
+#[test]
+fn a_view_with_its_bases_layout_is_still_a_view() {
+    let t = table(vec![
+        ("a", np(X, 10, 0, &[10], &[1], true)),
+        ("whole", np(X, 10, 0, &[10], &[1], false)),
+    ]);
+    let whole = t.row("whole").unwrap();
+    assert_eq!(
+        (whole.role, whole.base.clone()),
+        (Role::View, Base::Variable("a".into()))
+    );
+    assert!(whole.alias_of.is_empty());
+    assert_eq!(whole.shares_memory_with, ["a"]);
 }
 
 #[test]

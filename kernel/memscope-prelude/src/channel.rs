@@ -218,6 +218,7 @@ mod tests {
                             start: 4096,
                             len: 12,
                             owns_data: true,
+                            identity: 8192,
                             written: vec![
                                 Region {
                                     first: 4104,

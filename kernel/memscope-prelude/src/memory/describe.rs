@@ -209,7 +209,7 @@ fn describe_boxed_slice<T: Element>(value: &dyn Any) -> Option<ArrayFacts> {
 }
 
 fn describe_nparray<T: Element>(value: &dyn Any) -> Option<ArrayFacts> {
-    Some(value.downcast_ref::<NpArray<T>>()?.memory_facts())
+    Some(value.downcast_ref::<NpArray<T>>()?.report_facts())
 }
 
 #[cfg(test)]

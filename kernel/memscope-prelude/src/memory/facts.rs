@@ -48,6 +48,10 @@ pub struct BufferFacts {
     pub len: usize,
     /// True for the array that allocated the buffer (NumPy's OWNDATA).
     pub owns_data: bool,
+    /// Which array this is: equal for handles of the same array (aliases
+    /// made with `clone`), different for every view, even one with the same
+    /// layout. An address, compared only within one report.
+    pub identity: usize,
     /// Regions written since the buffer was last reported. Only the first
     /// array of a buffer to be described carries them (reporting drains the
     /// buffer's log), so the kernel joins them per buffer.
@@ -135,10 +139,11 @@ fn storage_field(storage: &Storage) -> String {
         Storage::Borrowed => "borrowed".to_owned(),
         Storage::Buffer(buffer) => {
             let mut field = format!(
-                "buffer {} {} {}",
+                "buffer {} {} {} {}",
                 buffer.start,
                 buffer.len,
-                u8::from(buffer.owns_data)
+                u8::from(buffer.owns_data),
+                buffer.identity
             );
             for region in &buffer.written {
                 field.push_str(&format!(
@@ -165,11 +170,13 @@ fn parse_storage(field: &str) -> Option<Storage> {
             let start = words.next()?.parse().ok()?;
             let len = words.next()?.parse().ok()?;
             let owns_data = words.next()? == "1";
+            let identity = words.next()?.parse().ok()?;
             let written = words.map(parse_region).collect::<Option<_>>()?;
             Storage::Buffer(BufferFacts {
                 start,
                 len,
                 owns_data,
+                identity,
                 written,
             })
         }

@@ -10,6 +10,7 @@ use std::cell::{Cell, Ref, RefCell, RefMut};
 
 use super::layout::Layout;
 use super::write_log::WriteLog;
+use super::Identity;
 use crate::memory::facts::Region;
 
 const ALREADY_MUTABLY_BORROWED: &str =
@@ -28,6 +29,8 @@ pub(crate) struct Buffer<T> {
     len: usize,
     /// The layout of the array that allocated the buffer (NumPy's `base`).
     owner: Layout,
+    /// The identity of that array, so that `base()` is that very array.
+    owner_identity: Identity,
     /// Whether that owner is writeable; a view cannot be made writeable
     /// again when its owner is not.
     owner_writeable: Cell<bool>,
@@ -36,13 +39,14 @@ pub(crate) struct Buffer<T> {
 
 impl<T> Buffer<T> {
     /// A buffer holding `elements`, allocated by an array with layout `owner`.
-    pub fn new(elements: Vec<T>, owner: Layout) -> Buffer<T> {
+    pub fn new(elements: Vec<T>, owner: Layout, owner_identity: Identity) -> Buffer<T> {
         let elements = elements.into_boxed_slice();
         Buffer {
             start: elements.as_ptr().addr(),
             len: elements.len(),
             elements: RefCell::new(elements),
             owner,
+            owner_identity,
             owner_writeable: Cell::new(true),
             write_log: RefCell::new(WriteLog::default()),
         }
@@ -58,6 +62,10 @@ impl<T> Buffer<T> {
 
     pub fn owner(&self) -> &Layout {
         &self.owner
+    }
+
+    pub fn owner_identity(&self) -> &Identity {
+        &self.owner_identity
     }
 
     pub fn owner_writeable(&self) -> bool {
@@ -126,6 +134,14 @@ impl<T> Buffer<T> {
         self.write_log
             .try_borrow_mut()
             .map(|mut log| log.drain())
+            .unwrap_or_default()
+    }
+
+    /// The regions written since the last report, leaving the log as it is.
+    pub fn pending_writes(&self) -> Vec<Region> {
+        self.write_log
+            .try_borrow()
+            .map(|log| log.regions().to_vec())
             .unwrap_or_default()
     }
 }

@@ -9,9 +9,9 @@ impl<T: Element> NpArray<T> {
     /// The array's layout and storage for the kernel's memory view.
     ///
     /// Reads no element and never panics (addresses were recorded when the
-    /// buffer was allocated, so nothing is borrowed). Reporting drains the
-    /// buffer's write log: only the first array of a buffer reported after
-    /// a write carries the written regions.
+    /// buffer was allocated, so nothing is borrowed). `written` lists the
+    /// regions written since the kernel's last report; this call leaves
+    /// them for the report.
     ///
     /// ```
     /// use memscope_prelude::*;
@@ -23,6 +23,17 @@ impl<T: Element> NpArray<T> {
     /// assert_eq!((buffer.len, buffer.owns_data), (10, false));
     /// ```
     pub fn memory_facts(&self) -> ArrayFacts {
+        self.facts(self.buffer.pending_writes())
+    }
+
+    /// The facts for the kernel's report after a cell, which takes the
+    /// buffer's written regions: only the first array of a buffer reported
+    /// after a write carries them.
+    pub(crate) fn report_facts(&self) -> ArrayFacts {
+        self.facts(self.buffer.drain_write_log())
+    }
+
+    fn facts(&self, written: Vec<crate::memory::facts::Region>) -> ArrayFacts {
         let first = if self.is_empty() {
             self.buffer.start()
         } else {
@@ -40,7 +51,8 @@ impl<T: Element> NpArray<T> {
                 start: self.buffer.start(),
                 len: self.buffer.len(),
                 owns_data: self.owns_data,
-                written: self.buffer.drain_write_log(),
+                identity: std::rc::Rc::as_ptr(&self.identity).addr(),
+                written,
             }),
         }
     }

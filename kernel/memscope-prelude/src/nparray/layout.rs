@@ -38,6 +38,7 @@ pub enum Order {
 }
 
 impl Layout {
+    #[cfg(test)]
     pub fn new(offset: usize, shape: &[usize], strides: &[isize]) -> Layout {
         Layout {
             offset,
@@ -125,7 +126,8 @@ impl Layout {
     }
 
     /// Every element's buffer offset, in C order (repeats included, for
-    /// broadcast layouts).
+    /// broadcast layouts): the brute-force answer tests compare with.
+    #[cfg(test)]
     pub fn offsets(&self) -> Offsets<'_> {
         Offsets {
             layout: self,
@@ -277,6 +279,7 @@ fn packed_strides(shape: &[usize], fastest_first: impl Iterator<Item = usize>) -
 
 /// The buffer offsets of a layout's elements in C order (an odometer over
 /// the index).
+#[cfg(test)]
 pub(crate) struct Offsets<'a> {
     layout: &'a Layout,
     index: Vec<usize>,
@@ -284,6 +287,7 @@ pub(crate) struct Offsets<'a> {
     next: Option<isize>,
 }
 
+#[cfg(test)]
 impl Iterator for Offsets<'_> {
     type Item = usize;
 

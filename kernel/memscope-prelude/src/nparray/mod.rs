@@ -90,9 +90,16 @@ use layout::{checked_size, Layout};
 /// Cloning is aliasing: `let b = a.clone()` is Python's `b = a`, a second
 /// name for the *same* array, sharing every element. Use
 /// [`copy`](NpArray::copy) for new memory.
+/// What makes two handles the same array; compared by address.
+type Identity = Rc<()>;
+
 pub struct NpArray<T> {
     buffer: Rc<Buffer<T>>,
     layout: Layout,
+    /// Which array this handle is: `clone()` shares it (an alias, Python's
+    /// `b = a`); every view gets a new one, even a view with the very same
+    /// layout (NumPy's `a[:]` is not `a`).
+    identity: Identity,
     /// NumPy's OWNDATA: this array allocated the buffer.
     owns_data: bool,
     /// NumPy's WRITEABLE, for this handle.
@@ -116,6 +123,7 @@ impl<T> Clone for NpArray<T> {
         NpArray {
             buffer: Rc::clone(&self.buffer),
             layout: self.layout.clone(),
+            identity: Rc::clone(&self.identity),
             owns_data: self.owns_data,
             writeable: self.writeable,
         }
@@ -127,9 +135,11 @@ impl<T: Element> NpArray<T> {
     /// A new array that owns `elements`, laid out in a fresh buffer with
     /// `layout` (whose offset is 0 and which covers exactly the elements).
     fn allocate(elements: Vec<T>, layout: Layout) -> NpArray<T> {
+        let identity = Identity::default();
         NpArray {
-            buffer: Rc::new(Buffer::new(elements, layout.clone())),
+            buffer: Rc::new(Buffer::new(elements, layout.clone(), Rc::clone(&identity))),
             layout,
+            identity,
             owns_data: true,
             writeable: true,
         }
@@ -141,6 +151,7 @@ impl<T: Element> NpArray<T> {
         NpArray {
             buffer: Rc::clone(&self.buffer),
             layout,
+            identity: Identity::default(),
             owns_data: false,
             writeable: self.writeable,
         }

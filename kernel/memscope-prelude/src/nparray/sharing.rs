@@ -1,8 +1,9 @@
 //! Who shares memory with whom: `base`, identity (`is_same_array`),
 //! `shares_memory`, `may_share_memory`, and NumPy's flags.
 
-use std::collections::HashSet;
 use std::rc::Rc;
+
+use memscope_overlap::{self as overlap, ByteLayout, Overlap};
 
 use super::{Element, NpArray};
 
@@ -21,11 +22,6 @@ pub struct Flags {
     /// Its elements may be written through it.
     pub writeable: bool,
 }
-
-/// Above this many elements (both arrays together), `shares_memory` stops
-/// enumerating element positions and answers from the address bounds alone
-/// (then it may say `true` for interleaved arrays that share no element).
-const EXACT_SHARING_LIMIT: usize = 1 << 22;
 
 impl<T: Element> NpArray<T> {
     /// NumPy's `flags`.
@@ -68,25 +64,32 @@ impl<T: Element> NpArray<T> {
         Some(NpArray {
             buffer: Rc::clone(&self.buffer),
             layout: self.buffer.owner().clone(),
+            identity: Rc::clone(self.buffer.owner_identity()),
             owns_data: true,
             writeable: self.buffer.owner_writeable(),
         })
     }
 
-    /// Whether `other` is the same array: the same buffer, offset, shape and
-    /// strides (Python's `a is b` for an alias made with `clone`).
+    /// Whether `other` is the same array, Python's `a is b`: true for an
+    /// alias made with `clone` and for an owner and its views' `base()`,
+    /// false for a view even when it covers the array exactly (`a[:]`).
+    ///
+    /// ```
+    /// use memscope_prelude::*;
+    /// let a = np::zeros(&[4]);
+    /// assert!(a.clone().is_same_array(&a));
+    /// assert!(!a.slice(s![..]).is_same_array(&a));
+    /// ```
     pub fn is_same_array(&self, other: &NpArray<T>) -> bool {
-        Rc::ptr_eq(&self.buffer, &other.buffer) && self.layout == other.layout
+        Rc::ptr_eq(&self.identity, &other.identity)
     }
 
     /// Whether the two arrays have at least one element in common (NumPy's
-    /// `shares_memory`). Exact: element positions are compared, so two
-    /// interleaved views (`a[::2]` and `a[1::2]`) do not share memory.
-    /// Empty arrays share nothing.
-    ///
-    /// For very large arrays (over 4 million elements together) the answer
-    /// comes from the address bounds, like
-    /// [`may_share_memory`](NpArray::may_share_memory).
+    /// `shares_memory`). Exact, as NumPy's is by default: two interleaved
+    /// views (`a[::2]` and `a[1::2]`) do not share memory. Empty arrays
+    /// share nothing. Like NumPy's, the exact question is hard in general,
+    /// so deliberately tangled strides can make it slow; the layouts that
+    /// slicing, transposing and broadcasting make are answered at once.
     ///
     /// ```
     /// use memscope_prelude::*;
@@ -100,19 +103,24 @@ impl<T: Element> NpArray<T> {
         if !self.may_share_memory(other) {
             return false;
         }
-        if self.size() + other.size() > EXACT_SHARING_LIMIT {
-            return true;
-        }
-        let (smaller, larger) = if self.size() <= other.size() {
-            (self, other)
-        } else {
-            (other, self)
+        // Positions in the buffer stand in for addresses: both arrays index
+        // the same buffer, so element units are as good as bytes.
+        let positions = |layout: &super::layout::Layout| ByteLayout {
+            first: layout.offset as u64,
+            itemsize: 1,
+            axes: layout
+                .shape
+                .iter()
+                .zip(&layout.strides)
+                .map(|(&len, &stride)| (len as u64, stride as i64))
+                .collect(),
         };
-        let positions: HashSet<usize> = smaller.layout.offsets().collect();
-        larger
-            .layout
-            .offsets()
-            .any(|offset| positions.contains(&offset))
+        let exact = overlap::shares_memory(
+            &positions(&self.layout),
+            &positions(&other.layout),
+            u64::MAX,
+        );
+        exact == Overlap::Shared
     }
 
     /// Whether the two arrays' address ranges overlap (NumPy's
@@ -127,6 +135,41 @@ impl<T: Element> NpArray<T> {
                 low <= other_high && other_low <= high
             }
             _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use ndarray::s;
+
+    use crate::nparray::NpArray;
+
+    /// Every pair of a set of views of one 4x6 array, against the answer
+    /// of comparing their element positions one by one.
+    #[test]
+    fn shares_memory_matches_comparing_positions() {
+        let m = NpArray::<i32>::zeros(&[4, 6]);
+        let views = [
+            m.clone(),
+            m.t(),
+            m.slice(s![.., ..;2]),
+            m.slice(s![.., 1..;2]),
+            m.slice(s![..;-1, ..;3]),
+            m.slice(s![1, ..]),
+            m.slice(s![.., 5]),
+            m.slice(s![2.., 2..4]),
+            m.slice(s![..;2, ..;-2]),
+            m.slice(s![1..2, 3..4]).broadcast_to(&[3, 2]).unwrap(),
+        ];
+        for a in &views {
+            for b in &views {
+                let positions: HashSet<usize> = a.layout.offsets().collect();
+                let brute = b.layout.offsets().any(|o| positions.contains(&o));
+                assert_eq!(a.shares_memory(b), brute, "{:?} / {:?}", a.layout, b.layout);
+            }
         }
     }
 }

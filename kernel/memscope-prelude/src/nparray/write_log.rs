@@ -35,6 +35,10 @@ impl WriteLog {
     }
 
     /// Takes every region recorded so far, leaving the log empty.
+    pub fn regions(&self) -> &[Region] {
+        &self.regions
+    }
+
     pub fn drain(&mut self) -> Vec<Region> {
         self.collapsed = false;
         std::mem::take(&mut self.regions)
