@@ -6,7 +6,7 @@
 //! panics. Overlap is decided only between arrays of one buffer, since
 //! distinct live allocations never overlap.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use memscope_prelude::memory::facts::{ArrayFacts, Storage};
 use serde::Serialize;
@@ -188,80 +188,127 @@ pub(crate) struct Relations {
     pub alias_of: Vec<String>,
 }
 
-/// Whether an entry's array allocated its memory: plain owners, the
-/// `NpArray` that allocated its buffer, and an `ArcArray` that spans the
-/// whole shared allocation (a smaller one is a window into it).
-fn owns(entry: &Entry, span: (u64, u64)) -> bool {
-    match &entry.facts.storage {
-        Storage::Owned => true,
-        Storage::Shared { .. } => entry.extent == Some(span),
-        Storage::Borrowed => false,
-        Storage::Buffer(buffer) => buffer.owns_data,
-    }
-}
-
-/// The same array. `NpArray`s say which handles are one array (a view
-/// with the very layout of its base is still a view, as NumPy's `a[:]`
-/// is); for other arrays, the same first element, shape, strides and
-/// element size is all there is to go by.
-fn same_array(a: &ArrayFacts, b: &ArrayFacts) -> bool {
-    match (&a.storage, &b.storage) {
-        (Storage::Buffer(a), Storage::Buffer(b)) => a.identity == b.identity,
-        (Storage::Buffer(_), _) | (_, Storage::Buffer(_)) => false,
-        _ => {
-            a.first == b.first
-                && a.shape == b.shape
-                && a.strides == b.strides
-                && a.itemsize == b.itemsize
-        }
-    }
-}
-
-pub(crate) fn relations(entries: &[Entry], group: Option<&Group>, index: usize) -> Relations {
-    let entry = &entries[index];
-    let Some(group) = group else {
-        let owner = matches!(entry.facts.storage, Storage::Owned | Storage::Shared { .. })
-            || matches!(&entry.facts.storage, Storage::Buffer(b) if b.owns_data);
-        return Relations {
-            role: if owner { Role::Owner } else { Role::View },
-            base: if owner {
-                Base::None
-            } else {
-                Base::NotAVariable
-            },
-            alias_of: Vec::new(),
-        };
+/// Which members of a group allocated its memory: plain owners, the
+/// `NpArray` that allocated its buffer, and an `ArcArray` that is the sole
+/// holder of its allocation or, among several holders in the group, one
+/// that covers the whole allocation in order from its first byte (C order
+/// preferred; an F-ordered one counts only when no holder is C-ordered).
+/// Any other `ArcArray` is a window into a shared allocation: a view, whose
+/// owner is not a variable when its fellow holders are not in the group.
+fn owner_flags(entries: &[Entry], group: &Group) -> Vec<bool> {
+    let spans_in_order = |entry: &Entry, c_order: bool| {
+        let (c, f) = contiguity(&entry.facts.shape, &entry.facts.strides);
+        entry.extent == Some(group.span)
+            && entry.facts.first as u64 == group.span.0
+            && if c_order { c } else { f }
     };
-    let alias_of: Vec<String> = group
+    let holders = group
         .members
         .iter()
-        .filter(|&&other| other != index && same_array(entries[other].facts, entry.facts))
-        .filter(|&&other| element_count(&entries[other].facts.shape) > 0)
-        .map(|&other| entries[other].name.to_owned())
-        .collect();
-    let is_owner = owns(entry, group.span);
+        .filter(|&&m| matches!(entries[m].facts.storage, Storage::Shared { .. }))
+        .count();
+    let any_c_holder = group.members.iter().any(|&m| {
+        matches!(entries[m].facts.storage, Storage::Shared { unique: false })
+            && spans_in_order(&entries[m], true)
+    });
+    group
+        .members
+        .iter()
+        .map(|&m| match &entries[m].facts.storage {
+            Storage::Owned | Storage::Shared { unique: true } => true,
+            Storage::Shared { unique: false } => {
+                holders > 1 && spans_in_order(&entries[m], any_c_holder)
+            }
+            Storage::Borrowed => false,
+            Storage::Buffer(buffer) => buffer.owns_data,
+        })
+        .collect()
+}
+
+/// What makes two variables the same array. `NpArray`s say which handles
+/// are one array (a view with the very layout of its base is still a view,
+/// as NumPy's `a[:]` is); for other arrays, the same first element, shape,
+/// strides and element size is all there is to go by.
+#[derive(PartialEq, Eq, Hash)]
+enum ArrayKey<'a> {
+    Handle(usize),
+    Layout(usize, &'a [usize], &'a [isize], usize),
+}
+
+fn array_key<'a>(facts: &'a ArrayFacts) -> ArrayKey<'a> {
+    match &facts.storage {
+        Storage::Buffer(buffer) => ArrayKey::Handle(buffer.identity),
+        _ => ArrayKey::Layout(facts.first, &facts.shape, &facts.strides, facts.itemsize),
+    }
+}
+
+/// Roles, bases and aliases of every member of `group`, by entry index.
+pub(crate) fn group_relations(entries: &[Entry], group: &Group) -> Vec<(usize, Relations)> {
+    let owners = owner_flags(entries, group);
     let owner = group
         .members
         .iter()
-        .filter(|&&m| owns(&entries[m], group.span))
-        .min_by_key(|&&m| (entries[m].born, entries[m].name))
-        .map(|&m| entries[m].name.to_owned());
-    let base = if is_owner {
-        Base::None
-    } else {
-        owner.map_or(Base::NotAVariable, Base::Variable)
-    };
-    let role = if !alias_of.is_empty() {
-        Role::Alias
-    } else if is_owner {
-        Role::Owner
-    } else {
-        Role::View
+        .zip(&owners)
+        .filter(|(_, &owns)| owns)
+        .min_by_key(|(&m, _)| (entries[m].born, entries[m].name))
+        .map(|(&m, _)| entries[m].name.to_owned());
+    let mut same: HashMap<ArrayKey, Vec<&str>> = HashMap::new();
+    for &m in &group.members {
+        if element_count(&entries[m].facts.shape) > 0 {
+            same.entry(array_key(entries[m].facts))
+                .or_default()
+                .push(entries[m].name);
+        }
+    }
+    group
+        .members
+        .iter()
+        .zip(owners)
+        .map(|(&m, is_owner)| {
+            let alias_of: Vec<String> = same
+                .get(&array_key(entries[m].facts))
+                .into_iter()
+                .flatten()
+                .filter(|&&name| name != entries[m].name)
+                .map(|&name| name.to_owned())
+                .collect();
+            let role = match (alias_of.is_empty(), is_owner) {
+                (false, _) => Role::Alias,
+                (true, true) => Role::Owner,
+                (true, false) => Role::View,
+            };
+            let base = match (&owner, is_owner) {
+                (_, true) => Base::None,
+                (Some(owner), false) => Base::Variable(owner.clone()),
+                (None, false) => Base::NotAVariable,
+            };
+            (
+                m,
+                Relations {
+                    role,
+                    base,
+                    alias_of,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Roles of an array without memory (no elements, no known buffer).
+pub(crate) fn lone_relations(entry: &Entry) -> Relations {
+    let owner = match &entry.facts.storage {
+        Storage::Owned | Storage::Shared { .. } => true,
+        Storage::Borrowed => false,
+        Storage::Buffer(buffer) => buffer.owns_data,
     };
     Relations {
-        role,
-        base,
-        alias_of,
+        role: if owner { Role::Owner } else { Role::View },
+        base: if owner {
+            Base::None
+        } else {
+            Base::NotAVariable
+        },
+        alias_of: Vec::new(),
     }
 }
 

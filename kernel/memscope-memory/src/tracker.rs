@@ -13,8 +13,8 @@ use crate::cell_code::CellNames;
 use crate::layout::byte_layout;
 use crate::layout::region_layout;
 use crate::model::{
-    entries, group_by_memory, relations, row, sharing, BufferId, Change, Entry, Gone, GoneWhy,
-    Group, MemoryTable, Seen, Snapshot,
+    entries, group_by_memory, group_relations, lone_relations, row, sharing, BufferId, Change,
+    Entry, Gone, GoneWhy, Group, MemoryTable, Relations, Seen, Snapshot,
 };
 use crate::overlap::{shares_memory, ByteLayout, Overlap, DEFAULT_MAX_WORK};
 
@@ -92,23 +92,22 @@ impl MemoryTracker {
             }
         }
 
-        let group_of_entry = group_index(&groups, entries.len());
+        let mut relations: Vec<Option<Relations>> = (0..entries.len()).map(|_| None).collect();
+        for group in &groups {
+            for (i, found) in group_relations(&entries, group) {
+                relations[i] = Some(found);
+            }
+        }
         let sharing = sharing(&entries, &groups);
         let written = written_regions(&entries);
         let rows = entries
             .iter()
+            .zip(relations)
             .enumerate()
-            .map(|(i, entry)| {
+            .map(|(i, (entry, relations))| {
                 let changed = self.change(entry, buffer_of_entry[i], &names, &written);
-                let group = group_of_entry[i].map(|g| &groups[g]);
-                row(
-                    entry,
-                    buffer_of_entry[i],
-                    relations(&entries, group, i),
-                    &sharing,
-                    i,
-                    changed,
-                )
+                let relations = relations.unwrap_or_else(|| lone_relations(entry));
+                row(entry, buffer_of_entry[i], relations, &sharing, i, changed)
             })
             .collect();
 
@@ -239,16 +238,6 @@ impl MemoryTracker {
             Change::Unchanged
         }
     }
-}
-
-fn group_index(groups: &[Group], len: usize) -> Vec<Option<usize>> {
-    let mut index = vec![None; len];
-    for (g, group) in groups.iter().enumerate() {
-        for &m in &group.members {
-            index[m] = Some(g);
-        }
-    }
-    index
 }
 
 /// The regions written since the last cell, per `NpArray` buffer start.

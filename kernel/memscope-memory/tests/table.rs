@@ -672,3 +672,52 @@ fn aliases_made_in_one_cell_follow_the_order_of_their_lets() {
     );
     assert_eq!(t.row("v").unwrap().base, Base::Variable("x".into()));
 }
+
+#[test]
+fn arc_array_windows_are_views_of_the_full_holder() {
+    let shared = |first, shape: &[usize], strides: &[isize]| {
+        facts(first, shape, strides, Storage::Shared { unique: false })
+    };
+    // A 3x4 C-ordered ArcArray, its reversal and its transpose.
+    let t = table(vec![
+        ("a", shared(X, &[3, 4], &[4, 1])),
+        ("rev", shared(X + 11 * F64, &[3, 4], &[-4, -1])),
+        ("at", shared(X, &[4, 3], &[1, 4])),
+        ("tail", shared(X + 4 * F64, &[2, 4], &[4, 1])),
+    ]);
+    assert_eq!(t.row("a").unwrap().role, Role::Owner);
+    for window in ["rev", "at", "tail"] {
+        let row = t.row(window).unwrap();
+        assert_eq!(
+            (row.role, row.base.clone()),
+            (Role::View, Base::Variable("a".into())),
+            "{window}"
+        );
+    }
+}
+
+#[test]
+fn arc_array_windows_whose_holder_is_gone_have_no_owner() {
+    let shared = |first, len| facts(first, &[len], &[1], Storage::Shared { unique: false });
+    let t = table(vec![
+        ("head", shared(X, 3)),
+        ("tail", shared(X + 5 * F64, 5)),
+    ]);
+    for window in ["head", "tail"] {
+        let row = t.row(window).unwrap();
+        assert_eq!(
+            (row.role, row.base.clone()),
+            (Role::View, Base::NotAVariable),
+            "{window}"
+        );
+    }
+    let unique = table(vec![(
+        "only",
+        facts(X, &[3], &[2], Storage::Shared { unique: true }),
+    )]);
+    assert_eq!(
+        unique.row("only").unwrap().role,
+        Role::Owner,
+        "the sole holder owns it"
+    );
+}

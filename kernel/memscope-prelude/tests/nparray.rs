@@ -64,7 +64,10 @@ fn rows_columns_and_transpose_of_a_grid() {
     // Missing trailing axes mean "all", as in NumPy's m[1]; each slice is
     // a new view (NumPy's `m[1] is m[1]` is false too).
     let again = m.slice(s![1]);
-    assert_eq!((again.shape(), again.strides()), (row.shape(), row.strides()));
+    assert_eq!(
+        (again.shape(), again.strides()),
+        (row.shape(), row.strides())
+    );
     assert!(np::shares_memory(&again, &row) && !again.is_same_array(&row));
     let t = m.t();
     assert_eq!((t.shape(), t.strides()), (&[4, 3][..], &[1, 4][..]));

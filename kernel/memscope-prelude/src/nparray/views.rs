@@ -247,10 +247,18 @@ impl<T: Element> NpArray<T> {
         self.reshape(&[self.size()])
     }
 
-    /// The elements as 1-D in C order, always in new memory (NumPy's
-    /// `flatten`).
+    /// The elements as 1-D in C order, always in new memory that the result
+    /// owns (NumPy's `flatten`).
+    ///
+    /// ```
+    /// use memscope_prelude::*;
+    /// let m = np::arange(0, 6, 1).reshape(&[2, 3]);
+    /// let flat = m.flatten();
+    /// assert!(flat.owns_data() && !np::shares_memory(&flat, &m));
+    /// assert_eq!(flat.to_vec(), vec![0, 1, 2, 3, 4, 5]);
+    /// ```
     pub fn flatten(&self) -> NpArray<T> {
-        self.copy().reshape(&[self.size()])
+        NpArray::from_vec(self.to_vec())
     }
 
     /// A read-only view with a larger shape, repeating elements along new or
