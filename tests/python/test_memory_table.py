@@ -235,3 +235,33 @@ def test_no_table_before_any_array(fresh_kernel: Kernel) -> None:
     assert reply["content"]["status"] == "ok" and tables(msgs) == []
     t = rows(memory(kc, "let first = np::zeros(&[3]);"))
     assert t["first"]["buffer"] == "buf1"
+
+
+def test_a_view_outlives_its_dropped_owner(kc) -> None:
+    memory(kc, "let od = np::arange(0.0, 4.0, 1.0);\nlet od_view = od.slice(s![1..]);")
+    table = memory(kc, "drop(od);")
+    view = rows(table)["od_view"]
+    assert (view["role"], view["base"], view["base_is_gone"]) == ("view", None, True)
+    assert gone(table)["od"]["why"] == "dropped"
+
+
+def test_arc_array_windows_are_views(kc) -> None:
+    t = rows(
+        memory(
+            kc,
+            "let aw = ndarray::Array2::<f64>::zeros((3, 4)).into_shared();\n"
+            "let aw_rev = aw.clone().slice_move(s![..;-1, ..]);\n"
+            "let aw_t = aw.clone().reversed_axes();",
+        )
+    )
+    assert t["aw"]["role"] == "owner"
+    for window in ("aw_rev", "aw_t"):
+        assert (t[window]["role"], t[window]["base"]) == ("view", "aw"), window
+
+
+def test_a_growing_vec_keeps_its_buffer_id_and_rebinding_makes_a_new_array(kc) -> None:
+    before = rows(memory(kc, "let mut gv: Vec<f64> = vec![1.0];\nlet sh = np::zeros(&[2]);"))
+    after = rows(memory(kc, "gv.extend(std::iter::repeat(2.0).take(10_000));\nlet sh = np::ones(&[3]);"))
+    assert after["gv"]["buffer"] == before["gv"]["buffer"]
+    assert (after["gv"]["changed"], after["gv"]["shape"]) == ("modified", [10_001])
+    assert after["sh"]["changed"] == "new" and after["sh"]["buffer"] != before["sh"]["buffer"]

@@ -378,6 +378,7 @@ pub(crate) fn sharing(entries: &[Entry], groups: &[Group]) -> Sharing {
 pub(crate) struct Seen {
     pub type_name: String,
     pub first: usize,
+    pub itemsize: usize,
     pub shape: Vec<usize>,
     pub strides: Vec<isize>,
     pub buffer: Option<BufferId>,
@@ -390,6 +391,7 @@ impl Seen {
         Seen {
             type_name: facts.type_name.clone(),
             first: facts.first,
+            itemsize: facts.itemsize,
             shape: facts.shape.clone(),
             strides: facts.strides.clone(),
             buffer,

@@ -46,10 +46,17 @@ impl MemoryTracker {
         execution_count: Option<u32>,
     ) -> MemoryTable {
         let names = CellNames::scan(code);
-        self.mutable.extend(names.bound_mutably.iter().cloned());
+        for name in names.bound.keys() {
+            // A new binding decides mutability afresh: `let a = a;` freezes.
+            if names.bound_mutably.contains(name) {
+                self.mutable.insert(name.clone());
+            } else {
+                self.mutable.remove(name);
+            }
+        }
+        let current: BTreeSet<&str> = variables.iter().map(|(n, _)| n.as_str()).collect();
         self.cells += 1;
-        self.born
-            .retain(|name, _| variables.iter().any(|(n, _)| n == name));
+        self.born.retain(|name, _| current.contains(name.as_str()));
         for (name, _) in variables {
             // Cell by cell, and within a cell in the order of the `let`s.
             let position = names.bound.get(name);
@@ -64,31 +71,18 @@ impl MemoryTracker {
             born.get(name).copied().unwrap_or(u64::MAX)
         });
         let groups = group_by_memory(&entries);
-        let gone_names: Vec<&String> = self
+        let gone_names: Vec<String> = self
             .previous
             .keys()
-            .filter(|name| !variables.iter().any(|(n, _)| n == *name))
+            .filter(|name| !current.contains(name.as_str()))
+            .cloned()
             .collect();
 
+        let (buffer_of_group, moved) = self.buffer_ids(&entries, &groups, &gone_names, &names);
         let mut buffer_of_entry: Vec<Option<BufferId>> = vec![None; entries.len()];
-        let mut moved: BTreeMap<String, String> = BTreeMap::new();
-        let mut fresh: Vec<usize> = Vec::new();
-        for (g, group) in groups.iter().enumerate() {
-            match self.continuing_buffer(&entries, group, &gone_names, &names, &mut moved) {
-                Some(id) => group
-                    .members
-                    .iter()
-                    .for_each(|&m| buffer_of_entry[m] = Some(id)),
-                None => fresh.push(g),
-            }
-        }
-        // New buffers are numbered in the order of their first variable's
-        // name, never by address.
-        fresh.sort_by_key(|&g| entries[groups[g].members[0]].name);
-        for g in fresh {
-            self.last_id += 1;
-            for &m in &groups[g].members {
-                buffer_of_entry[m] = Some(BufferId(self.last_id));
+        for (group, id) in groups.iter().zip(&buffer_of_group) {
+            for &m in &group.members {
+                buffer_of_entry[m] = Some(*id);
             }
         }
 
@@ -112,13 +106,13 @@ impl MemoryTracker {
             .collect();
 
         let gone = gone_names
-            .iter()
+            .into_iter()
             .map(|name| Gone {
-                name: (*name).clone(),
-                why: match moved.get(*name) {
+                why: match moved.get(&name) {
                     Some(into) => GoneWhy::Moved { into: into.clone() },
                     None => GoneWhy::Dropped,
                 },
+                name,
             })
             .collect();
         let buffers = buffer_list(&entries, &groups, &buffer_of_entry);
@@ -140,62 +134,101 @@ impl MemoryTracker {
         }
     }
 
-    /// The id a group keeps from the previous cell: that of a member still
-    /// at the same place, or else that of a vanished variable whose memory
-    /// it now holds (a move). A vanished variable that the cell dropped
-    /// explicitly, or did not mention at all, passes nothing on: its
-    /// memory may have been freed and reused.
-    fn continuing_buffer(
-        &self,
+    /// The buffer id of every group, and which vanished variables moved
+    /// into which variable. A group keeps the id of the previous cell's
+    /// buffer when, in this order:
+    /// 1. one of its variables is still where it was (same first element);
+    /// 2. a vanished variable's array is now here: a variable starts at its
+    ///    first element with its element size (a move, `let b = a;`). A
+    ///    variable the cell dropped explicitly, or did not mention at all,
+    ///    moved nowhere: its memory may have been freed and reused;
+    /// 3. one of its variables had that buffer, was not bound anew, kept
+    ///    its type, and no other group kept the buffer (a `Vec` that grew
+    ///    and was reallocated; a copy-on-write split leaves the buffer with
+    ///    the other holders).
+    ///
+    /// Every other group gets a new id, numbered in the order of its first
+    /// variable's name, never by address.
+    fn buffer_ids(
+        &mut self,
         entries: &[Entry],
-        group: &Group,
-        gone: &[&String],
+        groups: &[Group],
+        gone: &[String],
         names: &CellNames,
-        moved: &mut BTreeMap<String, String>,
-    ) -> Option<BufferId> {
-        let overlaps_span = |id: BufferId| {
+    ) -> (Vec<BufferId>, BTreeMap<String, String>) {
+        let overlaps_span = |id: BufferId, group: &Group| {
             self.previous_spans
                 .iter()
                 .any(|&((lo, hi), known)| known == id && lo < group.span.1 && group.span.0 < hi)
         };
-        let kept = group.members.iter().find_map(|&m| {
-            let seen = self.previous.get(entries[m].name)?;
-            let id = seen.buffer?;
-            (seen.first == entries[m].facts.first && overlaps_span(id)).then_some(id)
-        });
-        let mut inherited = None;
+        let mut ids: Vec<Option<BufferId>> = groups
+            .iter()
+            .map(|group| {
+                group.members.iter().find_map(|&m| {
+                    let seen = self.previous.get(entries[m].name)?;
+                    let id = seen.buffer?;
+                    (seen.first == entries[m].facts.first && overlaps_span(id, group)).then_some(id)
+                })
+            })
+            .collect();
+
+        let mut moved = BTreeMap::new();
         for name in gone {
-            let Some(id) = self.previous.get(*name).and_then(|seen| seen.buffer) else {
-                continue;
-            };
-            if kept.is_some_and(|k| k != id)
-                || !overlaps_span(id)
-                || !names.mentioned.contains(*name)
-                || names.dropped.contains(*name)
-            {
+            let seen = &self.previous[name];
+            let Some(id) = seen.buffer else { continue };
+            if !names.mentioned.contains(name) || names.dropped.contains(name) {
                 continue;
             }
-            let seen = &self.previous[*name];
-            // Into the member at the same place, else the first new member.
-            let heir = group
-                .members
-                .iter()
-                .find(|&&m| {
-                    entries[m].facts.first == seen.first
-                        && !self.previous.contains_key(entries[m].name)
-                })
-                .or_else(|| {
-                    group
-                        .members
-                        .iter()
-                        .find(|&&m| !self.previous.contains_key(entries[m].name))
-                });
-            if let Some(&heir) = heir {
-                moved.insert((*name).clone(), entries[heir].name.to_owned());
-                inherited.get_or_insert(id);
+            let heir = groups.iter().enumerate().find_map(|(g, group)| {
+                let heir = group.members.iter().find(|&&m| {
+                    let entry = &entries[m];
+                    let moved_here = self
+                        .previous
+                        .get(entry.name)
+                        .is_none_or(|before| before.first != entry.facts.first);
+                    entry.facts.first == seen.first
+                        && entry.facts.itemsize == seen.itemsize
+                        && moved_here
+                })?;
+                Some((g, *heir))
+            });
+            if let Some((g, heir)) = heir {
+                moved.insert(name.clone(), entries[heir].name.to_owned());
+                ids[g].get_or_insert(id);
             }
         }
-        kept.or(inherited)
+
+        let claimed: BTreeSet<BufferId> = ids.iter().flatten().copied().collect();
+        for (g, group) in groups.iter().enumerate() {
+            if ids[g].is_some() {
+                continue;
+            }
+            ids[g] = group.members.iter().find_map(|&m| {
+                let entry = &entries[m];
+                let seen = self.previous.get(entry.name)?;
+                let id = seen.buffer?;
+                let same_variable = !names.bound.contains_key(entry.name)
+                    && seen.type_name == entry.facts.type_name;
+                (same_variable && !claimed.contains(&id)).then_some(id)
+            });
+        }
+
+        let mut fresh: Vec<usize> = (0..groups.len()).filter(|&g| ids[g].is_none()).collect();
+        fresh.sort_by_key(|&g| entries[groups[g].members[0]].name);
+        for g in fresh {
+            self.last_id += 1;
+            ids[g] = Some(BufferId(self.last_id));
+        }
+        (ids.into_iter().flatten().collect(), moved)
+    }
+
+    /// Forgets the previous cell: the cell process was restarted, so every
+    /// variable is gone and addresses mean nothing any more. Buffer ids go
+    /// on counting.
+    pub fn restart(&mut self) {
+        self.previous.clear();
+        self.previous_spans.clear();
+        self.born.clear();
     }
 
     fn change(

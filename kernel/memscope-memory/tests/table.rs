@@ -721,3 +721,86 @@ fn arc_array_windows_whose_holder_is_gone_have_no_owner() {
         "the sole holder owns it"
     );
 }
+
+#[test]
+fn a_move_into_an_existing_variable_hands_over_the_buffer() {
+    let mut tracker = MemoryTracker::new();
+    let a = facts(X, &[10], &[1], Storage::Owned);
+    let b = facts(0x90000, &[3], &[1], Storage::Owned);
+    tracker.observe(
+        &vars(vec![("a", a.clone()), ("b", b)]),
+        "let mut b = ...;",
+        Some(1),
+    );
+    let t = tracker.observe(&vars(vec![("b", a)]), "b = a;", Some(2));
+    assert_eq!(t.gone[0].why, GoneWhy::Moved { into: "b".into() });
+    let b = t.row("b").unwrap();
+    assert_eq!(
+        (b.buffer.unwrap().to_string(), b.changed),
+        ("buf1".into(), Change::Modified)
+    );
+}
+
+#[test]
+fn a_vec_that_grows_into_new_memory_keeps_its_buffer_id() {
+    let mut tracker = MemoryTracker::new();
+    let vec = |first, len| {
+        let mut f = facts(first, &[len], &[1], Storage::Owned);
+        f.type_name = "Vec<f64>".into();
+        f
+    };
+    tracker.observe(
+        &vars(vec![("v", vec(X, 4)), ("w", vec(0x50000, 2))]),
+        "",
+        Some(1),
+    );
+    let t = tracker.observe(
+        &vars(vec![("v", vec(0x90000, 5)), ("w", vec(0x50000, 2))]),
+        "v.push(1.0);",
+        Some(2),
+    );
+    let v = t.row("v").unwrap();
+    assert_eq!(
+        (v.buffer.unwrap().to_string(), v.changed),
+        ("buf1".into(), Change::Modified)
+    );
+    assert_eq!(t.row("w").unwrap().buffer.unwrap().to_string(), "buf2");
+    let t = tracker.observe(
+        &vars(vec![("v", vec(0xA0000, 5)), ("w", vec(0x50000, 2))]),
+        "let v = vec![0.0; 5];",
+        Some(3),
+    );
+    assert_eq!(
+        t.row("v").unwrap().buffer.unwrap().to_string(),
+        "buf3",
+        "a new value is a new buffer"
+    );
+}
+
+#[test]
+fn a_restart_forgets_the_old_process() {
+    let mut tracker = MemoryTracker::new();
+    tracker.observe(
+        &vars(vec![("a", facts(X, &[10], &[1], Storage::Owned))]),
+        "",
+        Some(1),
+    );
+    tracker.restart();
+    let t = tracker.observe(
+        &vars(vec![("b", facts(X, &[10], &[1], Storage::Owned))]),
+        "let b = a;",
+        Some(2),
+    );
+    assert!(t.gone.is_empty(), "nothing of the old process is listed");
+    assert_eq!(t.row("b").unwrap().buffer.unwrap().to_string(), "buf2");
+}
+
+#[test]
+fn a_binding_made_immutable_again_is_not_modified_by_reading_it() {
+    let mut tracker = MemoryTracker::new();
+    let list = vars(vec![("a", facts(X, &[10], &[1], Storage::Owned))]);
+    tracker.observe(&list, "let mut a = Array1::zeros(10);", Some(1));
+    tracker.observe(&list, "let a = a;", Some(2));
+    let t = tracker.observe(&list, "println!(\"{}\", a.sum());", Some(3));
+    assert_eq!(t.row("a").unwrap().changed, Change::Unchanged);
+}

@@ -94,7 +94,14 @@ impl Interpreter for EngineInterpreter {
         let mut forward = Forward { io, memory: None };
         let result = self.engine.execute(rest, &mut forward);
         let succeeded = matches!(result, CellResult::Ran { .. });
-        if let Some(variables) = forward.memory {
+        let restarted = matches!(
+            result,
+            CellResult::Interrupted { .. } | CellResult::ProcessDied { .. }
+        );
+        if restarted {
+            // The error names the lost variables; the table starts afresh.
+            self.memory.restart();
+        } else if let Some(variables) = forward.memory {
             shown.extend(
                 self.memory
                     .after_cell(&variables, rest, execution_count, succeeded),

@@ -94,6 +94,12 @@ impl MemoryDisplay {
         None
     }
 
+    /// The cell process was restarted: its variables are gone.
+    pub fn restart(&mut self) {
+        self.tracker.restart();
+        self.last = None;
+    }
+
     /// Records the arrays after a cell; returns the table to show after
     /// it, if the table is on, the cell succeeded and arrays exist.
     pub fn after_cell(

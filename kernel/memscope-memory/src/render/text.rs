@@ -52,7 +52,13 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
             picture.buffer,
             bytes(picture.bytes)
         ));
-        let width = picture.bars.iter().map(|b| b.name.len()).max().unwrap_or(0);
+        // Rust identifiers may be non-ASCII; pad by characters, not bytes.
+        let width = picture
+            .bars
+            .iter()
+            .map(|b| b.name.chars().count())
+            .max()
+            .unwrap_or(0);
         for bar in &picture.bars {
             let marks: String = bar
                 .covered

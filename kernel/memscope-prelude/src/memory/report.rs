@@ -16,11 +16,14 @@ use crate::channel::{encode, Message};
 /// The symbol the cell process looks up in each cell's library.
 pub const REPORT_SYMBOL: &str = "memscope_memory_report";
 
-/// evcxr's variable store, as evcxr 0.22 generates it in every cell
-/// (`evcxr_internal_runtime::VariableStore`): one map from variable name to
-/// value. Every cell compiles its own copy of that struct and casts the
-/// same pointer to it, so its layout is the same in every crate built by
-/// this compiler; ours is declared identically for the same reason.
+/// evcxr's variable store, as evcxr 0.22.0 generates it in every cell
+/// (`evcxr_internal_runtime::VariableStore` in its `evcxr_internal_runtime.rs`):
+/// one map from variable name to value. Every cell compiles its own copy of
+/// that struct and casts the same pointer to it, so its layout is the same
+/// in every crate built by this compiler; ours is declared identically for
+/// the same reason. The workspace pins evcxr to `=0.22.0`: a new evcxr must
+/// be checked against this declaration before the pin moves (the kernel
+/// tests of the memory table fail at once if it no longer matches).
 struct EvcxrVariableStore {
     variables: HashMap<String, Box<dyn Any + 'static>>,
 }
