@@ -17,6 +17,7 @@ use memscope_prelude::channel::INPUT_UNAVAILABLE;
 
 use crate::build_dir::BuildDir;
 use crate::cell_process::FENCE_SIGNAL;
+use crate::compile_progress;
 use crate::diagnostics::{CellSpan, Diagnostic};
 use crate::events::{Bundle, CellObserver, CellResult, Event};
 use crate::output_pump::{self, Fence};
@@ -160,9 +161,12 @@ impl Engine {
         let (results_tx, results_rx) = crossbeam_channel::unbounded();
         let interrupter = Interrupter::default();
         let worker_interrupter = interrupter.clone();
+        let cell_running = Arc::new(AtomicBool::new(false));
+        forward_compile_progress(&results_tx, &cell_running);
+        let running = Arc::clone(&cell_running);
         std::thread::Builder::new()
             .name("evcxr".into())
-            .spawn(move || worker(config, jobs_rx, results_tx, worker_interrupter))?;
+            .spawn(move || worker(config, jobs_rx, results_tx, worker_interrupter, running))?;
         Ok(Engine {
             jobs: jobs_tx,
             results: results_rx,
@@ -252,11 +256,38 @@ fn session_setup(prelude_dir: &std::path::Path) -> String {
 
 const PANIC_HOOK: &str = "memscope_prelude::runtime::install_panic_hook();";
 
+/// Shows the crates cargo compiles in the cell that waits for them; lines
+/// from compiles no cell waits for (the session's start) are left to the
+/// log.
+fn forward_compile_progress(results: &Sender<WorkerEvent>, cell_running: &Arc<AtomicBool>) {
+    let crates = match compile_progress::capture() {
+        Ok(crates) => crates,
+        Err(error) => {
+            tracing::warn!("compile progress is not shown: {error}");
+            return;
+        }
+    };
+    let (results, cell_running) = (results.clone(), Arc::clone(cell_running));
+    let forwarding = std::thread::Builder::new()
+        .name("compile-progress".into())
+        .spawn(move || {
+            for name in crates {
+                if cell_running.load(Ordering::SeqCst) {
+                    let _ = results.send(WorkerEvent::Output(Event::Compiling(name)));
+                }
+            }
+        });
+    if let Err(error) = forwarding {
+        tracing::warn!("compile progress is not shown: {error}");
+    }
+}
+
 fn worker(
     config: EngineConfig,
     jobs: Receiver<Job>,
     results: Sender<WorkerEvent>,
     interrupter: Interrupter,
+    cell_running: Arc<AtomicBool>,
 ) {
     let started = CommandContext::new().and_then(|(mut context, outputs)| {
         let (fence_tx, fence_rx) = crossbeam_channel::unbounded();
@@ -290,7 +321,9 @@ fn worker(
     for job in jobs {
         match job {
             Job::Execute(code) => {
+                cell_running.store(true, Ordering::SeqCst);
                 let result = run_cell(&mut context, &code, &results, &interrupter);
+                cell_running.store(false, Ordering::SeqCst);
                 fence(&context, &fences);
                 let _ = results.send(WorkerEvent::Finished(result));
             }

@@ -25,6 +25,8 @@ pub enum Event {
     /// The layout of every array variable, sent after the cell returned
     /// and before its result.
     Memory(Vec<(String, ArrayFacts)>),
+    /// cargo started compiling this crate (`ndarray v0.17.2`) for the cell.
+    Compiling(String),
 }
 
 /// A mime bundle: `(mime type, data)` pairs.

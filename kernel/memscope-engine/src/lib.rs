@@ -7,6 +7,7 @@
 
 pub mod build_dir;
 pub mod cell_process;
+pub mod compile_progress;
 pub mod completeness;
 pub mod diagnostics;
 pub mod engine;

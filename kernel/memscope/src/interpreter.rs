@@ -13,11 +13,14 @@ use memscope_kernel::interpreter::{
 use memscope_prelude::channel::Message;
 use memscope_prelude::memory::facts::ArrayFacts;
 
+use crate::build_progress::BuildProgress;
 use crate::memory_display::{split_commands, MemoryDisplay};
 
 pub struct EngineInterpreter {
     engine: Engine,
     memory: MemoryDisplay,
+    /// Counts cells run, to give each cell's build progress its own id.
+    cells_run: usize,
 }
 
 impl EngineInterpreter {
@@ -25,6 +28,7 @@ impl EngineInterpreter {
         EngineInterpreter {
             engine,
             memory: MemoryDisplay::default(),
+            cells_run: 0,
         }
     }
 }
@@ -38,10 +42,12 @@ impl Interrupter for InterruptEngine {
 }
 
 /// Forwards engine events to the dispatcher's cell output, keeping the
-/// cell's memory report for the table.
+/// cell's memory report for the table and its build progress.
 struct Forward<'a> {
     io: &'a mut dyn CellIo,
+    cell: usize,
     memory: Option<Vec<(String, ArrayFacts)>>,
+    build: Option<BuildProgress>,
 }
 
 impl CellObserver for Forward<'_> {
@@ -64,6 +70,10 @@ impl CellObserver for Forward<'_> {
             Event::Memory(variables) | Event::Display(Message::Memory { variables }) => {
                 self.memory = Some(variables)
             }
+            Event::Compiling(name) => match &mut self.build {
+                Some(build) => build.next_crate(name, io),
+                None => self.build = Some(BuildProgress::start(self.cell, name, io)),
+            },
             // The engine turns panics into the cell's result.
             Event::Display(Message::Panic { .. }) | Event::Panic { .. } => {}
         }
@@ -91,8 +101,17 @@ impl Interpreter for EngineInterpreter {
                 after: shown,
             };
         }
-        let mut forward = Forward { io, memory: None };
+        self.cells_run += 1;
+        let mut forward = Forward {
+            io,
+            cell: self.cells_run,
+            memory: None,
+            build: None,
+        };
         let result = self.engine.execute(rest, &mut forward);
+        if let Some(build) = forward.build.take() {
+            build.finish(forward.io);
+        }
         let succeeded = matches!(result, CellResult::Ran { .. });
         let restarted = matches!(
             result,

@@ -5,6 +5,7 @@
 //! table). This file parses the command line
 //! and reports errors once, with their whole chain.
 
+mod build_progress;
 mod cli;
 mod install;
 mod interpreter;
