@@ -30,9 +30,10 @@ VENV="$ROOT/.venv"
 REQUIREMENTS="$ROOT/install/requirements.txt"
 NOTEBOOK="$ROOT/notebooks/getting-started.ipynb"
 
-# Debian packages the build and the kernel need. Later work adds to this one
-# list (for example chromium for browser tests), so keep it a single variable.
-SYSTEM_PACKAGES="pkg-config mold"
+# Debian packages the build, the kernel and the tests need, in one list:
+# pkg-config and mold for the build; pandoc and XeTeX for nbconvert's LaTeX
+# and PDF exports of notebooks, poppler-utils to read those PDFs back.
+SYSTEM_PACKAGES="pkg-config mold pandoc texlive-xetex texlive-fonts-recommended texlive-plain-generic poppler-utils"
 
 step() { printf '==> %s\n' "$*"; }
 warn() { printf 'warning: %s\n' "$*" >&2; }

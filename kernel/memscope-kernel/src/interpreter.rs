@@ -95,7 +95,11 @@ pub trait Interrupter: Send + Sync {
 
 /// A language that runs cells.
 pub trait Interpreter: Send {
-    /// Runs a cell; `execution_count` is the count its reply will carry.
+    /// Runs a cell. `execution_count` numbers the non-silent cells this
+    /// kernel ran, from 1: Jupyter's execution count when cells are stored
+    /// in history (as notebook front ends do), and the same numbers for
+    /// tools that run a notebook without storing history (nbval), so that
+    /// outputs which show it compare equal.
     fn execute(&mut self, code: &str, execution_count: usize, io: &mut dyn CellIo) -> CellOutcome;
     /// `cursor` is a byte offset into `code`.
     fn complete(&mut self, code: &str, cursor: usize) -> Completions;

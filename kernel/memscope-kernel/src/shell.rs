@@ -35,6 +35,9 @@ pub struct Shell<I: Interpreter> {
     identity: KernelIdentity,
     history: History,
     execution_count: usize,
+    /// Non-silent cells run, stored in history or not: what the interpreter
+    /// is told as the cell's number (see `Interpreter::execute`).
+    visible_runs: usize,
 }
 
 impl<I: Interpreter> Shell<I> {
@@ -53,6 +56,7 @@ impl<I: Interpreter> Shell<I> {
             identity,
             history: History::default(),
             execution_count: 0,
+            visible_runs: 0,
         }
     }
 
@@ -149,9 +153,12 @@ impl<I: Interpreter> Shell<I> {
             silent: request.silent,
             allow_stdin: request.allow_stdin,
         };
+        if !request.silent {
+            self.visible_runs += 1;
+        }
         let outcome = self
             .interpreter
-            .execute(&request.code, self.execution_count, &mut io);
+            .execute(&request.code, self.visible_runs, &mut io);
 
         match outcome {
             CellOutcome::Ok {

@@ -213,6 +213,28 @@ fn displays_that_follow_a_cell_come_after_its_result() {
     );
 }
 
+/// nbval runs every cell with `store_history: false`; the number a cell
+/// shows in its outputs must still be the one a notebook run gave it.
+#[test]
+fn cells_run_without_history_are_numbered_like_a_notebook_run() {
+    let mut h = harness();
+    for expected in ["table of cell 1", "table of cell 2"] {
+        let mut unstored = execute("table");
+        unstored.store_history = false;
+        let sent = h.send(inbound(unstored));
+        let shown = sent
+            .iter()
+            .find_map(|(_, _, m)| match &m.content {
+                JupyterMessageContent::DisplayData(d) => {
+                    Some(serde_json::to_value(&d.data).unwrap())
+                }
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(shown["text/plain"], expected);
+    }
+}
+
 #[test]
 fn execution_count_counts_stored_cells_only() {
     let mut h = harness();

@@ -1,0 +1,160 @@
+"""The notebooks in notebooks/: they run, they match their committed
+outputs, and their exports read well.
+
+* Every notebook runs top to bottom in a fresh kernel under nbclient (what
+  `jupyter nbconvert --execute` uses); a cell tagged `raises-exception` must
+  fail and every other cell must succeed.
+* `pytest --nbval` re-runs them and compares the fresh outputs, memory
+  tables included, with the committed ones (notebooks/nbval-sanitize.cfg
+  lists what may differ).
+* Exports of the committed tutorial to HTML, markdown, LaTeX and PDF carry
+  the memory tables a reader needs.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from kernel_harness import FIRST_CELL_TIMEOUT, STARTUP_TIMEOUT
+from memory_table import MEMORY_MIME
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+TUTORIALS = ["copying-arrays.ipynb", "views-and-strides.ipynb", "ownership-and-sharing.ipynb"]
+JUPYTER = Path(sys.executable).parent / "jupyter"
+
+
+def tagged(cell, tag: str) -> bool:
+    return tag in cell.get("metadata", {}).get("tags", [])
+
+
+def errors(cell) -> list:
+    return [out for out in cell.get("outputs", []) if out.output_type == "error"]
+
+
+def memory_tables(nb) -> list[dict]:
+    return [
+        out.data[MEMORY_MIME]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out.output_type == "display_data" and MEMORY_MIME in out.data
+    ]
+
+
+def test_the_tutorials_exist() -> None:
+    names = {path.name for path in NOTEBOOKS}
+    assert set(TUTORIALS) <= names, f"missing: {set(TUTORIALS) - names}"
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs_clean_in_a_fresh_kernel(path: Path, tmp_path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        kernel_name="memscope",
+        timeout=int(FIRST_CELL_TIMEOUT),
+        startup_timeout=int(STARTUP_TIMEOUT),
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute()  # Raises on the first failing cell not tagged raises-exception.
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        if tagged(cell, "raises-exception"):
+            assert errors(cell), f"cell {index} is tagged raises-exception but succeeded"
+        else:
+            assert not errors(cell), f"cell {index} failed: {errors(cell)}"
+    if path.name in TUTORIALS:
+        tables = memory_tables(nb)
+        assert len(tables) >= 10, f"{path.name}: only {len(tables)} memory tables"
+        roles = {row["role"] for table in tables for row in table["variables"]}
+        assert {"owner", "view"} <= roles, roles
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_with_its_outputs(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert code and all(cell.execution_count for cell in code), "run it and save the outputs"
+    assert [cell.execution_count for cell in code] == list(range(1, len(code) + 1)), "run top to bottom"
+    assert nb.metadata["kernelspec"]["name"] == "memscope"
+
+
+@pytest.mark.timeout(1500)
+def test_nbval_finds_the_committed_outputs_again() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval",
+            "--nbval-sanitize-with",
+            "notebooks/nbval-sanitize.cfg",
+            "--nbval-cell-timeout",
+            str(int(FIRST_CELL_TIMEOUT)),
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "notebooks",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1400,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout and " failed" not in result.stdout
+
+
+def export(path: Path, to: str, out_dir: Path) -> Path:
+    result = subprocess.run(
+        [str(JUPYTER), "nbconvert", "--to", to, "--output-dir", str(out_dir), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    produced = sorted(out_dir.glob(path.stem + ".*"))
+    assert produced, f"nbconvert --to {to} wrote nothing"
+    return produced[0]
+
+
+TUTORIAL = ROOT / "notebooks" / "copying-arrays.ipynb"
+
+
+def test_html_export_shows_the_styled_tables(tmp_path: Path) -> None:
+    html = export(TUTORIAL, "html", tmp_path).read_text()
+    assert html.count("Memory after this cell") >= 10
+    for badge in ("owner", "view", "alias"):
+        assert f">{badge}</span>" in html, badge
+    assert "view of " in html and "background-color:#1565c0" in html
+
+
+def test_markdown_export_keeps_the_tables(tmp_path: Path) -> None:
+    markdown = export(TUTORIAL, "markdown", tmp_path).read_text()
+    assert markdown.count("Memory after this cell") >= 10
+    assert "view of " in markdown and "<table" in markdown
+
+
+def test_latex_export_uses_the_text_tables(tmp_path: Path) -> None:
+    latex = export(TUTORIAL, "latex", tmp_path).read_text()
+    assert latex.count("Memory after this cell") >= 10
+    # LaTeX shows text/plain in verbatim blocks: the ASCII table and picture.
+    assert "| role" in latex and "view of " in latex
+    assert "#.#.#" in latex or "##" in latex
+
+
+@pytest.mark.timeout(900)
+def test_pdf_export_reads_back_the_tables(tmp_path: Path) -> None:
+    pdf = export(TUTORIAL, "pdf", tmp_path)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert text.count("Memory after this cell") >= 10
+    assert "owner" in text and "view of " in text
