@@ -23,6 +23,17 @@ def tables(msgs: list[Msg]) -> list[dict[str, Any]]:
     ]
 
 
+def notebook_tables(nb: Any) -> list[dict[str, Any]]:
+    """Every memory table saved in an executed notebook, in order."""
+    return [
+        out["data"][MEMORY_MIME]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out["output_type"] == "display_data" and MEMORY_MIME in out.get("data", {})
+    ]
+
+
 def memory(kc, code: str, **kwargs: Any) -> dict[str, Any]:
     """Run `code`, check it succeeded, and return its one memory table."""
     reply, msgs = run(kc, code, **kwargs)

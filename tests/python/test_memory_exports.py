@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from memory_table import MEMORY_MIME
+from memory_table import MEMORY_MIME, notebook_tables
 from test_nbconvert import JUPYTER, NBCONVERT_TIMEOUT, describe, make_notebook, nbconvert
 
 CELLS = [
@@ -24,14 +24,7 @@ CELLS = [
 
 
 def tables_of(path: Path) -> list[dict]:
-    nb = nbformat.read(path, as_version=4)
-    return [
-        out.data[MEMORY_MIME]
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for out in cell.outputs
-        if out.output_type == "display_data" and MEMORY_MIME in out.data
-    ]
+    return notebook_tables(nbformat.read(path, as_version=4))
 
 
 def export(executed: Path, to: str) -> str:

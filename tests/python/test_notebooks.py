@@ -22,7 +22,7 @@ import pytest
 from nbclient import NotebookClient
 
 from kernel_harness import FIRST_CELL_TIMEOUT, STARTUP_TIMEOUT
-from memory_table import MEMORY_MIME
+from memory_table import notebook_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -36,16 +36,6 @@ def tagged(cell, tag: str) -> bool:
 
 def errors(cell) -> list:
     return [out for out in cell.get("outputs", []) if out.output_type == "error"]
-
-
-def memory_tables(nb) -> list[dict]:
-    return [
-        out.data[MEMORY_MIME]
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for out in cell.outputs
-        if out.output_type == "display_data" and MEMORY_MIME in out.data
-    ]
 
 
 def test_the_tutorials_exist() -> None:
@@ -73,7 +63,7 @@ def test_notebook_runs_clean_in_a_fresh_kernel(path: Path, tmp_path: Path) -> No
         else:
             assert not errors(cell), f"cell {index} failed: {errors(cell)}"
     if path.name in TUTORIALS:
-        tables = memory_tables(nb)
+        tables = notebook_tables(nb)
         assert len(tables) >= 10, f"{path.name}: only {len(tables)} memory tables"
         roles = {row["role"] for table in tables for row in table["variables"]}
         assert {"owner", "view"} <= roles, roles
