@@ -146,7 +146,12 @@ if [ "$(realpath -- "$spec_dir" 2>/dev/null || printf '%s' "$spec_dir")" != "$(r
     warn "Jupyter uses the memscope kernelspec in $spec_dir, not $expected_dir; remove the other one to use this build"
 fi
 
-# --- f. Proof ---------------------------------------------------------------
+# --- f. Browser test tools -------------------------------------------------
+# Debian's Chromium and playwright-core for the JupyterLab test
+# (tests/python/test_browser.py); install/browser.sh is idempotent.
+bash "$ROOT/install/browser.sh"
+
+# --- g. Proof ---------------------------------------------------------------
 # Executing the getting-started notebook exercises the real path a user takes:
 # Jupyter starts the kernel from its kernelspec and runs every cell. The
 # executed copy goes to a fresh temporary directory so the committed notebook

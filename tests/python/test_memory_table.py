@@ -265,3 +265,20 @@ def test_a_growing_vec_keeps_its_buffer_id_and_rebinding_makes_a_new_array(kc) -
     assert after["gv"]["buffer"] == before["gv"]["buffer"]
     assert (after["gv"]["changed"], after["gv"]["shape"]) == ("modified", [10_001])
     assert after["sh"]["changed"] == "new" and after["sh"]["buffer"] != before["sh"]["buffer"]
+
+
+def test_a_name_that_was_moved_away_gets_a_hint(kc) -> None:
+    memory(kc, "let mh = np::zeros(&[2]);")
+    memory(kc, "let mh_new_home = mh;")
+    reply, _ = run(kc, "mh.len()")
+    assert reply["content"]["status"] == "error"
+    traceback = "\n".join(reply["content"]["traceback"])
+    assert "cannot find value `mh`" in traceback
+    assert "hint: `mh` was moved into `mh_new_home`" in traceback
+
+
+def test_an_nparray_result_shows_its_elements(kc) -> None:
+    reply, msgs = run(kc, "np::arange(0, 3, 1)")
+    assert reply["content"]["status"] == "ok"
+    results = [m for m in msgs if msg_type(m) == "execute_result"]
+    assert results[0]["content"]["data"]["text/plain"] == "[0, 1, 2]"

@@ -29,6 +29,8 @@ pub struct MemoryTracker {
     mutable: BTreeSet<String>,
     /// The cell in which each variable got its current value.
     born: BTreeMap<String, u64>,
+    /// Why each variable that is gone went, until the name is used again.
+    vanished: BTreeMap<String, GoneWhy>,
     cells: u64,
 }
 
@@ -105,7 +107,7 @@ impl MemoryTracker {
             })
             .collect();
 
-        let gone = gone_names
+        let gone: Vec<Gone> = gone_names
             .into_iter()
             .map(|name| Gone {
                 why: match moved.get(&name) {
@@ -116,6 +118,11 @@ impl MemoryTracker {
             })
             .collect();
         let buffers = buffer_list(&entries, &groups, &buffer_of_entry);
+        self.vanished
+            .retain(|name, _| !current.contains(name.as_str()));
+        for gone in &gone {
+            self.vanished.insert(gone.name.clone(), gone.why.clone());
+        }
 
         self.previous = entries
             .iter()
@@ -222,6 +229,12 @@ impl MemoryTracker {
         (ids.into_iter().flatten().collect(), moved)
     }
 
+    /// Why an array variable that no longer exists went away, if the
+    /// table saw it go.
+    pub fn vanished(&self, name: &str) -> Option<&GoneWhy> {
+        self.vanished.get(name)
+    }
+
     /// Forgets the previous cell: the cell process was restarted, so every
     /// variable is gone and addresses mean nothing any more. Buffer ids go
     /// on counting.
@@ -229,6 +242,7 @@ impl MemoryTracker {
         self.previous.clear();
         self.previous_spans.clear();
         self.born.clear();
+        self.vanished.clear();
     }
 
     fn change(

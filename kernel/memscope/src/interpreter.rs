@@ -88,7 +88,7 @@ impl Interpreter for EngineInterpreter {
     fn execute(&mut self, code: &str, execution_count: usize, io: &mut dyn CellIo) -> CellOutcome {
         let (commands, rest) = match split_commands(code) {
             Ok(split) => split,
-            Err(message) => return outcome(code, CellResult::Failed(message)),
+            Err(message) => return outcome(code, CellResult::Failed(message), &|_| None),
         };
         let mut shown: Vec<MimeBundle> = commands
             .into_iter()
@@ -126,7 +126,8 @@ impl Interpreter for EngineInterpreter {
                     .after_cell(&variables, rest, execution_count, succeeded),
             );
         }
-        match outcome(rest, result) {
+        let memory = &self.memory;
+        match outcome(rest, result, &|name| memory.vanished(name)) {
             CellOutcome::Ok { result, page, .. } => CellOutcome::Ok {
                 result,
                 page,
@@ -192,8 +193,37 @@ fn persisting_view_hint(message: &str) -> Option<Vec<String>> {
     ])
 }
 
-/// Turns an engine result into what Jupyter shows.
-pub fn outcome(code: &str, result: CellResult) -> CellOutcome {
+/// A panic location without the machine's folders: from the crate's folder
+/// on (`ndarray-0.17.2/src/...`, `memscope-prelude/src/...`), so that an
+/// output saved in a notebook is the same on every machine.
+fn portable_location(location: &str) -> &str {
+    if !location.starts_with('/') {
+        return location;
+    }
+    match location.rfind("/src/") {
+        Some(src) => {
+            let crate_start = location[..src].rfind('/').map_or(0, |slash| slash + 1);
+            &location[crate_start..]
+        }
+        None => location.rsplit('/').next().unwrap_or(location),
+    }
+}
+
+/// The name in rustc's "cannot find value `x` in this scope".
+fn missing_value(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("cannot find value `")?
+        .split('`')
+        .next()
+}
+
+/// Turns an engine result into what Jupyter shows. `vanished` says where
+/// a variable that no longer exists went, if anyone knows.
+pub fn outcome(
+    code: &str,
+    result: CellResult,
+    vanished: &dyn Fn(&str) -> Option<String>,
+) -> CellOutcome {
     // Like Python's, the traceback ends with `name: value`, so tools that
     // show only the traceback (nbconvert's error message) still name it.
     let error = |ename: &str, evalue: String, mut traceback: Vec<String>| {
@@ -226,6 +256,10 @@ pub fn outcome(code: &str, result: CellResult) -> CellOutcome {
                     traceback.push(String::new());
                     traceback.extend(hint);
                 }
+                if let Some(why) = missing_value(&diagnostic.message).and_then(vanished) {
+                    traceback.push(String::new());
+                    traceback.push(format!("hint: {why}"));
+                }
             }
             error("CompileError", evalue, traceback)
         }
@@ -235,7 +269,7 @@ pub fn outcome(code: &str, result: CellResult) -> CellOutcome {
             let place = if location.is_empty() || location.starts_with("src/lib.rs") {
                 "the cell panicked:".to_owned()
             } else {
-                format!("the cell panicked at {location}:")
+                format!("the cell panicked at {}:", portable_location(&location))
             };
             error(
                 "Panic",
@@ -268,5 +302,28 @@ pub fn outcome(code: &str, result: CellResult) -> CellOutcome {
             ],
         ),
         CellResult::Failed(message) => error("Error", message.clone(), vec![message]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::portable_location;
+
+    #[test]
+    fn panic_locations_lose_the_machines_folders() {
+        assert_eq!(
+            portable_location(
+                "/home/me/src/memscope/kernel/memscope-prelude/src/nparray/access.rs:1:2"
+            ),
+            "memscope-prelude/src/nparray/access.rs:1:2"
+        );
+        assert_eq!(
+            portable_location(
+                "/root/.cargo/registry/src/index.crates.io-1/ndarray-0.17.2/src/lib.rs:9:1"
+            ),
+            "ndarray-0.17.2/src/lib.rs:9:1"
+        );
+        assert_eq!(portable_location("src/lib.rs:3:4"), "src/lib.rs:3:4");
+        assert_eq!(portable_location("/x/y.rs:1:1"), "y.rs:1:1");
     }
 }

@@ -8,7 +8,7 @@
 
 use memscope_kernel::interpreter::MimeBundle;
 use memscope_memory::render::{bundle, RenderOptions};
-use memscope_memory::{MemoryTable, MemoryTracker};
+use memscope_memory::{GoneWhy, MemoryTable, MemoryTracker};
 use memscope_prelude::memory::facts::ArrayFacts;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +92,17 @@ impl MemoryDisplay {
             }
         }
         None
+    }
+
+    /// Says where an array variable that no longer exists went, for a
+    /// compile error that cannot find it.
+    pub fn vanished(&self, name: &str) -> Option<String> {
+        Some(match self.tracker.vanished(name)? {
+            GoneWhy::Moved { into } => format!(
+                "`{name}` was moved into `{into}` by an earlier cell (`let {into} = {name};` moves in Rust), so the name is gone; use `{into}`, or clone before moving."
+            ),
+            GoneWhy::Dropped => format!("`{name}` was dropped by an earlier cell, so the name is gone."),
+        })
     }
 
     /// The cell process was restarted: its variables are gone.

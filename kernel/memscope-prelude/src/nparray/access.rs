@@ -24,6 +24,7 @@ impl<T: Element> NpArray<T> {
     ///
     /// # Panics
     /// If a `view_mut()` of this buffer is alive.
+    #[track_caller]
     pub fn get(&self, index: &[usize]) -> Option<T> {
         let offset = self.layout.element_offset(index)?;
         Some(self.buffer.borrow()[offset])
@@ -35,6 +36,7 @@ impl<T: Element> NpArray<T> {
     /// If the index has the wrong length or is out of bounds (the message
     /// names the index and the shape), or if a `view_mut()` of this buffer
     /// is alive.
+    #[track_caller]
     pub fn at(&self, index: &[usize]) -> T {
         match self.get(index) {
             Some(value) => value,
@@ -56,6 +58,7 @@ impl<T: Element> NpArray<T> {
     /// # Panics
     /// If the array is read-only, the index is out of bounds, or another
     /// view of this buffer is alive.
+    #[track_caller]
     pub fn set(&self, index: &[usize], value: T) {
         self.assert_writeable();
         let Some(offset) = self.layout.element_offset(index) else {
@@ -83,6 +86,7 @@ impl<T: Element> NpArray<T> {
     ///
     /// # Panics
     /// If the array is read-only or another view of this buffer is alive.
+    #[track_caller]
     pub fn fill(&self, value: T) {
         self.write(|mut view| view.fill(value));
     }
@@ -106,6 +110,7 @@ impl<T: Element> NpArray<T> {
     /// # Panics
     /// If `source` cannot be broadcast to this array's shape, if this array
     /// is read-only, or if another view of either buffer is alive.
+    #[track_caller]
     pub fn assign(&self, source: &NpArray<T>) {
         let Ok(source) = source.broadcast_to(self.shape()) else {
             panic!(
@@ -144,6 +149,7 @@ impl<T: Element> NpArray<T> {
     /// When asked to make writeable a broadcast view (one element at several
     /// indices) or a view whose owner is read-only, with NumPy's message
     /// "cannot set WRITEABLE flag to True of this array".
+    #[track_caller]
     pub fn set_writeable(&mut self, writeable: bool) {
         if writeable {
             let owner_read_only = !self.owns_data && !self.buffer.owner_writeable();
@@ -164,6 +170,7 @@ impl<T: Element> NpArray<T> {
     }
 
     /// Panics with NumPy's message unless this array is writeable.
+    #[track_caller]
     pub(crate) fn assert_writeable(&self) {
         assert!(self.writeable, "{READ_ONLY}");
     }

@@ -91,6 +91,7 @@ pub(crate) fn layout_in<T, D: Dimension>(elements: &[T], view: &ArrayView<'_, T,
 
 impl<T: Element> NpArray<T> {
     /// Lends `f` a read-only ndarray view of this array.
+    #[track_caller]
     pub(crate) fn read<R>(&self, f: impl FnOnce(ArrayView<'_, T, IxDyn>) -> R) -> R {
         let elements = self.buffer.borrow();
         f(view_of(&elements, &self.layout))
@@ -98,6 +99,7 @@ impl<T: Element> NpArray<T> {
 
     /// Lends `f` a read-only view together with the whole buffer, for
     /// operations that read back where a derived view lies.
+    #[track_caller]
     pub(crate) fn read_in_buffer<R>(
         &self,
         f: impl FnOnce(&[T], ArrayView<'_, T, IxDyn>) -> R,
@@ -108,6 +110,7 @@ impl<T: Element> NpArray<T> {
 
     /// Lends `f` a mutable view of this array, after checking that it is
     /// writeable and logging the write.
+    #[track_caller]
     pub(crate) fn write<R>(&self, f: impl FnOnce(ArrayViewMut<'_, T, IxDyn>) -> R) -> R {
         self.assert_writeable();
         let mut elements = self.buffer.borrow_mut();
@@ -145,6 +148,7 @@ impl<T: Element> NpArray<T> {
     ///
     /// # Panics
     /// If a `view_mut()` of this buffer is alive.
+    #[track_caller]
     pub fn view(&self) -> NpView<'_, T> {
         NpView::new(&self.buffer, &self.layout)
     }
@@ -173,6 +177,7 @@ impl<T: Element> NpArray<T> {
     /// If the array is not writeable ("assignment destination is
     /// read-only", as NumPy says), or if another view of this buffer is
     /// alive.
+    #[track_caller]
     pub fn view_mut(&self) -> NpViewMut<'_, T> {
         self.assert_writeable();
         let guard = NpViewMut::new(&self.buffer, &self.layout);

@@ -80,6 +80,7 @@ impl<T> Buffer<T> {
     ///
     /// # Panics
     /// If a mutable borrow is live, with a message that says what to do.
+    #[track_caller]
     pub fn borrow(&self) -> Ref<'_, [T]> {
         let elements = self.elements.try_borrow().expect(ALREADY_MUTABLY_BORROWED);
         Ref::map(elements, |elements| &**elements)
@@ -96,6 +97,7 @@ impl<T> Buffer<T> {
     ///
     /// # Panics
     /// If any other borrow is live, with a message that says what to do.
+    #[track_caller]
     pub fn borrow_mut(&self) -> RefMut<'_, [T]> {
         let elements = self.elements.try_borrow_mut().expect(ALREADY_BORROWED);
         RefMut::map(elements, |elements| &mut **elements)

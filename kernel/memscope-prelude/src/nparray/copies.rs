@@ -71,6 +71,7 @@ impl<T: Element> NpArray<T> {
     ///
     /// # Panics
     /// If `axis` or an index is out of bounds.
+    #[track_caller]
     pub fn take(&self, indices: &[usize], axis: usize) -> NpArray<T> {
         let ndim = self.ndim();
         assert!(
@@ -100,6 +101,7 @@ impl<T: Element> NpArray<T> {
     ///
     /// # Panics
     /// If the mask's shape differs from the array's.
+    #[track_caller]
     pub fn mask(&self, mask: impl Mask) -> NpArray<T> {
         let (mask_shape, keep) = mask.shape_and_values();
         assert!(

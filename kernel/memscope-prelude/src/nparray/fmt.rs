@@ -25,6 +25,14 @@ pub(crate) fn shape_tuple(shape: &[usize]) -> String {
 /// let a = np::arange(0, 4, 1).reshape(&[2, 2]);
 /// assert_eq!(a.to_string(), "[[0, 1],\n [2, 3]]");
 /// ```
+impl<T: Element> NpArray<T> {
+    /// How a notebook shows an array that ends a cell: its elements, as
+    /// `println!("{a}")` prints them (evcxr calls this method by name).
+    pub fn evcxr_display(&self) {
+        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
+    }
+}
+
 impl<T: Element> fmt::Display for NpArray<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Printing must not panic: while a `view_mut()` is alive the

@@ -57,6 +57,7 @@ impl<T: Element> NpArray<T> {
     /// # Panics
     /// If there are more indices than axes, or an integer index is out of
     /// bounds, or a step is zero.
+    #[track_caller]
     pub fn slice<I: SliceArg<IxDyn>>(&self, info: I) -> NpArray<T> {
         let (elements, numpy_strides) = self.numpy_slice(info.as_ref());
         let mut layout =
@@ -176,6 +177,7 @@ impl<T: Element> NpArray<T> {
     /// # Panics
     /// If the number of elements differs (use `reshape_view` for a
     /// `Result`).
+    #[track_caller]
     pub fn reshape(&self, shape: &[usize]) -> NpArray<T> {
         match self.reshaped(shape) {
             Ok(Reshaped::View(layout)) => self.view_with(layout),
