@@ -23,6 +23,12 @@
 
 set -euo pipefail
 
+# rust-analyzer's crates (inside evcxr) read the CI variable at compile
+# time, so a build with CI set and one without it rebuild each other from
+# scratch (about six minutes) in the shared target directory. Builds run
+# without it, wherever they run.
+unset CI
+
 # The repository root is derived from where this script lives, so that the
 # script behaves the same whichever directory it is started from.
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"

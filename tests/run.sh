@@ -16,6 +16,12 @@
 
 set -euo pipefail
 
+# rust-analyzer's crates (inside evcxr) read the CI variable at compile
+# time, so a build with CI set and one without it rebuild each other from
+# scratch (about six minutes) in the shared target directory. Builds run
+# without it, wherever they run.
+unset CI
+
 ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 cd "$ROOT"
 

@@ -1,0 +1,97 @@
+//! How the memory table's cost grows with the number of array variables.
+//!
+//! Builds layouts for n variables (a mix of owners, views of one shared
+//! buffer, and standalone arrays; among them 1,000 views of one buffer when
+//! n allows), then times building the model and rendering every format,
+//! the work the kernel does after each cell. Prints the median time per n
+//! and the time divided by n·log2(n), which stays flat if the cost grows no
+//! faster than n log n.
+//!
+//!     cargo run --release -p memscope-memory --example table_scaling
+
+use std::time::{Duration, Instant};
+
+use memscope_memory::render::{bundle, RenderOptions};
+use memscope_memory::MemoryTracker;
+use memscope_prelude::memory::facts::{ArrayFacts, BufferFacts, Storage};
+
+fn variables(n: usize) -> Vec<(String, ArrayFacts)> {
+    let views_of_one = (n / 10).min(1_000);
+    let shared_start = 0x1000_0000_usize;
+    let shared_len = views_of_one.max(1) * 4;
+    let mut list = Vec::with_capacity(n);
+    for i in 0..n {
+        let facts = if i == 0 {
+            nparray(shared_start, shared_len, 0, shared_len, true, 1)
+        } else if i <= views_of_one {
+            nparray(shared_start, shared_len, (i - 1) * 4, 4, false, 1 + i)
+        } else {
+            // An array of its own, 64 elements, at its own address.
+            let start = 0x2000_0000 + i * 4096;
+            if i % 2 == 0 {
+                nparray(start, 64, 0, 64, true, 1_000_000 + i)
+            } else {
+                ArrayFacts {
+                    type_name: "Array1<f64>".into(),
+                    dtype: "f64",
+                    itemsize: 8,
+                    shape: vec![64],
+                    strides: vec![1],
+                    first: start,
+                    writeable: true,
+                    storage: Storage::Owned,
+                }
+            }
+        };
+        list.push((format!("v{i:06}"), facts));
+    }
+    list
+}
+
+fn nparray(start: usize, len: usize, offset: usize, count: usize, owns: bool, identity: usize) -> ArrayFacts {
+    ArrayFacts {
+        type_name: "NpArray<f64>".into(),
+        dtype: "f64",
+        itemsize: 8,
+        shape: vec![count],
+        strides: vec![1],
+        first: start + offset * 8,
+        writeable: true,
+        storage: Storage::Buffer(BufferFacts {
+            start,
+            len,
+            owns_data: owns,
+            identity,
+            written: Vec::new(),
+        }),
+    }
+}
+
+fn time_table(list: &[(String, ArrayFacts)]) -> Duration {
+    let mut times: Vec<Duration> = (0..7)
+        .map(|_| {
+            let mut tracker = MemoryTracker::new();
+            let began = Instant::now();
+            let table = tracker.observe(list, "", Some(1));
+            let rendered = bundle(&table, RenderOptions::default());
+            std::hint::black_box(rendered);
+            began.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn main() {
+    println!("{:>8} {:>14} {:>22}", "n", "median (ms)", "µs per n·log2(n)");
+    for n in [10_usize, 100, 1_000, 10_000] {
+        let list = variables(n);
+        let median = time_table(&list);
+        let n_log_n = n as f64 * (n as f64).log2();
+        println!(
+            "{n:>8} {:>14.3} {:>22.4}",
+            median.as_secs_f64() * 1e3,
+            median.as_secs_f64() * 1e6 / n_log_n
+        );
+    }
+}

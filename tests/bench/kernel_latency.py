@@ -1,0 +1,180 @@
+"""Cell latency, start time and memory of memscope beside evcxr_jupyter.
+
+Starts each kernel with a real Jupyter client (jupyter_client), runs the
+same cells against both, alternating kernels, for several rounds, and prints
+medians and ratios side by side. Nothing here asserts a time: the figures
+are for reading (BENCHMARKS.md records them), because machines are noisy.
+
+    .venv/bin/python tests/bench/kernel_latency.py            # full run
+    .venv/bin/python tests/bench/kernel_latency.py --smoke    # memscope only, a few cells
+
+evcxr_jupyter 0.22.0 is installed with `cargo install` into
+$MEMSCOPE_CACHE_DIR/bench/evcxr_jupyter when missing (a ~7 minute build).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jupyter_client.manager import KernelManager
+
+CACHE = Path(os.environ.get("MEMSCOPE_CACHE_DIR", Path.home() / ".cache" / "memscope"))
+EVCXR_ROOT = CACHE / "bench" / "evcxr_jupyter"
+EVCXR_VERSION = "0.22.0"
+
+# The cell that makes ndarray available: a dependency for evcxr_jupyter;
+# for memscope the prelude already has it, so the import is all there is.
+SETUP = {
+    "evcxr_jupyter": ':dep ndarray = "0.17.2"\nuse ndarray::prelude::*;',
+    "memscope": "use ndarray::prelude::*;",
+}
+FIRST_CELL = "let first = Array1::<f64>::linspace(0.0, 1.0, 11);\nfirst.sum()"
+WARM_CELLS = [
+    "let a = Array2::<f64>::zeros((64, 64));",
+    "let b = &a + 1.0;",
+    "b.sum()",
+    "let row = b.row(3).to_owned();",
+    "let t = b.t().to_owned();",
+    "let total: f64 = t.iter().sum();\ntotal",
+    "let v: Vec<f64> = (0..1000).map(|i| i as f64).collect();",
+    "1 + 1",
+]
+
+
+@dataclass
+class Figures:
+    start: list[float] = field(default_factory=list)
+    setup: list[float] = field(default_factory=list)
+    first: list[float] = field(default_factory=list)
+    warm: list[float] = field(default_factory=list)
+    rss_mib: list[float] = field(default_factory=list)
+
+
+def ensure_evcxr_jupyter() -> Path:
+    exe = EVCXR_ROOT / "bin" / "evcxr_jupyter"
+    if not exe.exists():
+        print(f"installing evcxr_jupyter {EVCXR_VERSION} into {EVCXR_ROOT} (cargo install, several minutes)")
+        subprocess.run(
+            ["cargo", "install", "--locked", "evcxr_jupyter", "--version", EVCXR_VERSION, "--root", str(EVCXR_ROOT)],
+            check=True,
+        )
+    return exe
+
+
+def start(kernel: str, evcxr: Path | None) -> tuple[KernelManager, object, float]:
+    if kernel == "memscope":
+        km = KernelManager(kernel_name="memscope")
+    else:
+        km = KernelManager()
+        km.kernel_cmd = [str(evcxr), "--control_file", "{connection_file}"]
+    began = time.perf_counter()
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=120)
+    return km, kc, time.perf_counter() - began
+
+
+def timed(kc, code: str, timeout: float = 600) -> float:
+    began = time.perf_counter()
+    reply = kc.execute_interactive(code, timeout=timeout, output_hook=lambda msg: None)
+    elapsed = time.perf_counter() - began
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"cell failed: {code!r}: {reply['content'].get('evalue')}")
+    return elapsed
+
+
+def rss_mib(km: KernelManager) -> float:
+    """Resident memory of the kernel process and all its descendants."""
+    pid = km.provisioner.process.pid  # type: ignore[union-attr]
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+        stack.extend(int(child) for child in children)
+    return total / 1024
+
+
+def session(kernel: str, evcxr: Path | None, figures: Figures, warm_cells: list[str], memory: str | None) -> None:
+    km, kc, started = start(kernel, evcxr)
+    try:
+        figures.start.append(started)
+        if memory:
+            timed(kc, memory)
+        figures.setup.append(timed(kc, SETUP[kernel]))
+        figures.first.append(timed(kc, FIRST_CELL))
+        for code in warm_cells:
+            figures.warm.append(timed(kc, code))
+        figures.rss_mib.append(rss_mib(km))
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def report(results: dict[str, Figures]) -> None:
+    rows = [
+        ("launch to kernel_info_reply (s)", "start"),
+        ("ndarray available: setup cell (s)", "setup"),
+        ("first cell using ndarray (s)", "first"),
+        ("warm cell, median (s)", "warm"),
+        ("kernel + cell process RSS at end (MiB)", "rss_mib"),
+    ]
+    names = list(results)
+    print()
+    header = f"{'':42}" + "".join(f"{name:>16}" for name in names)
+    if len(names) == 2:
+        header += f"{'ratio':>10}"
+    print(header)
+    for label, attribute in rows:
+        values = [median(getattr(results[name], attribute)) for name in names]
+        line = f"{label:42}" + "".join(f"{value:>16.3f}" for value in values)
+        if len(values) == 2 and values[1]:
+            line += f"{values[0] / values[1]:>10.2f}"
+        print(line)
+    print()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true", help="memscope only, two warm cells, one round")
+    args = parser.parse_args()
+
+    if args.smoke:
+        results = {"memscope": Figures()}
+        session("memscope", None, results["memscope"], WARM_CELLS[:2], None)
+        report(results)
+        return 0
+
+    evcxr = ensure_evcxr_jupyter()
+    results = {"memscope": Figures(), "evcxr_jupyter": Figures(), "memscope, table off": Figures()}
+    for round_number in range(args.rounds):
+        print(f"round {round_number + 1} of {args.rounds}", flush=True)
+        session("memscope", None, results["memscope"], WARM_CELLS, None)
+        session("evcxr_jupyter", evcxr, results["evcxr_jupyter"], WARM_CELLS, None)
+        session("memscope", None, results["memscope, table off"], WARM_CELLS, ":memory off")
+    report({"memscope": results["memscope"], "evcxr_jupyter": results["evcxr_jupyter"]})
+    report({"memscope": results["memscope"], "memscope, table off": results["memscope, table off"]})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
