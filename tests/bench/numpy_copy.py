@@ -35,7 +35,7 @@ def main() -> None:
     ]
     print(f"{'NumPy ' + np.__version__ + ', 256 MiB f64':44} {'ms':>10} {'GiB/s':>10}")
     for label, size, ms in rows:
-        print(f"{label:44} {ms:>10.1} {size / (1 << 30) / (ms / 1e3):>10.2f}")
+        print(f"{label:44} {ms:>10.1f} {size / (1 << 30) / (ms / 1e3):>10.2f}")
 
 
 if __name__ == "__main__":

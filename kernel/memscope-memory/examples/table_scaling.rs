@@ -48,7 +48,14 @@ fn variables(n: usize) -> Vec<(String, ArrayFacts)> {
     list
 }
 
-fn nparray(start: usize, len: usize, offset: usize, count: usize, owns: bool, identity: usize) -> ArrayFacts {
+fn nparray(
+    start: usize,
+    len: usize,
+    offset: usize,
+    count: usize,
+    owns: bool,
+    identity: usize,
+) -> ArrayFacts {
     ArrayFacts {
         type_name: "NpArray<f64>".into(),
         dtype: "f64",
@@ -83,7 +90,35 @@ fn time_table(list: &[(String, ArrayFacts)]) -> Duration {
 }
 
 fn main() {
-    println!("{:>8} {:>14} {:>22}", "n", "median (ms)", "µs per n·log2(n)");
+    if std::env::args().any(|a| a == "--parts") {
+        let list = variables(10_000);
+        let began = Instant::now();
+        let table = MemoryTracker::new().observe(&list, "", Some(1));
+        println!("model {:?}", began.elapsed());
+        let began = Instant::now();
+        std::hint::black_box(memscope_memory::render::text::render(
+            &table,
+            RenderOptions::default(),
+        ));
+        println!("text {:?}", began.elapsed());
+        let began = Instant::now();
+        std::hint::black_box(memscope_memory::render::html::render(
+            &table,
+            RenderOptions::default(),
+        ));
+        println!("html {:?}", began.elapsed());
+        let began = Instant::now();
+        std::hint::black_box(memscope_memory::render::json::render(
+            &table,
+            RenderOptions::default(),
+        ));
+        println!("json {:?}", began.elapsed());
+        return;
+    }
+    println!(
+        "{:>8} {:>14} {:>22}",
+        "n", "median (ms)", "µs per n·log2(n)"
+    );
     for n in [10_usize, 100, 1_000, 10_000] {
         let list = variables(n);
         let median = time_table(&list);

@@ -309,29 +309,30 @@ fn buffer_list(
     groups: &[Group],
     buffer_of_entry: &[Option<BufferId>],
 ) -> Vec<crate::model::Buffer> {
-    let mut buffers: Vec<crate::model::Buffer> = Vec::new();
+    // Two groups share an id when they are windows into one shared
+    // allocation whose owner is gone; they make one buffer.
+    let mut buffers: BTreeMap<BufferId, crate::model::Buffer> = BTreeMap::new();
     for group in groups {
         let Some(id) = buffer_of_entry[group.members[0]] else {
             continue;
         };
         let names = group.members.iter().map(|&m| entries[m].name.to_owned());
-        match buffers.iter_mut().find(|b| b.id == id) {
-            // Two windows into one shared allocation whose owner is gone.
-            Some(known) => {
-                known.span = (
-                    known.span.0.min(group.span.0),
-                    known.span.1.max(group.span.1),
-                );
-                known.variables.extend(names);
-                known.variables.sort();
-            }
-            None => buffers.push(crate::model::Buffer {
-                id,
-                span: group.span,
-                variables: names.collect(),
-            }),
-        }
+        let buffer = buffers.entry(id).or_insert_with(|| crate::model::Buffer {
+            id,
+            span: group.span,
+            variables: Vec::new(),
+        });
+        buffer.span = (
+            buffer.span.0.min(group.span.0),
+            buffer.span.1.max(group.span.1),
+        );
+        buffer.variables.extend(names);
     }
-    buffers.sort_by_key(|b| b.id);
     buffers
+        .into_values()
+        .map(|mut buffer| {
+            buffer.variables.sort();
+            buffer
+        })
+        .collect()
 }

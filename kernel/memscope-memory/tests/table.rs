@@ -804,3 +804,24 @@ fn a_binding_made_immutable_again_is_not_modified_by_reading_it() {
     let t = tracker.observe(&list, "println!(\"{}\", a.sum());", Some(3));
     assert_eq!(t.row("a").unwrap().changed, Change::Unchanged);
 }
+
+#[test]
+fn text_and_html_show_the_first_rows_and_json_lists_all() {
+    let list: Vec<(String, ArrayFacts)> = (0..600)
+        .map(|i| {
+            (
+                format!("v{i:03}"),
+                facts(X + i * 0x1000, &[2], &[1], Storage::Owned),
+            )
+        })
+        .collect();
+    let table = MemoryTracker::new().observe(&list, "", Some(1));
+    let text = text::render(&table, RenderOptions::default());
+    assert!(text.contains(" v499 ") && !text.contains(" v500 "));
+    assert!(text.contains("... and 100 more array variables"));
+    let html = memscope_memory::render::html::render(&table, RenderOptions::default());
+    assert!(html.contains(">v499<") && !html.contains(">v500<") && html.contains("100 more"));
+    let json: serde_json::Value =
+        serde_json::from_str(&json::render(&table, RenderOptions::default())).unwrap();
+    assert_eq!(json["variables"].as_array().unwrap().len(), 600);
+}

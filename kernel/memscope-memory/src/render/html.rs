@@ -60,7 +60,7 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
             html.push_str(&format!("<th style=\"{HEAD}\">{}</th>", escape(header)));
         }
         html.push_str("</tr></thead><tbody>");
-        for row in &table.rows {
+        for row in table.rows.iter().take(super::MAX_ROWS) {
             let mut cells: Vec<String> = row_cells(row).iter().map(|c| escape(c)).collect();
             cells[0] = format!("<b>{}</b>", cells[0]);
             cells[6] = badge(super::cells::role(row.role), role_colour(row.role));
@@ -79,6 +79,12 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
             html.push_str("</tr>");
         }
         html.push_str("</tbody></table>");
+        if let Some(left_out) = super::rows_left_out(table) {
+            html.push_str(&format!(
+                "<div style=\"margin:2px 0\">{}</div>",
+                escape(&left_out)
+            ));
+        }
     }
     for gone in &table.gone {
         let why = match &gone.why {

@@ -14,6 +14,20 @@ pub mod text;
 
 use crate::model::MemoryTable;
 
+/// The text and HTML tables show at most this many rows (a reader cannot
+/// use more, and a table of thousands of rows would cost more than the
+/// cell); the JSON rendering always lists every variable.
+pub const MAX_ROWS: usize = 500;
+
+/// The line that stands for the rows left out, if any.
+pub(crate) fn rows_left_out(table: &MemoryTable) -> Option<String> {
+    let left_out = table.rows.len().checked_sub(MAX_ROWS).filter(|&n| n > 0)?;
+    Some(format!(
+        "... and {left_out} more array variables (the {MEMORY_MIME} output lists all {})",
+        table.rows.len()
+    ))
+}
+
 /// The mime type of the JSON rendering.
 pub const MEMORY_MIME: &str = "application/vnd.memscope.memory+json";
 

@@ -18,7 +18,7 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
             headers.push("address".to_owned());
         }
         builder.push_record(headers);
-        for row in &table.rows {
+        for row in table.rows.iter().take(super::MAX_ROWS) {
             let mut cells = row_cells(row).to_vec();
             if options.addresses {
                 cells.push(format!("{:#x}", row.address));
@@ -29,6 +29,10 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
         // of diffs and of nbval's comparisons.
         for line in builder.build().with(Style::psql()).to_string().lines() {
             out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        if let Some(left_out) = super::rows_left_out(table) {
+            out.push_str(&left_out);
             out.push('\n');
         }
     }

@@ -93,6 +93,19 @@ impl Layout {
     }
 
     /// The lowest and highest element offsets, or `None` for an empty array.
+    /// The buffer positions of a layout that covers one unbroken block in
+    /// C or F order with no reversed axis, so that the block, copied as it
+    /// is, is the array in that order.
+    pub fn contiguous_block(&self) -> Option<std::ops::Range<usize>> {
+        let forward = self
+            .strides
+            .iter()
+            .zip(&self.shape)
+            .all(|(&s, &n)| s >= 0 || n <= 1);
+        (forward && (self.is_c_contiguous() || self.is_f_contiguous()))
+            .then(|| self.offset..self.offset + self.size())
+    }
+
     pub fn offset_bounds(&self) -> Option<(usize, usize)> {
         if self.size() == 0 {
             return None;
