@@ -9,6 +9,7 @@
 #    undefined behaviour (it installs nightly's miri component if missing).
 # 4. pytest: end-to-end tests that drive the real kernel binary through
 #    jupyter_client, jupyter_kernel_test, nbclient and nbconvert.
+# 5. A smoke run of the latency benchmark (memscope only, a few cells).
 #
 # Build artefacts live outside the clone (MEMSCOPE_CACHE_DIR, default
 # ~/.cache/memscope), so a second clone or a CI run reuses them.
@@ -44,3 +45,6 @@ echo "==> End-to-end tests"
 # kernelspec in .venv, and must not leave runtime files in the home folder.
 export JUPYTER_RUNTIME_DIR="${JUPYTER_RUNTIME_DIR:-$(mktemp -d)}"
 "$ROOT/.venv/bin/python" -m pytest tests/python -p no:cacheprovider "$@"
+
+echo "==> Benchmark smoke (the full run: tests/bench/kernel_latency.py, see BENCHMARKS.md)"
+"$ROOT/.venv/bin/python" tests/bench/kernel_latency.py --smoke
