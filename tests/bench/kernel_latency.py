@@ -15,6 +15,7 @@ $MEMSCOPE_CACHE_DIR/bench/evcxr_jupyter when missing (a ~7 minute build).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -28,6 +29,7 @@ from jupyter_client.manager import KernelManager
 CACHE = Path(os.environ.get("MEMSCOPE_CACHE_DIR", Path.home() / ".cache" / "memscope"))
 EVCXR_ROOT = CACHE / "bench" / "evcxr_jupyter"
 EVCXR_VERSION = "0.22.0"
+EVCXR_KERNEL = "evcxr-benchmark"
 
 # The cell that makes ndarray available: a dependency for evcxr_jupyter;
 # for memscope the prelude already has it, so the import is all there is.
@@ -58,6 +60,8 @@ class Figures:
 
 
 def ensure_evcxr_jupyter() -> Path:
+    """The evcxr_jupyter binary, and a kernelspec for it that only this
+    benchmark sees (on JUPYTER_PATH), so the user's own Jupyter is untouched."""
     exe = EVCXR_ROOT / "bin" / "evcxr_jupyter"
     if not exe.exists():
         print(f"installing evcxr_jupyter {EVCXR_VERSION} into {EVCXR_ROOT} (cargo install, several minutes)")
@@ -65,15 +69,24 @@ def ensure_evcxr_jupyter() -> Path:
             ["cargo", "install", "--locked", "evcxr_jupyter", "--version", EVCXR_VERSION, "--root", str(EVCXR_ROOT)],
             check=True,
         )
+    spec = EVCXR_ROOT / "kernels" / EVCXR_KERNEL
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [str(exe), "--control_file", "{connection_file}"],
+                "display_name": "Rust (evcxr_jupyter, benchmark)",
+                "language": "rust",
+                "interrupt_mode": "message",
+            }
+        )
+    )
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(EVCXR_ROOT), os.environ.get("JUPYTER_PATH")]))
     return exe
 
 
 def start(kernel: str, evcxr: Path | None) -> tuple[KernelManager, object, float]:
-    if kernel == "memscope":
-        km = KernelManager(kernel_name="memscope")
-    else:
-        km = KernelManager()
-        km.kernel_cmd = [str(evcxr), "--control_file", "{connection_file}"]
+    km = KernelManager(kernel_name="memscope" if kernel == "memscope" else EVCXR_KERNEL)
     began = time.perf_counter()
     km.start_kernel()
     kc = km.client()

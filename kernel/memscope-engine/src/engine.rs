@@ -143,7 +143,9 @@ impl Engine {
     /// Starts the engine. Call it before any other thread exists: it sets
     /// the environment variables that evcxr reads.
     pub fn start(config: EngineConfig) -> std::io::Result<Engine> {
-        let build_dir = BuildDir::acquire(&config.cache_dir.join("build"))?;
+        let builds = config.cache_dir.join("build");
+        write_dependency_profile(&builds)?;
+        let build_dir = BuildDir::acquire(&builds)?;
         // evcxr reads its build folder from the environment.
         std::env::set_var("EVCXR_TMPDIR", build_dir.path());
         // Cells link the standard library dynamically. rustc's relative
@@ -245,9 +247,31 @@ fn std_library_dir() -> Option<PathBuf> {
 
 /// The code every new cell process runs first: link the prelude, import
 /// it, and route panics to the kernel.
+/// Cargo reads this file for every build under `builds` (it looks in the
+/// parent folders of the crate it builds): dependencies of cells (ndarray,
+/// the prelude) are compiled once, fully optimised, while the cell itself
+/// is compiled at evcxr's `:opt` level, which the session starts at 0
+/// (fast compiles; `:opt 2` in a cell turns optimisation back on).
+const DEPENDENCY_PROFILE: &str = "\
+# Written by memscope: cells' dependencies are built once, optimised.
+[profile.dev.package.\"*\"]
+opt-level = 3
+";
+
+fn write_dependency_profile(builds: &std::path::Path) -> std::io::Result<()> {
+    let folder = builds.join(".cargo");
+    let file = folder.join("config.toml");
+    if std::fs::read_to_string(&file).ok().as_deref() != Some(DEPENDENCY_PROFILE) {
+        std::fs::create_dir_all(&folder)?;
+        std::fs::write(&file, DEPENDENCY_PROFILE)?;
+    }
+    Ok(())
+}
+
 fn session_setup(prelude_dir: &std::path::Path) -> String {
     format!(
-        ":dep memscope-prelude = {{ path = {:?} }}\n\
+        ":opt 0\n\
+         :dep memscope-prelude = {{ path = {:?} }}\n\
          use memscope_prelude::*;\n\
          memscope_prelude::runtime::install_panic_hook();",
         prelude_dir.display().to_string()
