@@ -6,6 +6,7 @@ use ndarray::{ArrayD, Axis, IxDyn};
 
 use super::borrow::view_mut_of;
 use super::layout::{Layout, Order};
+use super::memory;
 use super::{Element, NpArray};
 
 impl<T: Element> NpArray<T> {
@@ -45,11 +46,17 @@ impl<T: Element> NpArray<T> {
         // A contiguous array copied into its own layout is one block copy.
         if let Some(block) = self.layout.contiguous_block() {
             if target.strides == self.layout.strides || self.size() <= 1 {
-                let elements = self.read_in_buffer(|all, _| all[block].to_vec());
+                let elements = self.read_in_buffer(|all, _| {
+                    let mut elements = memory::with_capacity(block.len());
+                    elements.extend_from_slice(&all[block]);
+                    elements
+                });
                 return NpArray::allocate(elements, target);
             }
         }
-        let copy = NpArray::allocate(vec![T::ZERO; self.size()], target.clone());
+        let mut elements = memory::with_capacity(self.size());
+        elements.resize(self.size(), T::ZERO);
+        let copy = NpArray::allocate(elements, target.clone());
         self.read(|source| {
             let mut elements = copy.buffer.borrow_mut();
             assign_with_fixed_rank(view_mut_of(&mut elements, &target), source);

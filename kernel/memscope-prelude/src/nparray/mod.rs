@@ -65,6 +65,7 @@ mod error;
 mod facts;
 mod fmt;
 mod layout;
+mod memory;
 mod ops;
 mod sharing;
 mod views;
