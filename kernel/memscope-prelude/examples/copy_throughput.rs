@@ -68,7 +68,7 @@ fn main() {
     };
     row("copy_from_slice into existing memory", BYTES, slice);
     row(
-        "copy_from_slice into new memory (reference)",
+        "copy into a new Vec (4 KiB pages)",
         BYTES,
         fresh_slice,
     );
