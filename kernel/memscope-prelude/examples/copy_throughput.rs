@@ -67,11 +67,7 @@ fn main() {
         )
     };
     row("copy_from_slice into existing memory", BYTES, slice);
-    row(
-        "copy into a new Vec (4 KiB pages)",
-        BYTES,
-        fresh_slice,
-    );
+    row("copy into a new Vec (4 KiB pages)", BYTES, fresh_slice);
     row("np::copy, contiguous", BYTES, contiguous);
     row(
         &format!("np::copy, C to F ({side}x{side})"),
