@@ -4,9 +4,10 @@
 #
 # Usage: install/browser.sh   (from any directory; install/install.sh calls it)
 #
-# 1. Debian's Chromium (/usr/bin/chromium), with apt-get, only if it is
-#    missing. The test drives this browser; nothing here downloads a browser
-#    of its own (playwright-core never does, and no `playwright install` runs).
+# 1. A check that Debian's Chromium (/usr/bin/chromium) is there:
+#    install/install.sh installs it with its other system packages. The test
+#    drives this browser; nothing here downloads a browser of its own
+#    (playwright-core never does, and no `playwright install` runs).
 # 2. The test's npm packages (playwright-core, pinned in
 #    tests/browser/package-lock.json), with `npm ci`, only when
 #    tests/browser/node_modules is missing or package-lock.json changed since
@@ -38,15 +39,8 @@ node_major="$(node -p 'process.versions.node.split(".")[0]')"
 
 # --- b. Chromium ------------------------------------------------------------
 step "Checking $CHROMIUM"
-if [ ! -x "$CHROMIUM" ]; then
-    command -v apt-get >/dev/null 2>&1 \
-        || die "$CHROMIUM is missing and apt-get is not available; install Debian's chromium package"
-    SUDO=()
-    if [ "$(id -u)" -ne 0 ]; then
-        command -v sudo >/dev/null 2>&1 \
-            || die "$CHROMIUM is missing and we are not root; install the chromium package as root"
-        SUDO=(sudo)
-    fi
+# install/install.sh installs Debian's chromium with its other system packages.
+[ -x "$CHROMIUM" ] || die "$CHROMIUM is missing: run install/install.sh (it installs Debian's chromium package)"
     step "Installing chromium (Debian package)"
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \

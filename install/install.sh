@@ -38,8 +38,9 @@ NOTEBOOK="$ROOT/notebooks/getting-started.ipynb"
 
 # Debian packages the build, the kernel and the tests need, in one list:
 # pkg-config and mold for the build; pandoc and XeTeX for nbconvert's LaTeX
-# and PDF exports of notebooks, poppler-utils to read those PDFs back.
-SYSTEM_PACKAGES="pkg-config mold pandoc texlive-xetex texlive-fonts-recommended texlive-plain-generic poppler-utils"
+# and PDF exports of notebooks, poppler-utils to read those PDFs back;
+# chromium for the JupyterLab browser test.
+SYSTEM_PACKAGES="pkg-config mold pandoc texlive-xetex texlive-fonts-recommended texlive-plain-generic poppler-utils chromium"
 
 step() { printf '==> %s\n' "$*"; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
