@@ -41,12 +41,6 @@ node_major="$(node -p 'process.versions.node.split(".")[0]')"
 step "Checking $CHROMIUM"
 # install/install.sh installs Debian's chromium with its other system packages.
 [ -x "$CHROMIUM" ] || die "$CHROMIUM is missing: run install/install.sh (it installs Debian's chromium package)"
-    step "Installing chromium (Debian package)"
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -qq --no-install-recommends chromium
-    [ -x "$CHROMIUM" ] || die "the chromium package is installed but $CHROMIUM does not exist"
-fi
 
 # --- c. npm packages --------------------------------------------------------
 step "Checking npm packages in tests/browser"
