@@ -7,6 +7,7 @@ are for reading (BENCHMARKS.md records them), because machines are noisy.
 
     .venv/bin/python tests/bench/kernel_latency.py            # full run
     .venv/bin/python tests/bench/kernel_latency.py --smoke    # memscope only, a few cells
+    .venv/bin/python tests/bench/kernel_latency.py --growth 500   # memory over 500 cells
 
 evcxr_jupyter 0.22.0 is installed with `cargo install` into
 $MEMSCOPE_CACHE_DIR/bench/evcxr_jupyter when missing (a ~7 minute build).
@@ -138,6 +139,24 @@ def session(kernel: str, evcxr: Path | None, figures: Figures, warm_cells: list[
         km.shutdown_kernel(now=True)
 
 
+def growth(cells: int) -> None:
+    """Memory of a memscope session over many small ndarray cells: RSS after
+    the first warm-up and after `cells` more, and the growth per cell."""
+    km, kc, _ = start("memscope", None)
+    try:
+        timed(kc, SETUP["memscope"])
+        timed(kc, FIRST_CELL)
+        before = rss_mib(km)
+        for i in range(cells):
+            timed(kc, WARM_CELLS[i % len(WARM_CELLS)])
+        after = rss_mib(km)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    print(f"RSS after warm-up {before:.1f} MiB, after {cells} more cells {after:.1f} MiB: "
+          f"{(after - before) / cells * 1024:.1f} KiB per cell")
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -169,7 +188,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--smoke", action="store_true", help="memscope only, two warm cells, one round")
+    parser.add_argument("--growth", type=int, metavar="CELLS", help="memscope's memory over this many cells")
     args = parser.parse_args()
+
+    if args.growth:
+        growth(args.growth)
+        return 0
 
     if args.smoke:
         results = {"memscope": Figures()}
