@@ -181,6 +181,19 @@ impl<E: FnMut(Event)> Pump<E> {
 mod tests {
     use super::*;
 
+    /// Asks the pump for a stderr fence, as the engine does after a cell,
+    /// and waits until the pump has passed it.
+    fn fence_and_wait(fences: &crossbeam_channel::Sender<Fence>) {
+        let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+        fences
+            .send(Fence {
+                expect_stderr_fence: true,
+                done: done_tx,
+            })
+            .unwrap();
+        done_rx.recv().unwrap();
+    }
+
     fn run(stdout_lines: &[&str], stderr_lines: &[&str]) -> Vec<Event> {
         let (out_tx, out_rx) = crossbeam_channel::unbounded();
         let (err_tx, err_rx) = crossbeam_channel::unbounded();
@@ -195,14 +208,7 @@ mod tests {
         let thread = std::thread::spawn(move || {
             pump(out_rx, err_rx, fence_rx, |event| ev_tx.send(event).unwrap())
         });
-        let (done_tx, done_rx) = crossbeam_channel::bounded(1);
-        fence_tx
-            .send(Fence {
-                expect_stderr_fence: true,
-                done: done_tx,
-            })
-            .unwrap();
-        done_rx.recv().unwrap();
+        fence_and_wait(&fence_tx);
         drop((out_tx, err_tx, fence_tx));
         thread.join().unwrap();
         ev_rx.try_iter().collect()
@@ -245,15 +251,8 @@ mod tests {
             ev_rx.recv_timeout(Duration::from_secs(5)).unwrap(),
             Event::Stream(StreamKind::Stderr, "warning\n".into())
         );
-        let (done_tx, done_rx) = crossbeam_channel::bounded(1);
         let asked = Instant::now();
-        fence_tx
-            .send(Fence {
-                expect_stderr_fence: true,
-                done: done_tx,
-            })
-            .unwrap();
-        done_rx.recv().unwrap();
+        fence_and_wait(&fence_tx);
         assert!(asked.elapsed() < FENCE_TIMEOUT, "{:?}", asked.elapsed());
     }
 
