@@ -107,9 +107,8 @@ step "Building memscope (release) in $CARGO_TARGET_DIR"
 # --locked makes the build use exactly the versions in Cargo.lock, and fail
 # rather than silently update them.
 (cd "$ROOT" && cargo build --release --locked -p memscope)
-MEMSCOPE_BIN="$CARGO_TARGET_DIR/release/memscope"
-[ -x "$MEMSCOPE_BIN" ] || die "build finished but $MEMSCOPE_BIN does not exist"
-export MEMSCOPE_BIN
+BUILT_BIN="$CARGO_TARGET_DIR/release/memscope"
+[ -x "$BUILT_BIN" ] || die "build finished but $BUILT_BIN does not exist"
 
 # --- d. Python environment --------------------------------------------------
 # The virtual environment lives in the clone so that the kernelspec installed
@@ -139,8 +138,18 @@ fi
 # The binary writes its own kernel.json (with its absolute path) and logos;
 # installing under the venv's prefix keeps it out of the user's global
 # Jupyter configuration.
+# The kernel runs from its own copy in the venv: the shared target
+# directory's binary is whichever clone built last, and the kernelspec pins
+# this clone's prelude for the same reason. The copy is replaced by a rename,
+# so a kernel that is running keeps its file.
 step "Registering the memscope kernel in $VENV"
-"$MEMSCOPE_BIN" install --prefix "$VENV"
+MEMSCOPE_BIN="$VENV/bin/memscope"
+if ! cmp -s "$BUILT_BIN" "$MEMSCOPE_BIN"; then
+    cp "$BUILT_BIN" "$MEMSCOPE_BIN.new"
+    mv -f "$MEMSCOPE_BIN.new" "$MEMSCOPE_BIN"
+fi
+export MEMSCOPE_BIN
+MEMSCOPE_PRELUDE_DIR="$ROOT/kernel/memscope-prelude" "$MEMSCOPE_BIN" install --prefix "$VENV"
 kernelspecs="$("$VENV/bin/jupyter" kernelspec list)"
 spec_dir="$(printf '%s\n' "$kernelspecs" | awk '$1 == "memscope" { print $2 }')"
 [ -n "$spec_dir" ] \

@@ -53,14 +53,14 @@ fn sys_prefix() -> Result<PathBuf> {
     ))
 }
 
-/// The kernel.json that starts this very binary.
-pub fn kernel_json(executable: &Path) -> String {
+/// The kernel.json that starts this very binary with the given prelude.
+pub fn kernel_json(executable: &Path, prelude: &Path) -> String {
     let spec = serde_json::json!({
         "argv": [executable.to_string_lossy(), "kernel", "--connection-file", "{connection_file}"],
         "display_name": "Rust (memscope)",
         "language": "rust",
         "interrupt_mode": "message",
-        "env": {},
+        "env": { "MEMSCOPE_PRELUDE_DIR": prelude.to_string_lossy() },
         "metadata": { "debugger": false }
     });
     let mut text = serde_json::to_string_pretty(&spec).unwrap_or_default();
@@ -77,11 +77,19 @@ fn write_if_changed(path: &Path, content: &[u8]) -> Result<()> {
 
 pub fn install(target: &Target) -> Result<()> {
     let executable = std::env::current_exe().context("cannot find the memscope executable")?;
+    let prelude = crate::kernel::prelude_dir();
+    let prelude = prelude.canonicalize().unwrap_or(prelude);
+    if !prelude.join("Cargo.toml").is_file() {
+        bail!(
+            "the prelude crate is not at {} (set MEMSCOPE_PRELUDE_DIR to its folder)",
+            prelude.display()
+        );
+    }
     let dir = data_dir(target)?.join("kernels").join(KERNEL_NAME);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     write_if_changed(
         &dir.join("kernel.json"),
-        kernel_json(&executable).as_bytes(),
+        kernel_json(&executable, &prelude).as_bytes(),
     )?;
     write_if_changed(&dir.join("logo-svg.svg"), LOGO_SVG)?;
     write_if_changed(&dir.join("logo-32x32.png"), LOGO_32)?;
@@ -113,7 +121,10 @@ mod tests {
 
     #[test]
     fn kernel_json_starts_this_binary_in_message_interrupt_mode() {
-        let text = kernel_json(Path::new("/opt/bin/memscope"));
+        let text = kernel_json(
+            Path::new("/opt/bin/memscope"),
+            Path::new("/opt/src/memscope-prelude"),
+        );
         let spec: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(
             spec["argv"],
@@ -127,6 +138,10 @@ mod tests {
         assert_eq!(spec["language"], "rust");
         assert_eq!(spec["interrupt_mode"], "message");
         assert_eq!(spec["display_name"], "Rust (memscope)");
+        assert_eq!(
+            spec["env"]["MEMSCOPE_PRELUDE_DIR"],
+            "/opt/src/memscope-prelude"
+        );
     }
 
     #[test]

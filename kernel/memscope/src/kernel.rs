@@ -26,8 +26,10 @@ fn cache_dir() -> PathBuf {
 }
 
 /// The prelude crate cells link against: beside this crate in the source
-/// tree unless MEMSCOPE_PRELUDE_DIR says otherwise.
-fn prelude_dir() -> PathBuf {
+/// tree unless MEMSCOPE_PRELUDE_DIR says otherwise (the kernelspec pins it,
+/// so a binary shared by several source trees uses the one it was
+/// installed from).
+pub fn prelude_dir() -> PathBuf {
     match std::env::var_os("MEMSCOPE_PRELUDE_DIR").filter(|d| !d.is_empty()) {
         Some(dir) => PathBuf::from(dir),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../memscope-prelude"),
