@@ -273,12 +273,26 @@ fn session_setup(prelude_dir: &std::path::Path) -> String {
         ":opt 0\n\
          :dep memscope-prelude = {{ path = {:?} }}\n\
          use memscope_prelude::*;\n\
+         use memscope_prelude::result_display::ShowWithDebug as _;\n\
          memscope_prelude::runtime::install_panic_hook();",
         prelude_dir.display().to_string()
     )
 }
 
 const PANIC_HOOK: &str = "memscope_prelude::runtime::install_panic_hook();";
+
+/// Hands the display of final values back to evcxr's own formatting (see
+/// `memscope_prelude::result_display`).
+const DEFER_TO_FORMAT: &str = "use memscope_prelude::result_display::DeferToFormat as _;";
+
+/// Whether a cell sets evcxr's result format (`:fmt`, `:types`), which the
+/// one-compile display of final values does not follow.
+fn changes_result_format(code: &str) -> bool {
+    code.lines().any(|line| {
+        let mut words = line.split_whitespace();
+        matches!(words.next(), Some(":fmt" | ":types"))
+    })
+}
 
 /// Shows the crates cargo compiles in the cell that waits for them; lines
 /// from compiles no cell waits for (the session's start) are left to the
@@ -313,7 +327,9 @@ fn worker(
     interrupter: Interrupter,
     cell_running: Arc<AtomicBool>,
 ) {
+    let launch = std::time::Instant::now();
     let started = CommandContext::new().and_then(|(mut context, outputs)| {
+        tracing::info!("evcxr context ready after {:?}", launch.elapsed());
         let (fence_tx, fence_rx) = crossbeam_channel::unbounded();
         // Output events share the results channel with `Finished`, and the
         // pump emits a cell's last event before it acknowledges the fence
@@ -328,6 +344,9 @@ fn worker(
             })
             .map_err(|e| evcxr::Error::from(e.to_string()))?;
         context.execute(&session_setup(&config.prelude_dir))?;
+        tracing::info!("session set up after {:?}", launch.elapsed());
+        warm_up_analysis(&mut context);
+        tracing::info!("type analysis warmed up after {:?}", launch.elapsed());
         Ok((context, fence_tx))
     });
     let (mut context, fences) = match started {
@@ -342,20 +361,37 @@ fn worker(
         *child = Some(context.process_handle());
     }
 
+    let mut deferred_to_format = false;
     for job in jobs {
         match job {
             Job::Execute(code) => {
+                if !deferred_to_format && changes_result_format(&code) {
+                    deferred_to_format = context.execute(DEFER_TO_FORMAT).is_ok();
+                }
                 cell_running.store(true, Ordering::SeqCst);
+                let began = std::time::Instant::now();
                 let result = run_cell(&mut context, &code, &results, &interrupter);
+                let ran = began.elapsed();
                 cell_running.store(false, Ordering::SeqCst);
                 fence(&context, &fences);
+                tracing::info!(
+                    "cell ran in {ran:?}, output flushed after {:?}",
+                    began.elapsed()
+                );
                 let _ = results.send(WorkerEvent::Finished(result));
             }
             Job::Complete(code, cursor, reply) => {
                 let found = context
                     .completions(&code, cursor)
                     .map(|c| CompletionSet {
-                        matches: c.completions.into_iter().map(|c| c.code).collect(),
+                        // The display trait's method is in scope for every
+                        // value but is not for users to call.
+                        matches: c
+                            .completions
+                            .into_iter()
+                            .map(|c| c.code)
+                            .filter(|code| !code.starts_with("evcxr_display"))
+                            .collect(),
                         start: c.start_offset,
                         end: c.end_offset,
                     })
@@ -366,6 +402,29 @@ fn worker(
                 let _ = reply.send(inspect(&mut context, &code, cursor));
             }
         }
+    }
+}
+
+/// Code whose completion makes rust-analyzer parse and index what typical
+/// cells need (the standard library's and ndarray's item maps, the
+/// prelude's imports, constructors, arithmetic, reductions, slicing,
+/// iterators, NpArray), so the first cell only pays for its own types.
+const WARM_UP_CODE: &str = "\
+let a = Array1::<f64>::linspace(0.0, 1.0, 11);
+let b = Array2::<f64>::zeros((2, 2)).t().to_owned() + 1.0;
+let c = (&b * 2.0).sum() + a.mean().unwrap_or(0.0) + b.dot(&b).sum();
+let d = b.slice(s![.., 0]).mapv(|x| x * 2.0);
+let e = b.row(0).iter().map(|x| x + c).collect::<Vec<f64>>();
+let f = np::arange(0, 4, 1).reshape(&[2, 2]).t();
+let g = np::copy(&f, np::Order::C);
+d.";
+
+/// Loads rust-analyzer's database before the first cell, while the user
+/// is still reading the notebook: otherwise the first cell that defines a
+/// variable waits about a second for it. A failure only costs the speed-up.
+fn warm_up_analysis(context: &mut CommandContext) {
+    if let Err(error) = context.completions(WARM_UP_CODE, WARM_UP_CODE.len()) {
+        tracing::info!("type analysis warm-up failed: {error}");
     }
 }
 
@@ -535,5 +594,20 @@ fn diagnostic(error: &evcxr::CompilationError) -> Diagnostic {
         message: error.message(),
         spans,
         notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changes_result_format;
+
+    #[test]
+    fn result_format_commands_are_found_on_any_line() {
+        assert!(changes_result_format(":fmt {:#?}"));
+        assert!(changes_result_format("let a = 1;\n  :types\na"));
+        assert!(changes_result_format(":fmt"));
+        assert!(!changes_result_format(":format_check"));
+        assert!(!changes_result_format("let fmt = 1; // :fmt"));
+        assert!(!changes_result_format(":opt 2\n1 + 1"));
     }
 }

@@ -23,16 +23,6 @@ pub const BATCH_BYTES: usize = 64 * 1024;
 /// (ipykernel flushes every 200 ms).
 pub const BATCH_WINDOW: Duration = Duration::from_millis(25);
 
-/// The next line of a batch begun at `started`, if one arrives within the
-/// batch window and the batch has room.
-fn more_of_batch(lines: &Receiver<String>, text: &str, started: Instant) -> Option<String> {
-    if text.len() >= BATCH_BYTES {
-        return None;
-    }
-    let left = BATCH_WINDOW.saturating_sub(started.elapsed());
-    lines.recv_timeout(left).ok()
-}
-
 /// How long stderr may stay silent before the fence is given up on.
 const FENCE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -54,8 +44,14 @@ pub fn pump(
     let mut pump = Pump {
         emit,
         early_fences: 0,
+        fences,
+        pending_fence: None,
     };
     loop {
+        if let Some(fence) = pump.pending_fence.take() {
+            pump.fence(fence, &stdout, &stderr);
+            continue;
+        }
         crossbeam_channel::select! {
             recv(stdout) -> line => match line {
                 Ok(line) => pump.stdout(line, &stdout),
@@ -70,7 +66,7 @@ pub fn pump(
                 }
                 Err(_) => return,
             },
-            recv(fences) -> fence => match fence {
+            recv(pump.fences) -> fence => match fence {
                 Ok(fence) => pump.fence(fence, &stdout, &stderr),
                 Err(_) => return,
             },
@@ -83,11 +79,41 @@ struct Pump<E: FnMut(Event)> {
     /// Stderr fences read before their fence request arrived: everything
     /// written before them has already been emitted.
     early_fences: usize,
+    fences: Receiver<Fence>,
+    /// A fence request that arrived while a batch was collecting lines.
+    pending_fence: Option<Fence>,
 }
 
 impl<E: FnMut(Event)> Pump<E> {
     fn emit(&mut self, event: Event) {
         (self.emit)(event);
+    }
+
+    /// The next line of a batch begun at `started`, if one arrives within
+    /// the batch window and the batch has room. A fence request ends the
+    /// wait: the cell has returned, so nothing more is worth waiting for
+    /// (the fence itself collects whatever is still queued).
+    fn more_of_batch(
+        &mut self,
+        lines: &Receiver<String>,
+        text: &str,
+        started: Instant,
+    ) -> Option<String> {
+        if text.len() >= BATCH_BYTES {
+            return None;
+        }
+        if self.pending_fence.is_some() {
+            return lines.try_recv().ok();
+        }
+        let left = BATCH_WINDOW.saturating_sub(started.elapsed());
+        crossbeam_channel::select! {
+            recv(lines) -> line => line.ok(),
+            recv(self.fences) -> fence => {
+                self.pending_fence = fence.ok();
+                None
+            },
+            default(left) => None,
+        }
     }
 
     /// Handles `first` and every line already waiting behind it.
@@ -109,7 +135,7 @@ impl<E: FnMut(Event)> Pump<E> {
                 text.push_str(&line);
                 text.push('\n');
             }
-            next = more_of_batch(more, &text, started);
+            next = self.more_of_batch(more, &text, started);
         }
         if !text.is_empty() {
             self.emit(Event::Stream(StreamKind::Stdout, text));
@@ -132,7 +158,7 @@ impl<E: FnMut(Event)> Pump<E> {
             }
             text.push_str(&line);
             text.push('\n');
-            next = more_of_batch(more, &text, started);
+            next = self.more_of_batch(more, &text, started);
         }
         if !text.is_empty() {
             self.emit(Event::Stream(StreamKind::Stderr, text));

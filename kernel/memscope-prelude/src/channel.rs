@@ -131,7 +131,7 @@ pub fn decode(line: &str) -> Option<Message> {
 }
 
 fn pairs(fields: &[String]) -> Option<Vec<(String, String)>> {
-    if fields.len() % 2 != 0 {
+    if !fields.len().is_multiple_of(2) {
         return None;
     }
     Some(

@@ -16,6 +16,7 @@ pub mod display;
 pub mod memory;
 pub mod np;
 pub mod nparray;
+pub mod result_display;
 pub mod runtime;
 
 pub use ndarray;

@@ -63,7 +63,9 @@ pub fn array2<T: Element, const N: usize>(rows: &[[T; N]]) -> NpArray<T> {
 /// If `step` is zero.
 pub fn arange<T: Arange>(start: T, stop: T, step: T) -> NpArray<T> {
     let len = T::arange_len(start, stop, step);
-    NpArray::from_vec((0..len).map(|i| T::arange_value(start, step, i)).collect())
+    NpArray::from_vec(crate::nparray::collected(
+        (0..len).map(|i| T::arange_value(start, step, i)),
+    ))
 }
 
 /// A new `f64` array of zeros (NumPy's `np.zeros(shape)`). For another

@@ -139,6 +139,32 @@ fn a_copy_is_independent() {
 }
 
 #[test]
+fn copies_of_stepped_1d_views_hold_the_viewed_elements() {
+    // Steps 2 to 4 take their own loops; the others the general one.
+    let a = np::arange(0, 23, 1);
+    for step in [-5, -3, -2, -1, 1, 2, 3, 4, 5, 7] {
+        for start in [0_isize, 1, 2] {
+            let view = if step > 0 {
+                a.slice(s![start..;step])
+            } else {
+                a.slice(s![..-start;step])
+            };
+            let expected: Vec<i64> = view.view().iter().copied().collect();
+            for order in [Order::C, Order::F, Order::K, Order::A] {
+                let copy = np::copy(&view, order);
+                assert_eq!(
+                    copy.to_vec(),
+                    expected,
+                    "step {step}, start {start}, {order:?}"
+                );
+                assert!(copy.owns_data() && !copy.shares_memory(&a));
+                assert_eq!(copy.strides(), &[1]);
+            }
+        }
+    }
+}
+
+#[test]
 fn take_and_mask_make_new_memory() {
     let m = grid();
     let taken = m.take(&[2, 0], 0);

@@ -21,6 +21,35 @@ pub(crate) fn with_capacity<T>(len: usize) -> Vec<T> {
     elements
 }
 
+/// The values of `values`, in memory advised to use huge pages when large.
+pub(crate) fn collected<T>(values: impl ExactSizeIterator<Item = T>) -> Vec<T> {
+    let mut elements = with_capacity(values.len());
+    elements.extend(values);
+    elements
+}
+
+/// `len` copies of `value`, in memory advised to use huge pages when
+/// large (before it is first written).
+pub(crate) fn filled<T: Clone>(len: usize, value: T) -> Vec<T> {
+    let mut elements = with_capacity(len);
+    elements.resize(len, value);
+    elements
+}
+
+/// `len` copies of `zero` (an all-zero bit pattern, as every element
+/// type's zero is), advised to use huge pages when large. For such types
+/// `vec!` asks the allocator for zeroed memory, which fresh pages already
+/// are: nothing is written until the caller fills the buffer, so the pages
+/// are first touched, and advised, once.
+pub(crate) fn zeroed<T: Clone>(len: usize, zero: T) -> Vec<T> {
+    let mut elements = vec![zero; len];
+    let bytes = len.saturating_mul(std::mem::size_of::<T>());
+    if bytes >= HUGE_PAGE_ADVICE_BYTES {
+        advise_huge_pages(elements.as_mut_ptr().cast(), bytes);
+    }
+    elements
+}
+
 #[cfg(all(target_os = "linux", not(miri)))]
 fn advise_huge_pages(start: *mut libc::c_void, bytes: usize) {
     // madvise wants a page-aligned start: advise the whole pages inside.

@@ -66,6 +66,7 @@ mod facts;
 mod fmt;
 mod layout;
 mod memory;
+pub(crate) use memory::collected;
 mod ops;
 mod sharing;
 mod views;
@@ -207,7 +208,7 @@ impl<T: Element> NpArray<T> {
     /// A new array of `shape` filled with `value` (NumPy's `full`).
     pub fn full(shape: &[usize], value: T) -> NpArray<T> {
         let size = checked_size(shape).expect("array is too big: its size overflows usize");
-        NpArray::allocate(vec![value; size], Layout::c_order(shape))
+        NpArray::allocate(memory::filled(size, value), Layout::c_order(shape))
     }
 
     /// A new array of `shape` filled with zeros (`false` for `bool`).
@@ -218,7 +219,10 @@ impl<T: Element> NpArray<T> {
     /// assert_eq!(counts.dtype(), "u32");
     /// ```
     pub fn zeros(shape: &[usize]) -> NpArray<T> {
-        NpArray::full(shape, T::ZERO)
+        // Zeroed memory from the allocator: pages are zero until written,
+        // as with NumPy's `np.zeros`.
+        let size = checked_size(shape).expect("array is too big: its size overflows usize");
+        NpArray::allocate(memory::zeroed(size, T::ZERO), Layout::c_order(shape))
     }
 
     /// A new array of `shape` filled with ones (`true` for `bool`).
