@@ -9,6 +9,8 @@ are for reading (BENCHMARKS.md records them), because machines are noisy.
     .venv/bin/python tests/bench/kernel_latency.py --smoke    # memscope only, a few cells
     .venv/bin/python tests/bench/kernel_latency.py --growth 500   # memory over 500 cells
 
+Every target at once, with evcxr_jupyter and NumPy beside it: targets.py.
+
 evcxr_jupyter 0.22.0 is installed with `cargo install` into
 $MEMSCOPE_CACHE_DIR/bench/evcxr_jupyter when missing (a ~7 minute build).
 """
@@ -139,12 +141,12 @@ def session(kernel: str, evcxr: Path | None, figures: Figures, warm_cells: list[
         km.shutdown_kernel(now=True)
 
 
-def growth(cells: int) -> None:
-    """Memory of a memscope session over many small ndarray cells: RSS after
-    the first warm-up and after `cells` more, and the growth per cell."""
-    km, kc, _ = start("memscope", None)
+def growth(kernel: str, evcxr: Path | None, cells: int) -> tuple[float, float]:
+    """Memory of a session over many small ndarray cells: RSS (MiB) after
+    the warm-up and after `cells` more of the warm cells in turn."""
+    km, kc, _ = start(kernel, evcxr)
     try:
-        timed(kc, SETUP["memscope"])
+        timed(kc, SETUP[kernel])
         timed(kc, FIRST_CELL)
         before = rss_mib(km)
         for i in range(cells):
@@ -153,8 +155,9 @@ def growth(cells: int) -> None:
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
-    print(f"RSS after warm-up {before:.1f} MiB, after {cells} more cells {after:.1f} MiB: "
-          f"{(after - before) / cells * 1024:.1f} KiB per cell")
+    print(f"{kernel}: RSS after warm-up {before:.1f} MiB, after {cells} more cells {after:.1f} MiB: "
+          f"{(after - before) / cells * 1024:.1f} KiB per cell", flush=True)
+    return before, after
 
 
 def median(values: list[float]) -> float:
@@ -192,7 +195,7 @@ def main() -> int:
     args = parser.parse_args()
 
     if args.growth:
-        growth(args.growth)
+        growth("memscope", None, args.growth)
         return 0
 
     if args.smoke:

@@ -306,6 +306,31 @@ def test_trailing_expression_is_the_execute_result(kc, code: str, text: str) -> 
     assert result["execution_count"] == content["execution_count"]
 
 
+def test_result_format_commands_still_apply(fresh_kernel: Kernel) -> None:
+    """Final values are shown in one compile through a trait the kernel
+    imports; evcxr's `:fmt` and `:types` must still change how they look."""
+    kc = fresh_kernel.kc
+    ok(run(kc, ":fmt {:#?}")[0])
+    reply, msgs = run(kc, "vec![1, 2]")
+    ok(reply)
+    assert result_text(msgs) == "[\n    1,\n    2,\n]"
+    ok(run(kc, ":fmt {:?}\n:types")[0])
+    reply, msgs = run(kc, "vec![1, 2]")
+    ok(reply)
+    assert result_text(msgs) == ": Vec<i32> = [1, 2]"
+    reply, msgs = run(kc, "np::arange(0, 3, 1)")
+    ok(reply)
+    assert result_text(msgs) == "[0, 1, 2]", "an NpArray shows its elements through its own method"
+
+
+def test_completions_do_not_offer_the_display_method(kc) -> None:
+    code = "let offered = 5_u8;\noffered."
+    reply = request(kc, "complete_request", {"code": code, "cursor_pos": len(code)})
+    matches = ok(reply)["matches"]
+    assert any(m.startswith("checked_add") for m in matches), matches
+    assert not [m for m in matches if m.startswith("evcxr_display")]
+
+
 def test_statement_has_no_execute_result(kc) -> None:
     reply, msgs = run(kc, "let no_result_here = 1 + 2;")
     ok(reply)

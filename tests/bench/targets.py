@@ -1,0 +1,181 @@
+"""Every performance target in one run, beside its peer from the same run.
+
+Runs, on this machine and in one go: the kernel latency sessions of
+kernel_latency.py (memscope with its table, memscope with `:memory off`,
+evcxr_jupyter; alternating, several rounds), a long session of each kernel
+for memory growth, the table-scaling and copy-throughput Rust benchmarks,
+and NumPy's copies of the same arrays. Prints one table: each measure,
+memscope's figure, the peer's, the ratio, the target and whether it is met.
+Nothing here asserts: a target that is not met is printed as such.
+
+    .venv/bin/python tests/bench/targets.py                 # ~10 minutes
+    .venv/bin/python tests/bench/targets.py --rounds 5 --growth-cells 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import kernel_latency as latency
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Row:
+    measure: str
+    ours: str
+    peer: str = ""
+    ratio: str = ""
+    target: str = ""
+    met: bool | None = None
+
+
+def cargo_example(package: str, example: str) -> str:
+    env = dict(os.environ)
+    env.pop("CI", None)  # the build must match install.sh's (see tests/run.sh)
+    done = subprocess.run(
+        ["cargo", "run", "--quiet", "--release", "--locked", "-p", package, "--example", example],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def milliseconds(text: str, label: str) -> float:
+    """The first figure after `label` at the start of a line of `text`."""
+    match = re.search(rf"^{re.escape(label)}.*?\s([\d.]+)\s+[\d.]+\s*$", text, re.MULTILINE)
+    if not match:
+        raise RuntimeError(f"no line starting {label!r} in:\n{text}")
+    return float(match.group(1))
+
+
+def kernel_rows(rounds: int, growth_cells: int) -> list[Row]:
+    evcxr = latency.ensure_evcxr_jupyter()
+    ours, peer, off = latency.Figures(), latency.Figures(), latency.Figures()
+    for number in range(rounds):
+        print(f"kernel sessions: round {number + 1} of {rounds}", flush=True)
+        latency.session("memscope", None, ours, latency.WARM_CELLS, None)
+        latency.session("evcxr_jupyter", evcxr, peer, latency.WARM_CELLS, None)
+        latency.session("memscope", None, off, latency.WARM_CELLS, ":memory off")
+    m = latency.median
+    start, first, warm = m(ours.start), m(ours.first), m(ours.warm)
+    peer_warm = m(peer.warm)
+    to_first = m(ours.start) + m(ours.setup) + m(ours.first)
+    peer_to_first = m(peer.start) + m(peer.setup) + m(peer.first)
+    rows = [
+        Row("launch to kernel_info_reply", f"{start:.3f} s", f"{m(peer.start):.3f} s",
+            f"{start / m(peer.start):.2f}", "<= 0.5 s", start <= 0.5),
+        Row("first cell using ndarray, kernel started", f"{first:.3f} s", f"{m(peer.first):.3f} s",
+            f"{first / m(peer.first):.2f}", "<= 1.5 s", first <= 1.5),
+        Row("launch to first ndarray result, cells sent at once", f"{to_first:.3f} s",
+            f"{peer_to_first:.3f} s", f"{to_first / peer_to_first:.2f}"),
+        Row("warm cell, median", f"{warm:.3f} s", f"{peer_warm:.3f} s",
+            f"{warm / peer_warm:.2f}", "<= 0.5 x evcxr", warm <= 0.5 * peer_warm),
+        Row("warm cell, table on / table off", f"{warm:.3f} s", f"{m(off.warm):.3f} s (off)",
+            f"{warm / m(off.warm):.2f}", "<= 1.10", warm <= 1.10 * m(off.warm)),
+        Row("kernel + cell process RSS after a session", f"{m(ours.rss_mib):.0f} MiB",
+            f"{m(peer.rss_mib):.0f} MiB", f"{m(ours.rss_mib) / m(peer.rss_mib):.2f}", "<= evcxr",
+            m(ours.rss_mib) <= m(peer.rss_mib)),
+    ]
+    print(f"long sessions: {growth_cells} cells each", flush=True)
+    before, after = latency.growth("memscope", None, growth_cells)
+    peer_before, peer_after = latency.growth("evcxr_jupyter", evcxr, growth_cells)
+    per_cell = (after - before) / growth_cells * 1024
+    peer_per_cell = (peer_after - peer_before) / growth_cells * 1024
+    rows += [
+        Row(f"RSS after {growth_cells} more cells", f"{after:.0f} MiB", f"{peer_after:.0f} MiB",
+            f"{after / peer_after:.2f}", "<= evcxr", after <= peer_after),
+        Row("RSS growth per cell", f"{per_cell:.1f} KiB", f"{peer_per_cell:.1f} KiB", "",
+            "< 1 MiB", per_cell < 1024),
+    ]
+    return rows
+
+
+def table_rows() -> list[Row]:
+    print("table scaling (cargo example)", flush=True)
+    text = cargo_example("memscope-memory", "table_scaling")
+    per = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0].isdigit():
+            per[int(parts[0])] = (float(parts[1]), float(parts[2]))
+    sizes = sorted(per)
+    # Flat or falling time per n*log2(n) means growth no faster than
+    # n log n; 10% is left for noise.
+    steps = [per[b][1] / per[a][1] for a, b in zip(sizes, sizes[1:])]
+    worst = max(steps)
+    return [
+        Row("table for 10,000 variables (model + 3 renderings)", f"{per[10_000][0]:.1f} ms", "", "",
+            "<= 50 ms", per[10_000][0] <= 50),
+        Row("table cost per n log n, worst step 10 -> 10,000", f"x{worst:.2f}", "", "",
+            "<= x1.10 (n log n)", worst <= 1.10),
+    ]
+
+
+def copy_rows() -> list[Row]:
+    print("copy throughput (cargo example, then NumPy)", flush=True)
+    ours = cargo_example("memscope-prelude", "copy_throughput")
+    numpy = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("numpy_copy.py"))],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    into_existing = milliseconds(ours, "copy_from_slice into existing memory")
+    into_new = milliseconds(ours, "copy into a new Vec")
+    rows = []
+    contiguous = milliseconds(ours, "np::copy, contiguous")
+    rows.append(Row("np::copy 256 MiB vs copy_from_slice into a new Vec", f"{contiguous:.1f} ms",
+                    f"{into_new:.1f} ms", f"{into_new / contiguous:.2f}", ">= 0.9", into_new / contiguous >= 0.9))
+    rows.append(Row("np::copy 256 MiB vs copy_from_slice into mapped memory", f"{contiguous:.1f} ms",
+                    f"{into_existing:.1f} ms", f"{into_existing / contiguous:.2f}", ">= 0.9",
+                    into_existing / contiguous >= 0.9))
+    for label, numpy_label in [
+        ("np::copy, contiguous", "np.copy, contiguous"),
+        ("np::copy, C to F", "np.copy, C to F"),
+        ("np::copy, every second element", "np.copy, every second element"),
+    ]:
+        mine, theirs = milliseconds(ours, label), milliseconds(numpy, numpy_label)
+        target = ">= 1.0 (NumPy)" if "contiguous" not in label else ""
+        met = theirs / mine >= 1.0 if target else None
+        rows.append(Row(f"{label} vs NumPy's np.copy", f"{mine:.1f} ms", f"{theirs:.1f} ms",
+                        f"{theirs / mine:.2f}", target, met))
+    return rows
+
+
+def print_table(rows: list[Row]) -> None:
+    headers = ["measure", "memscope", "peer", "ratio", "target", "met"]
+    cells = [[r.measure, r.ours, r.peer, r.ratio, r.target,
+              "" if r.met is None else ("yes" if r.met else "NO")] for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
+    print()
+    print(line)
+    print("-" * len(line))
+    for c in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(c, widths)))
+    print()
+    print("peer: evcxr_jupyter", latency.EVCXR_VERSION, "for kernel rows, NumPy (numpy_copy.py) for copies;",
+          "ratio is memscope's time over the peer's, or throughput over throughput for copies")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--growth-cells", type=int, default=500)
+    args = parser.parse_args()
+    rows = kernel_rows(args.rounds, args.growth_cells) + table_rows() + copy_rows()
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
