@@ -9,17 +9,17 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender};
 use evcxr::{CommandContext, EvalCallbacks};
 use memscope_prelude::channel::INPUT_UNAVAILABLE;
 
 use crate::build_dir::BuildDir;
-use crate::cell_process::FENCE_SIGNAL;
 use crate::compile_progress;
 use crate::diagnostics::{CellSpan, Diagnostic};
-use crate::events::{Bundle, CellObserver, CellResult, Event};
+use crate::events::{Bundle, CellObserver, CellResult, Event, Recovery};
+use crate::interrupt::Interrupter;
 use crate::output_pump::{self, Fence};
 
 /// Where the engine keeps things and what every session starts with.
@@ -56,81 +56,6 @@ enum WorkerEvent {
     Finished(CellResult),
 }
 
-/// Stops the running cell from another thread.
-#[derive(Clone, Default)]
-pub struct Interrupter {
-    interrupted: Arc<AtomicBool>,
-    child: Arc<Mutex<Option<Arc<Mutex<std::process::Child>>>>>,
-}
-
-impl Interrupter {
-    /// Kills the cell process and any compiler we started; the running job
-    /// then ends as [`CellResult::Interrupted`].
-    pub fn interrupt(&self) {
-        self.interrupted.store(true, Ordering::SeqCst);
-        kill_compilers();
-        if let Some(child) = self.child.lock().ok().and_then(|c| c.clone()) {
-            if let Ok(mut child) = child.lock() {
-                let _ = child.kill();
-            }
-        }
-    }
-}
-
-/// Kills the cargo and rustc processes we started, at any depth (rustc is
-/// cargo's child, and evcxr's rustc wrapper sits between them): an
-/// interrupted compile must stop, not run on behind the user's back.
-fn kill_compilers() {
-    let processes = process_table();
-    let mut ours = vec![std::process::id()];
-    let mut i = 0;
-    while i < ours.len() {
-        let parent = ours[i];
-        ours.extend(
-            processes
-                .iter()
-                .filter(|p| p.parent == parent)
-                .map(|p| p.pid),
-        );
-        i += 1;
-    }
-    for process in &processes {
-        let compiler = process.name == "cargo" || process.name.starts_with("rustc");
-        if compiler && ours.contains(&process.pid) {
-            // SAFETY: sending a signal to a process we started.
-            unsafe {
-                libc::kill(process.pid as libc::pid_t, libc::SIGKILL);
-            }
-        }
-    }
-}
-
-struct ProcessEntry {
-    pid: u32,
-    parent: u32,
-    name: String,
-}
-
-/// Every process's id, parent and name, from /proc.
-fn process_table() -> Vec<ProcessEntry> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|entry| {
-            let pid = entry.file_name().to_str()?.parse().ok()?;
-            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-            // stat is "pid (name) state ppid ...": the name may contain
-            // spaces and parentheses, so split at the last ')'.
-            let (head, tail) = stat.rsplit_once(')')?;
-            let name = head.split_once('(')?.1.to_owned();
-            let parent = tail.split_whitespace().nth(1)?.parse().ok()?;
-            Some(ProcessEntry { pid, parent, name })
-        })
-        .collect()
-}
-
 /// A running engine.
 pub struct Engine {
     jobs: Sender<Job>,
@@ -143,6 +68,16 @@ impl Engine {
     /// Starts the engine. Call it before any other thread exists: it sets
     /// the environment variables that evcxr reads.
     pub fn start(config: EngineConfig) -> std::io::Result<Engine> {
+        // A cell process that dies mid-cell leaves its snapshot behind (see
+        // `snapshot`); as a subreaper we inherit it instead of init, so we
+        // can signal it, reap it and take it down with us.
+        // SAFETY: prctl only changes this process's attributes.
+        let subreaper = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1) } == 0;
+        if !subreaper {
+            tracing::warn!(
+                "not a subreaper: a cell process that dies mid-cell loses its variables"
+            );
+        }
         let builds = config.cache_dir.join("build");
         write_dependency_profile(&builds)?;
         let build_dir = BuildDir::acquire(&builds)?;
@@ -158,6 +93,12 @@ impl Engine {
                 path.push(old);
             }
             std::env::set_var("LD_LIBRARY_PATH", path);
+        }
+        // Threads only from here on: the environment is set.
+        if subreaper {
+            std::thread::Builder::new()
+                .name("reaper".into())
+                .spawn(crate::cell_pid::reap_orphans_forever)?;
         }
         let (jobs_tx, jobs_rx) = crossbeam_channel::unbounded();
         let (results_tx, results_rx) = crossbeam_channel::unbounded();
@@ -183,15 +124,25 @@ impl Engine {
 
     /// Runs a cell, reporting its output to `observer` as it comes.
     pub fn execute(&mut self, code: &str, observer: &mut dyn CellObserver) -> CellResult {
-        self.interrupter.interrupted.store(false, Ordering::SeqCst);
+        self.interrupter.cell_started();
+        let result = self.run(code, observer);
+        self.interrupter.cell_finished();
+        result
+    }
+
+    fn run(&mut self, code: &str, observer: &mut dyn CellObserver) -> CellResult {
         if self.jobs.send(Job::Execute(code.to_owned())).is_err() {
             return CellResult::Failed("the engine has stopped".into());
         }
         let mut panic = None;
+        let mut carried_on = None;
         loop {
             match self.results.recv() {
                 Ok(WorkerEvent::Output(Event::Panic { message, location })) => {
                     panic = Some((message, location));
+                }
+                Ok(WorkerEvent::Output(Event::CarriedOn { ended, .. })) => {
+                    carried_on = Some(ended);
                 }
                 Ok(WorkerEvent::Output(event)) => observer.event(event),
                 Ok(WorkerEvent::Input {
@@ -202,11 +153,22 @@ impl Engine {
                     let _ = answer.send(observer.input(&prompt, password));
                 }
                 Ok(WorkerEvent::Finished(result)) => {
-                    return match (panic, result) {
-                        (Some((message, location)), CellResult::Ran { .. }) => {
+                    let interrupted = self.interrupter.interrupted.load(Ordering::SeqCst);
+                    return match (carried_on, panic, result) {
+                        // evcxr saw the snapshot end the cell as a panic.
+                        (Some(_), _, CellResult::Ran { .. }) if interrupted => {
+                            CellResult::Interrupted {
+                                recovery: Recovery::CarriedOn,
+                            }
+                        }
+                        (Some(ended), _, CellResult::Ran { .. }) => CellResult::ProcessDied {
+                            detail: ended,
+                            recovery: Recovery::CarriedOn,
+                        },
+                        (_, Some((message, location)), CellResult::Ran { .. }) => {
                             CellResult::Panicked { message, location }
                         }
-                        (_, result) => result,
+                        (_, _, result) => result,
                     };
                 }
                 Err(_) => return CellResult::Failed("the engine has stopped".into()),
@@ -232,6 +194,14 @@ impl Engine {
             .send(Job::Inspect(code.to_owned(), cursor, tx))
             .ok()?;
         rx.recv().ok().flatten()
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        // evcxr stops the process it started; one that carried on after it
+        // is ours to stop.
+        self.interrupter.cell.stop_adopted();
     }
 }
 
@@ -331,6 +301,7 @@ fn worker(
     let started = CommandContext::new().and_then(|(mut context, outputs)| {
         tracing::info!("evcxr context ready after {:?}", launch.elapsed());
         let (fence_tx, fence_rx) = crossbeam_channel::unbounded();
+        let cell = interrupter.cell.clone();
         // Output events share the results channel with `Finished`, and the
         // pump emits a cell's last event before it acknowledges the fence
         // that precedes `Finished`: so a cell's outputs always come first.
@@ -338,7 +309,7 @@ fn worker(
         std::thread::Builder::new()
             .name("cell-output".into())
             .spawn(move || {
-                output_pump::pump(outputs.stdout, outputs.stderr, fence_rx, |event| {
+                output_pump::pump(outputs.stdout, outputs.stderr, fence_rx, cell, |event| {
                     let _ = output_results.send(WorkerEvent::Output(event));
                 })
             })
@@ -357,9 +328,7 @@ fn worker(
             return refuse_all(jobs, results, message);
         }
     };
-    if let Ok(mut child) = interrupter.child.lock() {
-        *child = Some(context.process_handle());
-    }
+    interrupter.cell.follow(context.process_handle());
 
     let mut deferred_to_format = false;
     for job in jobs {
@@ -373,7 +342,8 @@ fn worker(
                 let result = run_cell(&mut context, &code, &results, &interrupter);
                 let ran = began.elapsed();
                 cell_running.store(false, Ordering::SeqCst);
-                fence(&context, &fences);
+                interrupter.cell.follow(context.process_handle());
+                fence(&fences);
                 tracing::info!(
                     "cell ran in {ran:?}, output flushed after {:?}",
                     began.elapsed()
@@ -472,7 +442,7 @@ fn run_cell(
         },
     };
     let outcome = context.execute_with_callbacks(code, &mut callbacks);
-    let interrupted = interrupter.interrupted.swap(false, Ordering::SeqCst);
+    let interrupted = interrupter.interrupted.load(Ordering::SeqCst);
     match outcome {
         Ok(outputs) => {
             let mut value: Bundle = outputs.content_by_mime_type.into_iter().collect();
@@ -500,17 +470,19 @@ fn run_cell(
                 // The new cell process needs the panic hook again.
                 let _ = context.execute(PANIC_HOOK);
             }
-            let lost_variables = if process_restarted {
-                variables_before
+            let recovery = if process_restarted {
+                Recovery::Restarted {
+                    lost_variables: variables_before,
+                }
             } else {
-                Vec::new()
+                Recovery::Untouched
             };
             if interrupted {
-                CellResult::Interrupted { lost_variables }
+                CellResult::Interrupted { recovery }
             } else if process_restarted {
                 CellResult::ProcessDied {
                     detail: error.to_string(),
-                    lost_variables,
+                    recovery,
                 }
             } else {
                 CellResult::Failed(error.to_string())
@@ -520,25 +492,11 @@ fn run_cell(
 }
 
 /// Waits until every output of the cell has become an event.
-fn fence(context: &CommandContext, fences: &Sender<Fence>) {
-    let child = context.process_handle();
-    let alive_pid = child
-        .lock()
-        .ok()
-        .and_then(|mut c| matches!(c.try_wait(), Ok(None)).then(|| c.id()));
-    let expect_stderr_fence = match alive_pid {
-        // SAFETY: signalling our own child process.
-        Some(pid) => unsafe { libc::kill(pid as i32, FENCE_SIGNAL) == 0 },
-        None => false,
-    };
+/// Waits until the pump has turned everything the cell wrote into events
+/// (it asks the cell process for a stderr fence itself: see `output_pump`).
+fn fence(fences: &Sender<Fence>) {
     let (done_tx, done_rx) = crossbeam_channel::bounded(1);
-    if fences
-        .send(Fence {
-            expect_stderr_fence,
-            done: done_tx,
-        })
-        .is_ok()
-    {
+    if fences.send(Fence { done: done_tx }).is_ok() {
         let _ = done_rx.recv();
     }
 }

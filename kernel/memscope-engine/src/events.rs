@@ -27,6 +27,12 @@ pub enum Event {
     Memory(Vec<(String, ArrayFacts)>),
     /// cargo started compiling this crate (`ndarray v0.17.2`) for the cell.
     Compiling(String),
+    /// The process running the cell ended before the cell did (`ended`
+    /// says how) and its snapshot, process `pid`, carried on.
+    CarriedOn {
+        pid: u32,
+        ended: String,
+    },
 }
 
 /// A mime bundle: `(mime type, data)` pairs.
@@ -42,13 +48,10 @@ pub enum CellResult {
     CompileError(Vec<Diagnostic>),
     /// It panicked; variables defined by earlier cells survive.
     Panicked { message: String, location: String },
-    /// It was interrupted; the cell process was restarted.
-    Interrupted { lost_variables: Vec<String> },
-    /// The cell process died (abort, exit, crash) and was restarted.
-    ProcessDied {
-        detail: String,
-        lost_variables: Vec<String>,
-    },
+    /// It was interrupted.
+    Interrupted { recovery: Recovery },
+    /// The process running it ended (exit, abort, crash).
+    ProcessDied { detail: String, recovery: Recovery },
     /// evcxr refused the cell for another reason (bad command, ...).
     Failed(String),
 }
@@ -58,4 +61,17 @@ pub trait CellObserver {
     fn event(&mut self, event: Event);
     /// Asks the user for a line; `None` when nobody can answer.
     fn input(&mut self, prompt: &str, password: bool) -> Option<String>;
+}
+
+/// How the session went on after the process running a cell ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovery {
+    /// The cell never ran (it was stopped while compiling): nothing changed.
+    Untouched,
+    /// The copy of the process taken before the cell carried on: every
+    /// variable defined before the cell is kept.
+    CarriedOn,
+    /// There was no copy (the session had started threads of its own): the
+    /// cell process was restarted and these variables were lost.
+    Restarted { lost_variables: Vec<String> },
 }

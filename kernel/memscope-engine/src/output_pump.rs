@@ -28,9 +28,26 @@ const FENCE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A request to confirm that all output so far has become events.
 pub struct Fence {
-    /// Whether the cell process was asked to write a stderr fence.
-    pub expect_stderr_fence: bool,
     pub done: Sender<()>,
+}
+
+/// What the pump needs of the process that runs cells.
+pub trait CellProcess {
+    /// Asks it to write a stderr fence; false if it cannot be asked.
+    fn ask_for_fence(&self) -> bool;
+    /// Records that process `pid` carried on after the one running the
+    /// cell ended, and says how that one ended.
+    fn carried_on(&self, pid: u32) -> String;
+}
+
+impl CellProcess for crate::cell_pid::CellPid {
+    fn ask_for_fence(&self) -> bool {
+        self.signal(crate::cell_process::FENCE_SIGNAL)
+    }
+
+    fn carried_on(&self, pid: u32) -> String {
+        crate::cell_pid::CellPid::carried_on(self, pid)
+    }
 }
 
 /// Runs until an output channel or the fence channel closes, handing each
@@ -39,10 +56,12 @@ pub fn pump(
     stdout: Receiver<String>,
     stderr: Receiver<String>,
     fences: Receiver<Fence>,
+    cell: impl CellProcess,
     emit: impl FnMut(Event),
 ) {
     let mut pump = Pump {
         emit,
+        cell,
         early_fences: 0,
         fences,
         pending_fence: None,
@@ -74,8 +93,9 @@ pub fn pump(
     }
 }
 
-struct Pump<E: FnMut(Event)> {
+struct Pump<C: CellProcess, E: FnMut(Event)> {
     emit: E,
+    cell: C,
     /// Stderr fences read before their fence request arrived: everything
     /// written before them has already been emitted.
     early_fences: usize,
@@ -84,7 +104,7 @@ struct Pump<E: FnMut(Event)> {
     pending_fence: Option<Fence>,
 }
 
-impl<E: FnMut(Event)> Pump<E> {
+impl<C: CellProcess, E: FnMut(Event)> Pump<C, E> {
     fn emit(&mut self, event: Event) {
         (self.emit)(event);
     }
@@ -129,6 +149,10 @@ impl<E: FnMut(Event)> Pump<E> {
                 self.emit(match message {
                     Message::Panic { message, location } => Event::Panic { message, location },
                     Message::Memory { variables } => Event::Memory(variables),
+                    Message::CarriedOn { pid } => Event::CarriedOn {
+                        pid,
+                        ended: self.cell.carried_on(pid),
+                    },
                     other => Event::Display(other),
                 });
             } else {
@@ -172,12 +196,16 @@ impl<E: FnMut(Event)> Pump<E> {
         while let Ok(line) = stdout.try_recv() {
             self.stdout(line, stdout);
         }
-        if fence.expect_stderr_fence && self.early_fences > 0 {
+        // Asked only now, after the cell's stdout: a cell whose process
+        // died is answered by the process that carried on, which its
+        // stdout named.
+        let expect_stderr_fence = self.cell.ask_for_fence();
+        if expect_stderr_fence && self.early_fences > 0 {
             self.early_fences -= 1;
             while let Ok(line) = stderr.try_recv() {
                 self.stderr(line, stderr);
             }
-        } else if fence.expect_stderr_fence {
+        } else if expect_stderr_fence {
             // The timeout is for silence, not for the whole wait: a cell that
             // flooded stderr may take seconds to drain, and none of it may
             // be left behind for the next cell.
@@ -207,16 +235,25 @@ impl<E: FnMut(Event)> Pump<E> {
 mod tests {
     use super::*;
 
+    /// A cell process that always agrees to write a fence (the tests write
+    /// the fence line themselves).
+    struct AlwaysFences;
+
+    impl CellProcess for AlwaysFences {
+        fn ask_for_fence(&self) -> bool {
+            true
+        }
+
+        fn carried_on(&self, pid: u32) -> String {
+            format!("{pid} carried on")
+        }
+    }
+
     /// Asks the pump for a stderr fence, as the engine does after a cell,
     /// and waits until the pump has passed it.
     fn fence_and_wait(fences: &crossbeam_channel::Sender<Fence>) {
         let (done_tx, done_rx) = crossbeam_channel::bounded(1);
-        fences
-            .send(Fence {
-                expect_stderr_fence: true,
-                done: done_tx,
-            })
-            .unwrap();
+        fences.send(Fence { done: done_tx }).unwrap();
         done_rx.recv().unwrap();
     }
 
@@ -232,12 +269,30 @@ mod tests {
             err_tx.send(l.to_string()).unwrap();
         }
         let thread = std::thread::spawn(move || {
-            pump(out_rx, err_rx, fence_rx, |event| ev_tx.send(event).unwrap())
+            pump(out_rx, err_rx, fence_rx, AlwaysFences, |event| {
+                ev_tx.send(event).unwrap()
+            })
         });
         fence_and_wait(&fence_tx);
         drop((out_tx, err_tx, fence_tx));
         thread.join().unwrap();
         ev_rx.try_iter().collect()
+    }
+
+    #[test]
+    fn a_process_that_carried_on_is_reported_in_order() {
+        let carried = channel::encode(&Message::CarriedOn { pid: 77 });
+        let events = run(&["before", &carried], &[STDERR_FENCE]);
+        assert_eq!(
+            events,
+            [
+                Event::Stream(StreamKind::Stdout, "before\n".into()),
+                Event::CarriedOn {
+                    pid: 77,
+                    ended: "77 carried on".into()
+                },
+            ]
+        );
     }
 
     #[test]
@@ -268,7 +323,9 @@ mod tests {
         let (fence_tx, fence_rx) = crossbeam_channel::unbounded();
         let (ev_tx, ev_rx) = crossbeam_channel::unbounded();
         std::thread::spawn(move || {
-            pump(out_rx, err_rx, fence_rx, |event| ev_tx.send(event).unwrap())
+            pump(out_rx, err_rx, fence_rx, AlwaysFences, |event| {
+                ev_tx.send(event).unwrap()
+            })
         });
         err_tx.send("warning".to_owned()).unwrap();
         err_tx.send(STDERR_FENCE.to_owned()).unwrap();
@@ -324,7 +381,9 @@ mod tests {
             }
         });
         let pump_thread = std::thread::spawn(move || {
-            pump(out_rx, err_rx, fence_rx, |event| ev_tx.send(event).unwrap())
+            pump(out_rx, err_rx, fence_rx, AlwaysFences, |event| {
+                ev_tx.send(event).unwrap()
+            })
         });
         producer.join().unwrap();
         pump_thread.join().unwrap();

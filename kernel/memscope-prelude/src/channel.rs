@@ -53,6 +53,9 @@ pub enum Message {
     Memory {
         variables: Vec<(String, ArrayFacts)>,
     },
+    /// The process that ran the cell ended before the cell did, and the
+    /// copy of it taken before the cell carried on; this is its pid.
+    CarriedOn { pid: u32 },
 }
 
 /// Encodes a message as one line, without the trailing newline.
@@ -77,6 +80,10 @@ pub fn encode(message: &Message) -> String {
             fields.push("panic".into());
             fields.push(message.clone());
             fields.push(location.clone());
+        }
+        Message::CarriedOn { pid } => {
+            fields.push("carried-on".into());
+            fields.push(pid.to_string());
         }
         Message::Memory { variables } => {
             fields.push("memory".into());
@@ -117,6 +124,9 @@ pub fn decode(line: &str) -> Option<Message> {
         ("panic", [message, location]) => Some(Message::Panic {
             message: message.clone(),
             location: location.clone(),
+        }),
+        ("carried-on", [pid]) => Some(Message::CarriedOn {
+            pid: pid.parse().ok()?,
         }),
         ("memory", variables) if variables.len() % FIELDS_PER_VARIABLE == 0 => {
             Some(Message::Memory {
@@ -200,6 +210,7 @@ mod tests {
                 bundle: vec![("text/plain".into(), tricky.clone())],
             },
             Message::Clear { wait: true },
+            Message::CarriedOn { pid: 4242 },
             Message::Clear { wait: false },
             Message::Panic {
                 message: tricky.clone(),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use memscope_engine::completeness::{completeness, Completeness as EngineCompleteness};
 use memscope_engine::diagnostics::render;
-use memscope_engine::{CellObserver, CellResult, Engine, Event, StreamKind};
+use memscope_engine::{CellObserver, CellResult, Engine, Event, Recovery, StreamKind};
 use memscope_kernel::interpreter::{
     CellError, CellIo, CellOutcome, Completeness, Completions, Display, Interpreter, Interrupter,
     MimeBundle, StreamName,
@@ -74,8 +74,10 @@ impl CellObserver for Forward<'_> {
                 Some(build) => build.next_crate(name, io),
                 None => self.build = Some(BuildProgress::start(self.cell, name, io)),
             },
-            // The engine turns panics into the cell's result.
-            Event::Display(Message::Panic { .. }) | Event::Panic { .. } => {}
+            // The engine turns these into the cell's result.
+            Event::Display(Message::Panic { .. } | Message::CarriedOn { .. })
+            | Event::Panic { .. }
+            | Event::CarriedOn { .. } => {}
         }
     }
 
@@ -115,7 +117,12 @@ impl Interpreter for EngineInterpreter {
         let succeeded = matches!(result, CellResult::Ran { .. });
         let restarted = matches!(
             result,
-            CellResult::Interrupted { .. } | CellResult::ProcessDied { .. }
+            CellResult::Interrupted {
+                recovery: Recovery::Restarted { .. }
+            } | CellResult::ProcessDied {
+                recovery: Recovery::Restarted { .. },
+                ..
+            }
         );
         if restarted {
             // The error names the lost variables; the table starts afresh.
@@ -163,11 +170,22 @@ impl Interpreter for EngineInterpreter {
     }
 }
 
-fn lost(variables: &[String]) -> String {
-    if variables.is_empty() {
-        "No variables were lost.".to_owned()
-    } else {
-        format!("Variables lost: {}.", variables.join(", "))
+/// What became of the session's variables, in a line.
+fn recovered(recovery: &Recovery) -> String {
+    match recovery {
+        Recovery::Untouched => "The cell did not run; every variable is kept.".to_owned(),
+        Recovery::CarriedOn => "The session carried on from a copy of the process taken just \
+             before the cell: every variable defined by earlier cells is kept (variables this \
+             cell defined are not)."
+            .to_owned(),
+        Recovery::Restarted { lost_variables } if lost_variables.is_empty() => {
+            "The cell process was restarted; no variables were lost.".to_owned()
+        }
+        Recovery::Restarted { lost_variables } => format!(
+            "The cell process was restarted (the session runs threads of its own, so no copy \
+             of it could be kept); variables lost: {}.",
+            lost_variables.join(", ")
+        ),
     }
 }
 
@@ -281,24 +299,18 @@ pub fn outcome(
                 ],
             )
         }
-        CellResult::Interrupted { lost_variables } => error(
+        CellResult::Interrupted { recovery } => error(
             "Interrupted",
             "the cell was interrupted".to_owned(),
-            vec![
-                "The cell was interrupted and its process restarted.".to_owned(),
-                lost(&lost_variables),
-            ],
+            vec!["The cell was interrupted.".to_owned(), recovered(&recovery)],
         ),
-        CellResult::ProcessDied {
-            detail,
-            lost_variables,
-        } => error(
+        CellResult::ProcessDied { detail, recovery } => error(
             "CellProcessDied",
-            "the process running the cell stopped".to_owned(),
+            detail.clone(),
             vec![
-                detail,
-                "The cell process was restarted; the next cell runs normally.".to_owned(),
-                lost(&lost_variables),
+                format!("The process running the cell stopped: {detail}."),
+                recovered(&recovery),
+                "The next cell runs normally.".to_owned(),
             ],
         ),
         CellResult::Failed(message) => error("Error", message.clone(), vec![message]),

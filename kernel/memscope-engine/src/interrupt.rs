@@ -1,0 +1,147 @@
+//! Stopping a running cell from another thread (Jupyter's interrupt).
+//!
+//! An interrupt kills the compilers we started (the cell then fails to
+//! compile, and nothing else changes) and sends the cell process
+//! [`INTERRUPT_SIGNAL`], on which it ends itself only while a cell runs; the
+//! snapshot taken before the cell then carries on with every earlier
+//! variable (see `snapshot`). Until the cell has ended, compilers that
+//! start are killed too (evcxr compiles a failed cell again), and should the
+//! cell still run two seconds later (its code blocked the signal) while a
+//! snapshot waits, the process is killed outright: the snapshot carries on
+//! all the same.
+//!
+//! Invariant: an interrupt never kills a cell process that holds the only
+//! copy of the session's variables; without a snapshot it only signals.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cell_pid::CellPid;
+use crate::cell_process::INTERRUPT_SIGNAL;
+
+/// How long a running cell may ignore the interrupt signal.
+const GRACE: Duration = Duration::from_secs(2);
+
+/// How long an interrupt keeps watching a cell that does not end.
+const WATCH_LIMIT: Duration = Duration::from_secs(60);
+
+/// Stops the running cell from another thread.
+#[derive(Clone, Default)]
+pub struct Interrupter {
+    pub(crate) interrupted: Arc<AtomicBool>,
+    pub(crate) cell: CellPid,
+    /// Cells started plus cells finished: odd while a cell runs.
+    cells: Arc<AtomicU64>,
+}
+
+impl Interrupter {
+    /// Stops the running compile or cell; the running job then ends as
+    /// `CellResult::Interrupted`.
+    pub fn interrupt(&self) {
+        self.interrupted.store(true, Ordering::SeqCst);
+        kill_compilers();
+        self.cell.signal(INTERRUPT_SIGNAL);
+        let seen = self.cells.load(Ordering::SeqCst);
+        if seen % 2 == 1 {
+            let this = self.clone();
+            let _ = std::thread::Builder::new()
+                .name("interrupt-watch".into())
+                .spawn(move || this.watch(seen));
+        }
+    }
+
+    /// Until the interrupted cell (number `seen`) has ended: kills every
+    /// compiler that starts (evcxr compiles a failed cell again to word its
+    /// errors), and after the grace period kills a cell that ignored the
+    /// signal, if a snapshot waits to carry on.
+    fn watch(&self, seen: u64) {
+        let began = std::time::Instant::now();
+        let mut killed = false;
+        while self.cells.load(Ordering::SeqCst) == seen && began.elapsed() < WATCH_LIMIT {
+            kill_compilers();
+            if !killed && began.elapsed() >= GRACE && self.snapshot_waits() {
+                tracing::warn!("the cell ignored the interrupt; killing its process");
+                self.cell.signal(libc::SIGKILL);
+                killed = true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub(crate) fn cell_started(&self) {
+        self.interrupted.store(false, Ordering::SeqCst);
+        self.cells.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn cell_finished(&self) {
+        self.cells.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Whether the cell process has a snapshot waiting: a child running
+    /// the same program (a cell's own child processes run others).
+    fn snapshot_waits(&self) -> bool {
+        let Some(pid) = self.cell.current() else {
+            return false;
+        };
+        let processes = process_table();
+        let Some(name) = processes.iter().find(|p| p.pid == pid).map(|p| &p.name) else {
+            return false;
+        };
+        processes.iter().any(|p| p.parent == pid && &p.name == name)
+    }
+}
+
+/// Kills the cargo and rustc processes we started, at any depth (rustc is
+/// cargo's child, and evcxr's rustc wrapper sits between them): an
+/// interrupted compile must stop, not run on behind the user's back.
+fn kill_compilers() {
+    let processes = process_table();
+    let mut ours = vec![std::process::id()];
+    let mut i = 0;
+    while i < ours.len() {
+        let parent = ours[i];
+        ours.extend(
+            processes
+                .iter()
+                .filter(|p| p.parent == parent)
+                .map(|p| p.pid),
+        );
+        i += 1;
+    }
+    for process in &processes {
+        let compiler = process.name == "cargo" || process.name.starts_with("rustc");
+        if compiler && ours.contains(&process.pid) {
+            // SAFETY: sending a signal to a process we started.
+            unsafe {
+                libc::kill(process.pid as libc::pid_t, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+struct ProcessEntry {
+    pid: u32,
+    parent: u32,
+    name: String,
+}
+
+/// Every process's id, parent and name, from /proc.
+fn process_table() -> Vec<ProcessEntry> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // stat is "pid (name) state ppid ...": the name may contain
+            // spaces and parentheses, so split at the last ')'.
+            let (head, tail) = stat.rsplit_once(')')?;
+            let name = head.split_once('(')?.1.to_owned();
+            let parent = tail.split_whitespace().nth(1)?.parse().ok()?;
+            Some(ProcessEntry { pid, parent, name })
+        })
+        .collect()
+}

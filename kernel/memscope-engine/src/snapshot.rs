@@ -1,0 +1,140 @@
+//! A copy of the cell process, taken just before each cell, that carries
+//! on if the cell never returns.
+//!
+//! Before a cell runs, the cell process forks. The parent runs the cell;
+//! the child is a copy-on-write image of every variable as it was before
+//! the cell, and waits. When the cell returns, the parent kills the copy.
+//! When the parent dies instead (an interrupt, `process::exit`, an abort, a
+//! stack overflow, a segfault, the OOM killer), the copy notices that the
+//! pipe it shares with the parent has closed and carries on as the cell
+//! process: it tells the kernel its pid and ends the cell as evcxr ends a
+//! panicked one, so every variable from before the cell is kept.
+//!
+//! Invariants: at most one copy exists, and only while a cell runs; a copy
+//! is taken only while the process has a single thread (fork copies just
+//! the calling thread, and a copy missing the threads a session started
+//! would not work); the copy dies with the kernel. The copy is a child of
+//! the cell process, so it can outlive it only because the kernel makes
+//! itself a subreaper (see `Engine::start`): when the parent dies, the copy
+//! becomes the kernel's child, and the kernel can signal and reap it.
+
+use std::io::Write;
+
+/// A waiting copy, held by the process that runs the cell.
+pub struct Snapshot {
+    pid: libc::pid_t,
+    /// Our end of the pipe: the copy reads end-of-file when it closes,
+    /// which happens when this process dies.
+    _alive: std::os::fd::OwnedFd,
+}
+
+/// Which side of the fork returned.
+pub enum Forked {
+    /// This process runs the cell; the copy waits.
+    Original(Snapshot),
+    /// This is the copy, and the process that ran the cell has died.
+    CarryingOn,
+}
+
+impl Snapshot {
+    /// Takes a copy of this process, or returns `None` when none can be
+    /// taken (more than one thread, or the fork failed); the cell then runs
+    /// without one, as with evcxr.
+    pub fn take() -> Option<Forked> {
+        if thread_count() != Some(1) {
+            return None;
+        }
+        // Nothing buffered may be written twice, once by each process.
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().flush();
+        let mut ends = [0; 2];
+        // SAFETY: pipe2 writes two descriptors into the array we pass.
+        if unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+            return None;
+        }
+        // SAFETY: both descriptors were just created and are ours alone.
+        let (read_end, write_end) = unsafe {
+            use std::os::fd::FromRawFd;
+            (
+                std::os::fd::OwnedFd::from_raw_fd(ends[0]),
+                std::os::fd::OwnedFd::from_raw_fd(ends[1]),
+            )
+        };
+        // SAFETY: getpid and getppid cannot fail.
+        let (original, kernel) = unsafe { (libc::getpid(), libc::getppid()) };
+        // SAFETY: the process has one thread (checked above), so the child
+        // is a complete copy and may go on running Rust code.
+        match unsafe { libc::fork() } {
+            -1 => None,
+            0 => {
+                drop(write_end);
+                wait_for_end_of(read_end);
+                adopt_kernel_as_parent(original, kernel);
+                Some(Forked::CarryingOn)
+            }
+            pid => {
+                drop(read_end);
+                Some(Forked::Original(Snapshot {
+                    pid,
+                    _alive: write_end,
+                }))
+            }
+        }
+    }
+
+    /// The cell returned: the copy is not needed.
+    pub fn discard(self) {
+        // SAFETY: signalling and reaping our own child.
+        unsafe {
+            libc::kill(self.pid, libc::SIGKILL);
+            libc::waitpid(self.pid, std::ptr::null_mut(), 0);
+        }
+    }
+}
+
+/// The number of threads of this process, from /proc.
+fn thread_count() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Blocks until every write end of the pipe has closed.
+fn wait_for_end_of(pipe: std::os::fd::OwnedFd) {
+    use std::io::Read;
+    let mut pipe = std::fs::File::from(pipe);
+    let mut byte = [0_u8; 1];
+    // Nothing is ever written: a read returns only at end-of-file (or an
+    // error, which we treat the same). Interrupted reads are retried.
+    loop {
+        match pipe.read(&mut byte) {
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            _ => return,
+        }
+    }
+}
+
+/// The parent is dying, so this process passes to the kernel (its
+/// subreaper). It must die with the kernel, as the cell process does; if
+/// the kernel is gone already there is nobody to carry on for.
+fn adopt_kernel_as_parent(original: libc::pid_t, kernel: libc::pid_t) {
+    // A dying process closes its files before its children are handed on:
+    // the pipe's end can come first, so wait for the new parent (for at
+    // most a second; a process exits in far less).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    // SAFETY: getppid cannot fail.
+    while unsafe { libc::getppid() } == original && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    // SAFETY: prctl and getppid only concern this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+        if libc::getppid() != kernel {
+            libc::_exit(0);
+        }
+    }
+}

@@ -1,0 +1,259 @@
+"""Faults that lose nothing: interrupts, cells that end their own process,
+compiles stopped half-way, and what is left behind afterwards.
+
+Each cell runs with a copy-on-write snapshot of the cell process taken just
+before it (see kernel/memscope-engine/src/snapshot.rs); when the process
+dies mid-cell, the snapshot carries on. So an interrupted `loop {}`, a
+long computation, a blocking read, `std::process::exit`, an abort, a stack
+overflow and a segfault all end with a clear error, and every variable from
+earlier cells is still there. Only a session that started threads of its own
+cannot be copied; then the process is restarted and the error names what
+was lost.
+
+Most tests share one kernel on purpose: it must survive all of them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from kernel_harness import (
+    CELL_TIMEOUT,
+    FIRST_CELL_TIMEOUT,
+    Kernel,
+    get_reply,
+    iopub_until_idle,
+    is_status,
+    result_text,
+    run,
+    stream_text,
+    wait_for_msg,
+    warm,
+)
+from memory_table import rows, tables
+
+# The issue's bound for an interrupt: from the request to the cell's reply.
+INTERRUPT_DEADLINE = 2.0
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Every live process below `pid`, with its name, from /proc."""
+    parents: dict[int, tuple[int, str, str]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        head, _, tail = stat.rpartition(")")
+        name = head.partition("(")[2]
+        fields = tail.split()
+        parents[int(entry.name)] = (int(fields[1]), name, fields[0])
+    found: dict[int, str] = {}
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, (ppid, name, state) in parents.items():
+            if ppid == parent and child not in found and state != "Z":
+                found[child] = name
+                frontier.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def define_state(kc) -> None:
+    reply, _ = run(kc, "let kept = np::arange(0, 4, 1);\nlet count = 7_usize;")
+    assert reply["content"]["status"] == "ok", reply["content"]
+
+
+def assert_state_kept(kc) -> None:
+    reply, msgs = run(kc, "count + kept.size()")
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert result_text(msgs) == "11"
+    [table] = tables(msgs)
+    assert rows(table)["kept"]["role"] == "owner", "the memory table still knows the array"
+
+
+def interrupt_after_start(kernel: Kernel, code: str, settle: float) -> tuple[dict, float]:
+    """Runs `code`, interrupts it `settle` seconds after the kernel went
+    busy, and returns its reply and the seconds from interrupt to reply."""
+    kc = kernel.kc
+    msg_id = kc.execute(code)
+    wait_for_msg(kc, "iopub", msg_id, CELL_TIMEOUT, lambda m: is_status(m, "busy"))
+    time.sleep(settle)
+    began = time.monotonic()
+    kernel.km.interrupt_kernel()
+    reply = get_reply(kc, msg_id, CELL_TIMEOUT)
+    waited = time.monotonic() - began
+    iopub_until_idle(kc, msg_id, CELL_TIMEOUT)
+    return reply, waited
+
+
+RUNAWAY_CELLS = [
+    pytest.param("loop {}", id="busy-loop"),
+    pytest.param(
+        "let mut total = 0_u64;\nfor i in 0..u64::MAX {\n    total = total.wrapping_add(i * i);\n}\ntotal",
+        id="long-computation",
+    ),
+    pytest.param("std::thread::sleep(std::time::Duration::from_secs(600));", id="sleep"),
+    pytest.param(
+        "let mut line = String::new();\nstd::io::stdin().read_line(&mut line).unwrap();",
+        id="blocking-read",
+    ),
+]
+
+
+@pytest.mark.parametrize("code", RUNAWAY_CELLS)
+def test_interrupt_keeps_every_variable(kernel: Kernel, code: str) -> None:
+    kc = kernel.kc
+    define_state(kc)
+    reply, waited = interrupt_after_start(kernel, code, settle=1.5)
+    content = reply["content"]
+    assert content["status"] == "error" and content["ename"] == "Interrupted", content
+    assert waited <= INTERRUPT_DEADLINE, f"the interrupted cell answered after {waited:.2f} s"
+    assert any("every variable defined by earlier cells is kept" in line for line in content["traceback"])
+    assert_state_kept(kc)
+
+
+DYING_CELLS = [
+    pytest.param("std::process::exit(3);", "exit status 3", "", id="exit"),
+    pytest.param("std::process::abort();", "SIGABRT", "", id="abort"),
+    pytest.param(
+        "fn deeper(n: u64) -> u64 { if n == u64::MAX { n } else { deeper(n + 1) + 1 } }\ndeeper(0)",
+        "SIGABRT",
+        "has overflowed its stack",
+        id="stack-overflow",
+    ),
+    pytest.param(
+        "unsafe { std::ptr::null_mut::<u64>().write_volatile(1) };",
+        "segmentation fault",
+        "",
+        id="segfault",
+    ),
+]
+
+
+@pytest.mark.parametrize("code, cause, stderr", DYING_CELLS)
+def test_a_cell_that_ends_its_process_keeps_every_variable(
+    kernel: Kernel, code: str, cause: str, stderr: str
+) -> None:
+    kc = kernel.kc
+    define_state(kc)
+    reply, msgs = run(kc, code)
+    content = reply["content"]
+    assert content["status"] == "error" and content["ename"] == "CellProcessDied", content
+    assert cause in content["evalue"]
+    assert stderr in stream_text(msgs, "stderr")
+    assert any("every variable defined by earlier cells is kept" in line for line in content["traceback"])
+    assert_state_kept(kc)
+
+
+def test_a_panic_keeps_every_variable(kernel: Kernel) -> None:
+    kc = kernel.kc
+    define_state(kc)
+    reply, _ = run(kc, 'let doomed = 1;\npanic!("on purpose");')
+    assert reply["content"]["ename"] == "Panic"
+    assert_state_kept(kc)
+
+
+def test_interrupt_during_compilation_stops_the_compiler_and_keeps_state(kernel: Kernel) -> None:
+    kc = kernel.kc
+    define_state(kc)
+    # rustc evaluates this constant while compiling: tens of seconds.
+    slow_to_compile = (
+        "#[allow(long_running_const_eval)]\n"
+        "const SLOW: u64 = {\n"
+        "    let mut i = 0_u64;\n"
+        "    let mut total = 0_u64;\n"
+        "    while i < 5_000_000_000 { total = total.wrapping_add(i); i += 1; }\n"
+        "    total\n"
+        "};\n"
+        "SLOW"
+    )
+    kernel_pid = kernel.km.provisioner.process.pid
+    reply, waited = interrupt_after_start(kernel, slow_to_compile, settle=3.0)
+    content = reply["content"]
+    assert content["status"] == "error" and content["ename"] == "Interrupted", content
+    assert waited <= INTERRUPT_DEADLINE, f"the interrupted compile answered after {waited:.2f} s"
+    assert any("The cell did not run; every variable is kept." in line for line in content["traceback"])
+    left = {pid: name for pid, name in descendants(kernel_pid).items() if name.startswith(("rustc", "cargo"))}
+    assert not left, f"compilers still running after the interrupt: {left}"
+    assert_state_kept(kc)
+
+
+def test_without_a_snapshot_the_process_restarts_and_names_the_lost_variables(
+    fresh_kernel: Kernel,
+) -> None:
+    kc = fresh_kernel.kc
+    warm(fresh_kernel)
+    define_state(kc)
+    # A thread of the session's own: fork would copy only the main thread,
+    # so from now on no snapshot is taken.
+    reply, _ = run(
+        kc,
+        "std::thread::spawn(|| loop { std::thread::sleep(std::time::Duration::from_secs(1)) });",
+    )
+    assert reply["content"]["status"] == "ok", reply["content"]
+    reply, _ = run(kc, "std::process::exit(4);", timeout=FIRST_CELL_TIMEOUT)
+    content = reply["content"]
+    assert content["ename"] == "CellProcessDied", content
+    lost_line = next(line for line in content["traceback"] if "variables lost" in line)
+    assert "count" in lost_line and "kept" in lost_line
+    reply, msgs = run(kc, "40 + 2", timeout=FIRST_CELL_TIMEOUT)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert result_text(msgs) == "42"
+
+
+@pytest.mark.parametrize("how", ["shutdown", "restart"])
+def test_no_process_outlives_its_kernel(fresh_kernel: Kernel, how: str) -> None:
+    km, kc = fresh_kernel.km, fresh_kernel.kc
+    warm(fresh_kernel)
+    define_state(kc)
+    # After this the cell process is the snapshot that carried on: a child
+    # the kernel adopted, not the one evcxr started.
+    reply, _ = interrupt_after_start(fresh_kernel, "loop {}", settle=1.0)
+    assert reply["content"]["ename"] == "Interrupted"
+    kernel_pid = km.provisioner.process.pid
+    before = descendants(kernel_pid)
+    assert before, "the kernel runs a cell process"
+    if how == "shutdown":
+        km.shutdown_kernel(now=False)
+    else:
+        km.restart_kernel(now=False)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(alive(pid) for pid in [kernel_pid, *before]):
+        time.sleep(0.1)
+    survivors = {pid: name for pid, name in before.items() if alive(pid)}
+    assert not alive(kernel_pid), "the kernel process is still running"
+    assert not survivors, f"processes left behind by the kernel: {survivors}"
+    if how == "restart":
+        fresh_kernel.kc.stop_channels()
+        kc = km.client()
+        fresh_kernel.kc = kc
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+        reply, msgs = run(kc, "1 + 2", timeout=FIRST_CELL_TIMEOUT)
+        assert result_text(msgs) == "3"
+        assert len(descendants(km.provisioner.process.pid)) >= 1
+
+
+def test_no_stray_processes_in_a_long_faulty_session(kernel: Kernel) -> None:
+    """After the faults above, the kernel runs exactly one cell process."""
+    kernel_pid = kernel.km.provisioner.process.pid
+    run(kernel.kc, "1")
+    below = descendants(kernel_pid)
+    cell_processes = [pid for pid, name in below.items() if name == "memscope"]
+    assert len(cell_processes) == 1, f"expected one cell process, found {below}"
+    assert os.path.exists(f"/proc/{cell_processes[0]}")
