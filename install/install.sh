@@ -39,8 +39,9 @@ NOTEBOOK="$ROOT/notebooks/getting-started.ipynb"
 # Debian packages the build, the kernel and the tests need, in one list:
 # pkg-config and mold for the build; pandoc and XeTeX for nbconvert's LaTeX
 # and PDF exports of notebooks, poppler-utils to read those PDFs back;
-# chromium for the JupyterLab browser test.
-SYSTEM_PACKAGES="pkg-config mold pandoc texlive-xetex texlive-fonts-recommended texlive-plain-generic poppler-utils chromium"
+# chromium for the JupyterLab browser test; iproute2 and util-linux to run
+# a kernel in a network namespace of its own (the no-network test).
+SYSTEM_PACKAGES="pkg-config mold pandoc texlive-xetex texlive-fonts-recommended texlive-plain-generic poppler-utils chromium iproute2 util-linux"
 
 step() { printf '==> %s\n' "$*"; }
 warn() { printf 'warning: %s\n' "$*" >&2; }

@@ -238,9 +238,14 @@ fn write_dependency_profile(builds: &std::path::Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The session's first code. cargo runs offline for it: the prelude and
+/// its dependencies were fetched at install time, and a kernel must not
+/// reach for the network on its own (`:dep` in a cell is the user's call,
+/// so offline mode ends with the set-up).
 fn session_setup(prelude_dir: &std::path::Path) -> String {
     format!(
         ":opt 0\n\
+         :offline 1\n\
          :dep memscope-prelude = {{ path = {:?} }}\n\
          use memscope_prelude::*;\n\
          use memscope_prelude::result_display::ShowWithDebug as _;\n\
@@ -315,6 +320,7 @@ fn worker(
             })
             .map_err(|e| evcxr::Error::from(e.to_string()))?;
         context.execute(&session_setup(&config.prelude_dir))?;
+        context.execute(":offline 0")?;
         tracing::info!("session set up after {:?}", launch.elapsed());
         warm_up_analysis(&mut context);
         tracing::info!("type analysis warmed up after {:?}", launch.elapsed());
