@@ -137,6 +137,12 @@ DYING_CELLS = [
         id="stack-overflow",
     ),
     pytest.param(
+        "let huge: Vec<u8> = Vec::with_capacity(1 << 46);",
+        "SIGABRT",
+        "memory allocation of",
+        id="out-of-memory",
+    ),
+    pytest.param(
         "unsafe { std::ptr::null_mut::<u64>().write_volatile(1) };",
         "segmentation fault",
         "",
@@ -214,6 +220,23 @@ def test_without_a_snapshot_the_process_restarts_and_names_the_lost_variables(
     reply, msgs = run(kc, "40 + 2", timeout=FIRST_CELL_TIMEOUT)
     assert reply["content"]["status"] == "ok", reply["content"]
     assert result_text(msgs) == "42"
+
+
+def test_an_interrupt_while_the_kernel_starts_stops_only_the_waiting_cell(fresh_kernel: Kernel) -> None:
+    """The first cell waits for the session's set-up (a compile); an
+    interrupt then must not break the set-up, only skip the cell."""
+    km, kc = fresh_kernel.km, fresh_kernel.kc
+    msg_id = kc.execute("let never = 1;")
+    wait_for_msg(kc, "iopub", msg_id, CELL_TIMEOUT, lambda m: is_status(m, "busy"))
+    time.sleep(0.5)
+    km.interrupt_kernel()
+    reply = get_reply(kc, msg_id, FIRST_CELL_TIMEOUT)
+    assert reply["content"]["ename"] == "Interrupted", reply["content"]
+    assert any("The cell did not run" in line for line in reply["content"]["traceback"])
+    iopub_until_idle(kc, msg_id, CELL_TIMEOUT)
+    reply, msgs = run(kc, "np::arange(0, 3, 1)", timeout=FIRST_CELL_TIMEOUT)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert result_text(msgs) == "[0, 1, 2]"
 
 
 @pytest.mark.parametrize("how", ["shutdown", "restart"])

@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from queue import Empty
 
+import pytest
+
 from kernel_harness import (
     CELL_TIMEOUT,
     Kernel,
@@ -35,6 +37,10 @@ FULL = os.environ.get("MEMSCOPE_FULL_LOAD") == "1"
 QUEUED_REQUESTS = 1000 if FULL else 100
 FLOOD_LINES = 1_000_000 if FULL else 200_000  # lines of 100 bytes
 SESSION_CELLS = 2000 if FULL else 300
+
+# pytest-timeout's default is for ordinary tests; these scale with their
+# size (about 0.25 s per cell on a 2-core machine, so there is room).
+CELL_BUDGET = 1.0
 
 
 def rss_kib(pid: int) -> int:
@@ -58,6 +64,7 @@ def tree_rss_kib(pid: int) -> int:
     return total
 
 
+@pytest.mark.timeout(120 + QUEUED_REQUESTS * CELL_BUDGET)
 def test_queued_requests_run_in_order_with_their_counts(kernel: Kernel) -> None:
     kc = kernel.kc
     first_count = get_reply(kc, kc.execute("0"), CELL_TIMEOUT)["content"]["execution_count"]
@@ -168,6 +175,7 @@ def test_ten_iopub_clients_all_see_every_message(kernel: Kernel) -> None:
             client.stop_channels()
 
 
+@pytest.mark.timeout(300 + SESSION_CELLS * CELL_BUDGET)
 def test_a_long_session_keeps_working_with_bounded_memory(fresh_kernel: Kernel) -> None:
     kc = fresh_kernel.kc
     kernel_pid = fresh_kernel.km.provisioner.process.pid

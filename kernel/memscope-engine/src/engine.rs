@@ -104,12 +104,10 @@ impl Engine {
         let (results_tx, results_rx) = crossbeam_channel::unbounded();
         let interrupter = Interrupter::default();
         let worker_interrupter = interrupter.clone();
-        let cell_running = Arc::new(AtomicBool::new(false));
-        forward_compile_progress(&results_tx, &cell_running);
-        let running = Arc::clone(&cell_running);
+        forward_compile_progress(&results_tx, &interrupter.in_cell);
         std::thread::Builder::new()
             .name("evcxr".into())
-            .spawn(move || worker(config, jobs_rx, results_tx, worker_interrupter, running))?;
+            .spawn(move || worker(config, jobs_rx, results_tx, worker_interrupter))?;
         Ok(Engine {
             jobs: jobs_tx,
             results: results_rx,
@@ -238,18 +236,19 @@ fn write_dependency_profile(builds: &std::path::Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The session's first code. cargo runs offline for it: the prelude and
-/// its dependencies were fetched at install time, and a kernel must not
-/// reach for the network on its own (`:dep` in a cell is the user's call,
-/// so offline mode ends with the set-up).
-fn session_setup(prelude_dir: &std::path::Path) -> String {
+/// The session's first code. cargo runs offline for it when `offline`:
+/// the prelude and its dependencies were fetched at install time, and a
+/// kernel must not reach for the network on its own (`:dep` in a cell is
+/// the user's call, so offline mode ends with the set-up).
+fn session_setup(prelude_dir: &std::path::Path, offline: bool) -> String {
     format!(
         ":opt 0\n\
-         :offline 1\n\
+         :offline {}\n\
          :dep memscope-prelude = {{ path = {:?} }}\n\
          use memscope_prelude::*;\n\
          use memscope_prelude::result_display::ShowWithDebug as _;\n\
          memscope_prelude::runtime::install_panic_hook();",
+        u8::from(offline),
         prelude_dir.display().to_string()
     )
 }
@@ -300,8 +299,8 @@ fn worker(
     jobs: Receiver<Job>,
     results: Sender<WorkerEvent>,
     interrupter: Interrupter,
-    cell_running: Arc<AtomicBool>,
 ) {
+    let cell_running = Arc::clone(&interrupter.in_cell);
     let launch = std::time::Instant::now();
     let started = CommandContext::new().and_then(|(mut context, outputs)| {
         tracing::info!("evcxr context ready after {:?}", launch.elapsed());
@@ -319,7 +318,12 @@ fn worker(
                 })
             })
             .map_err(|e| evcxr::Error::from(e.to_string()))?;
-        context.execute(&session_setup(&config.prelude_dir))?;
+        if let Err(error) = context.execute(&session_setup(&config.prelude_dir, true)) {
+            // Only if the crates fetched at install time have gone from
+            // cargo's cache: better to fetch them again than not to start.
+            tracing::warn!("the offline set-up failed, trying with the network: {error}");
+            context.execute(&session_setup(&config.prelude_dir, false))?;
+        }
         context.execute(":offline 0")?;
         tracing::info!("session set up after {:?}", launch.elapsed());
         warm_up_analysis(&mut context);
@@ -343,11 +347,19 @@ fn worker(
                 if !deferred_to_format && changes_result_format(&code) {
                     deferred_to_format = context.execute(DEFER_TO_FORMAT).is_ok();
                 }
-                cell_running.store(true, Ordering::SeqCst);
                 let began = std::time::Instant::now();
-                let result = run_cell(&mut context, &code, &results, &interrupter);
+                let result = if interrupter.interrupted.load(Ordering::SeqCst) {
+                    // Interrupted while it waited (for the set-up, say).
+                    CellResult::Interrupted {
+                        recovery: Recovery::Untouched,
+                    }
+                } else {
+                    cell_running.store(true, Ordering::SeqCst);
+                    let result = run_cell(&mut context, &code, &results, &interrupter);
+                    cell_running.store(false, Ordering::SeqCst);
+                    result
+                };
                 let ran = began.elapsed();
-                cell_running.store(false, Ordering::SeqCst);
                 interrupter.cell.follow(context.process_handle());
                 fence(&fences);
                 tracing::info!(

@@ -1,17 +1,19 @@
 //! Stopping a running cell from another thread (Jupyter's interrupt).
 //!
-//! An interrupt kills the compilers we started (the cell then fails to
-//! compile, and nothing else changes) and sends the cell process
-//! [`INTERRUPT_SIGNAL`], on which it ends itself only while a cell runs; the
-//! snapshot taken before the cell then carries on with every earlier
-//! variable (see `snapshot`). Until the cell has ended, compilers that
-//! start are killed too (evcxr compiles a failed cell again), and should the
-//! cell still run two seconds later (its code blocked the signal) while a
-//! snapshot waits, the process is killed outright: the snapshot carries on
-//! all the same.
+//! While the interrupted cell compiles or runs, an interrupt kills the
+//! compilers we started (the cell then fails to compile, and nothing else
+//! changes; evcxr compiles a failed cell again, so this repeats until the
+//! cell has ended) and sends the cell process [`INTERRUPT_SIGNAL`], on
+//! which it ends itself only while a cell runs; the snapshot taken before
+//! the cell then carries on with every earlier variable (see `snapshot`).
+//! Should the cell still run two seconds later (its code blocked the
+//! signal) while a snapshot waits, the process is killed outright: the
+//! snapshot carries on all the same. A cell interrupted before the engine
+//! reached it does not run.
 //!
 //! Invariant: an interrupt never kills a cell process that holds the only
-//! copy of the session's variables; without a snapshot it only signals.
+//! copy of the session's variables (without a snapshot it only signals),
+//! nor the compile of the session's set-up.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -31,17 +33,19 @@ const WATCH_LIMIT: Duration = Duration::from_secs(60);
 pub struct Interrupter {
     pub(crate) interrupted: Arc<AtomicBool>,
     pub(crate) cell: CellPid,
-    /// Cells started plus cells finished: odd while a cell runs.
+    /// Whether the worker is compiling or running a user's cell (not the
+    /// session's set-up, which an interrupt must never break).
+    pub(crate) in_cell: Arc<AtomicBool>,
+    /// Cells started plus cells finished: odd while a cell is under way.
     cells: Arc<AtomicU64>,
 }
 
 impl Interrupter {
     /// Stops the running compile or cell; the running job then ends as
-    /// `CellResult::Interrupted`.
+    /// `CellResult::Interrupted`. A cell still waiting for the engine to
+    /// start does not run at all.
     pub fn interrupt(&self) {
         self.interrupted.store(true, Ordering::SeqCst);
-        kill_compilers();
-        self.cell.signal(INTERRUPT_SIGNAL);
         let seen = self.cells.load(Ordering::SeqCst);
         if seen % 2 == 1 {
             let this = self.clone();
@@ -51,21 +55,27 @@ impl Interrupter {
         }
     }
 
-    /// Until the interrupted cell (number `seen`) has ended: kills every
-    /// compiler that starts (evcxr compiles a failed cell again to word its
-    /// errors), and after the grace period kills a cell that ignored the
-    /// signal, if a snapshot waits to carry on.
+    /// Until the interrupted cell (number `seen`) has ended, while it
+    /// compiles or runs: kills every compiler (evcxr compiles a failed cell
+    /// again to word its errors) and signals the cell process (which ends
+    /// itself only while the cell runs); once the cell has had the signal
+    /// for the grace period, kills its process if a snapshot waits.
     fn watch(&self, seen: u64) {
         let began = std::time::Instant::now();
+        let mut signalled_since = None;
         let mut killed = false;
         while self.cells.load(Ordering::SeqCst) == seen && began.elapsed() < WATCH_LIMIT {
-            kill_compilers();
-            if !killed && began.elapsed() >= GRACE && self.snapshot_waits() {
-                tracing::warn!("the cell ignored the interrupt; killing its process");
-                self.cell.signal(libc::SIGKILL);
-                killed = true;
+            if self.in_cell.load(Ordering::SeqCst) {
+                kill_compilers();
+                self.cell.signal(INTERRUPT_SIGNAL);
+                let since = *signalled_since.get_or_insert_with(std::time::Instant::now);
+                if !killed && since.elapsed() >= GRACE && self.snapshot_waits() {
+                    tracing::warn!("the cell ignored the interrupt; killing its process");
+                    self.cell.signal(libc::SIGKILL);
+                    killed = true;
+                }
             }
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 

@@ -67,7 +67,11 @@ const TYPES: &[&str] = &[
 
 fn header(dice: &mut Dice) -> (String, Option<String>) {
     let msg_type = dice.pick(TYPES).to_owned();
-    let session = if dice.chance(20) { "someone-else" } else { "our-session" };
+    let session = if dice.chance(20) {
+        "someone-else"
+    } else {
+        "our-session"
+    };
     let text = match dice.below(10) {
         // A sound header.
         0..=5 => format!(
@@ -95,7 +99,10 @@ fn content(dice: &mut Dice) -> String {
         4 => "null".to_owned(),
         5 => String::from_utf8_lossy(&dice.bytes(200)).into_owned(),
         6 => r#"{"restart":"perhaps"}"#.to_owned(),
-        _ => format!(r#"{{"code":"{}","store_history":true}}"#, "y".repeat(dice.below(5000))),
+        _ => format!(
+            r#"{{"code":"{}","store_history":true}}"#,
+            "y".repeat(dice.below(5000))
+        ),
     }
 }
 
@@ -130,15 +137,28 @@ fn generate(dice: &mut Dice) -> (Vec<Bytes>, Expect) {
     }
     let delimiter = dice.below(10);
     match delimiter {
-        0 => {}                                                        // missing
-        1 => frames.push(Bytes::from_static(b"<IDS|MSG")),             // garbled
+        0 => {}                                            // missing
+        1 => frames.push(Bytes::from_static(b"<IDS|MSG")), // garbled
         _ => frames.push(Bytes::from_static(DELIMITER)),
     }
     let (header, sound_type) = header(dice);
-    let parent = if dice.chance(80) { "{}".to_owned() } else { String::from_utf8_lossy(&dice.bytes(20)).into_owned() };
-    let metadata = if dice.chance(80) { "{}".to_owned() } else { "[]".to_owned() };
+    let parent = if dice.chance(80) {
+        "{}".to_owned()
+    } else {
+        String::from_utf8_lossy(&dice.bytes(20)).into_owned()
+    };
+    let metadata = if dice.chance(80) {
+        "{}".to_owned()
+    } else {
+        "[]".to_owned()
+    };
     let content = content(dice);
-    let signed: [&[u8]; 4] = [header.as_bytes(), parent.as_bytes(), metadata.as_bytes(), content.as_bytes()];
+    let signed: [&[u8]; 4] = [
+        header.as_bytes(),
+        parent.as_bytes(),
+        metadata.as_bytes(),
+        content.as_bytes(),
+    ];
     let good = hmac_hex::<Hmac<Sha256>>(&signed);
     let signature_is_right;
     let signature = match dice.below(8) {
@@ -198,7 +218,8 @@ fn generate(dice: &mut Dice) -> (Vec<Bytes>, Expect) {
 fn oversized() -> Bytes {
     use std::sync::OnceLock;
     static BIG: OnceLock<Bytes> = OnceLock::new();
-    BIG.get_or_init(|| Bytes::from(vec![b'{'; MAX_FRAME_BYTES + 1])).clone()
+    BIG.get_or_init(|| Bytes::from(vec![b'{'; MAX_FRAME_BYTES + 1]))
+        .clone()
 }
 
 #[test]
@@ -210,7 +231,10 @@ fn generated_messages_never_panic_and_unsigned_ones_never_pass() {
         let (frames, expect) = generate(&mut dice);
         let decoded = decode(frames, &signer);
         match (&expect, &decoded) {
-            (Expect::Accepted(msg_type), Ok(Decoded::Message(m) | Decoded::Unparsed { message: m, .. })) => {
+            (
+                Expect::Accepted(msg_type),
+                Ok(Decoded::Message(m) | Decoded::Unparsed { message: m, .. }),
+            ) => {
                 assert_eq!(&m.header.msg_type, msg_type, "case {case}");
                 accepted += 1;
             }
@@ -221,5 +245,8 @@ fn generated_messages_never_panic_and_unsigned_ones_never_pass() {
     }
     assert_eq!(accepted + refused, CASES);
     // Both paths were exercised in earnest.
-    assert!(accepted > CASES / 10 && refused > CASES / 2, "accepted {accepted}, refused {refused}");
+    assert!(
+        accepted > CASES / 10 && refused > CASES / 2,
+        "accepted {accepted}, refused {refused}"
+    );
 }
