@@ -127,6 +127,22 @@ def test_interrupt_keeps_every_variable(kernel: Kernel, code: str) -> None:
     assert_state_kept(kc)
 
 
+def test_a_cell_that_ignores_the_interrupt_signal_is_stopped_after_the_grace_period(kernel: Kernel) -> None:
+    kc = kernel.kc
+    define_state(kc)
+    # SIGUSR1 (10) set to SIG_IGN (1), then a busy loop.
+    code = (
+        'unsafe extern "C" { fn signal(signum: i32, handler: usize) -> usize; }\n'
+        "unsafe { signal(10, 1) };\n"
+        "loop {}"
+    )
+    reply, waited = interrupt_after_start(kernel, code, settle=1.5)
+    content = reply["content"]
+    assert content["ename"] == "Interrupted", content
+    assert waited <= INTERRUPT_DEADLINE + 2.0, f"answered after {waited:.2f} s"
+    assert_state_kept(kc)
+
+
 DYING_CELLS = [
     pytest.param("std::process::exit(3);", "exit status 3", "", id="exit"),
     pytest.param("std::process::abort();", "SIGABRT", "", id="abort"),

@@ -138,3 +138,22 @@ fn adopt_kernel_as_parent(original: libc::pid_t, kernel: libc::pid_t) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// fork copies only the calling thread: a process running other
+    /// threads must not be copied (the copy could not carry on).
+    #[test]
+    fn no_snapshot_is_taken_while_other_threads_run() {
+        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+        let other = std::thread::spawn(move || {
+            let _ = stop_rx.recv();
+        });
+        assert!(thread_count().is_some_and(|n| n > 1));
+        assert!(Snapshot::take().is_none());
+        drop(stop_tx);
+        other.join().unwrap();
+    }
+}
