@@ -38,7 +38,12 @@ echo "==> Rust unit tests"
 cargo test --release --locked --workspace
 
 echo "==> The prelude under Miri"
-CARGO_TARGET_DIR="$MEMSCOPE_CACHE_DIR/target-miri" bash kernel/memscope-prelude/miri.sh
+# One Miri target directory per clone: cargo-miri's test "binaries" are
+# scripts that cd into the clone that built them, and test names do not
+# change between clones, so a shared directory would run another clone's
+# (possibly deleted) sources.
+CLONE_ID="$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+CARGO_TARGET_DIR="$MEMSCOPE_CACHE_DIR/target-miri-$CLONE_ID" bash kernel/memscope-prelude/miri.sh
 
 echo "==> End-to-end tests"
 # Keep Jupyter's per-user state out of the way: the suite must use the
