@@ -83,17 +83,6 @@ impl Engine {
         let build_dir = BuildDir::acquire(&builds)?;
         // evcxr reads its build folder from the environment.
         std::env::set_var("EVCXR_TMPDIR", build_dir.path());
-        // Cells link the standard library dynamically. rustc's relative
-        // rpath to it only resolves for build folders that sit at a certain
-        // depth, so the cell process is told where it is.
-        if let Some(dir) = std_library_dir() {
-            let mut path = std::ffi::OsString::from(dir);
-            if let Some(old) = std::env::var_os("LD_LIBRARY_PATH").filter(|p| !p.is_empty()) {
-                path.push(":");
-                path.push(old);
-            }
-            std::env::set_var("LD_LIBRARY_PATH", path);
-        }
         // Threads only from here on: the environment is set.
         if subreaper {
             std::thread::Builder::new()
@@ -203,6 +192,26 @@ impl Drop for Engine {
     }
 }
 
+/// evcxr's context, with a cell process that finds the standard library.
+/// Cells link it dynamically, and rustc's relative rpath to it only
+/// resolves for build folders that sit at a certain depth, so the cell
+/// process is told where it is. Found here, on the worker thread, because
+/// asking rustc takes a tenth of a second that the kernel's first answer
+/// should not wait for.
+fn start_context() -> Result<(CommandContext, evcxr::EvalContextOutputs), evcxr::Error> {
+    let mut cell_process = std::process::Command::new(std::env::current_exe()?);
+    if let Some(dir) = std_library_dir() {
+        let mut path = std::ffi::OsString::from(dir);
+        if let Some(old) = std::env::var_os("LD_LIBRARY_PATH").filter(|p| !p.is_empty()) {
+            path.push(":");
+            path.push(old);
+        }
+        cell_process.env("LD_LIBRARY_PATH", path);
+    }
+    let (context, outputs) = evcxr::EvalContext::with_subprocess_command(cell_process)?;
+    Ok((CommandContext::with_eval_context(context), outputs))
+}
+
 /// The folder that holds the toolchain's `libstd-*.so`.
 fn std_library_dir() -> Option<PathBuf> {
     let output = std::process::Command::new("rustc")
@@ -302,7 +311,7 @@ fn worker(
 ) {
     let cell_running = Arc::clone(&interrupter.in_cell);
     let launch = std::time::Instant::now();
-    let started = CommandContext::new().and_then(|(mut context, outputs)| {
+    let started = start_context().and_then(|(mut context, outputs)| {
         tracing::info!("evcxr context ready after {:?}", launch.elapsed());
         let (fence_tx, fence_rx) = crossbeam_channel::unbounded();
         let cell = interrupter.cell.clone();

@@ -36,11 +36,20 @@ pub fn prelude_dir() -> PathBuf {
     }
 }
 
-fn rustc_version() -> String {
+/// Starts `rustc --version`; [`rustc_version`] reads its answer. Started
+/// early, so that it runs while the kernel sets up its sockets.
+fn ask_rustc_version() -> Option<std::process::Child> {
     std::process::Command::new("rustc")
         .arg("--version")
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
         .ok()
+}
+
+fn rustc_version(asked: Option<std::process::Child>) -> String {
+    asked
+        .and_then(|child| child.wait_with_output().ok())
         .and_then(|o| {
             let text = String::from_utf8_lossy(&o.stdout).into_owned();
             text.split_whitespace().nth(1).map(str::to_owned)
@@ -60,6 +69,7 @@ pub fn run(connection_file: &Path) -> Result<()> {
     // Read the connection file first, so a bad path fails before anything
     // starts.
     let info = read_connection_file(connection_file)?;
+    let rustc = ask_rustc_version();
     let prelude = prelude_dir();
     let prelude = prelude.canonicalize().unwrap_or(prelude);
     // The engine sets evcxr's environment, so it starts before any thread.
@@ -77,7 +87,7 @@ pub fn run(connection_file: &Path) -> Result<()> {
     let endpoints = memscope_protocol::transport::start(&info, runtime.handle())?;
 
     let identity = KernelIdentity {
-        rustc_version: rustc_version(),
+        rustc_version: rustc_version(rustc),
         implementation_version: env!("CARGO_PKG_VERSION").to_owned(),
     };
     let interpreter = EngineInterpreter::new(engine);
