@@ -135,8 +135,16 @@ impl CellRunner {
             snapshot.discard();
         }
         if let Err(error) = ran {
-            // The cell did not run; evcxr must still see it end.
-            eprintln!("memscope cell process: {error}");
+            // The cell did not run: it ends as an error, and evcxr keeps the
+            // variables from before it.
+            let message = format!("the compiled cell could not be loaded: {error}");
+            println!(
+                "{}",
+                encode(&Message::Panic {
+                    message,
+                    location: String::new()
+                })
+            );
             println!("{CELL_PANICKED}");
         }
         self.report_and_complete();
