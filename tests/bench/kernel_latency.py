@@ -107,22 +107,34 @@ def timed(kc, code: str, timeout: float = 600) -> float:
     return elapsed
 
 
-def rss_mib(km: KernelManager) -> float:
-    """Resident memory of the kernel process and all its descendants."""
+def rss_split_mib(km: KernelManager) -> tuple[float, float]:
+    """Resident memory of the kernel process, and of all its descendants
+    (the cell process, with evcxr's helpers). A process's children are
+    listed per thread that started them (memscope's cell process is
+    started by a worker thread), so every thread is read."""
     pid = km.provisioner.process.pid  # type: ignore[union-attr]
-    total, stack = 0, [pid]
+    kernel = descendants = 0
+    stack = [pid]
     while stack:
         current = stack.pop()
         try:
             status = Path(f"/proc/{current}/status").read_text()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack.extend(int(child) for child in (task / "children").read_text().split())
         except OSError:
             continue
         for line in status.splitlines():
             if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-        stack.extend(int(child) for child in children)
-    return total / 1024
+                if current == pid:
+                    kernel = int(line.split()[1])
+                else:
+                    descendants += int(line.split()[1])
+    return kernel / 1024, descendants / 1024
+
+
+def rss_mib(km: KernelManager) -> float:
+    """Resident memory of the kernel process and all its descendants."""
+    return sum(rss_split_mib(km))
 
 
 def session(kernel: str, evcxr: Path | None, figures: Figures, warm_cells: list[str], memory: str | None) -> None:
@@ -148,15 +160,21 @@ def growth(kernel: str, evcxr: Path | None, cells: int) -> tuple[float, float]:
     try:
         timed(kc, SETUP[kernel])
         timed(kc, FIRST_CELL)
-        before = rss_mib(km)
+        kernel_before, cells_before = rss_split_mib(km)
         for i in range(cells):
             timed(kc, WARM_CELLS[i % len(WARM_CELLS)])
-        after = rss_mib(km)
+        kernel_after, cells_after = rss_split_mib(km)
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
-    print(f"{kernel}: RSS after warm-up {before:.1f} MiB, after {cells} more cells {after:.1f} MiB: "
-          f"{(after - before) / cells * 1024:.1f} KiB per cell", flush=True)
+    before, after = kernel_before + cells_before, kernel_after + cells_after
+    print(
+        f"{kernel}: RSS after warm-up {before:.1f} MiB, after {cells} more cells {after:.1f} MiB: "
+        f"{(after - before) / cells * 1024:.1f} KiB per cell (kernel process "
+        f"{kernel_before:.1f} -> {kernel_after:.1f} MiB, cell process and helpers "
+        f"{cells_before:.1f} -> {cells_after:.1f} MiB)",
+        flush=True,
+    )
     return before, after
 
 

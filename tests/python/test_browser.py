@@ -36,6 +36,7 @@ from pathlib import Path
 
 import pytest
 
+import processes
 from kernel_harness import KERNEL_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -159,44 +160,10 @@ def wait_until_answering(server: LabServer) -> None:
             time.sleep(0.25)
 
 
-def process_tree(pid: int) -> dict[int, str]:
-    """Every process below `pid` (kernels, their cell processes, rustc), as
-    pid -> start time, so that a pid reused later is not mistaken for it."""
-    parents: dict[int, list[int]] = {}
-    started: dict[int, str] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
-        child = int(entry.name)
-        parents.setdefault(int(fields[1]), []).append(child)
-        started[child] = fields[19]
-    tree: dict[int, str] = {}
-    todo = list(parents.get(pid, []))
-    while todo:
-        child = todo.pop()
-        tree[child] = started[child]
-        todo.extend(parents.get(child, []))
-    return tree
-
-
-def still_running(pid: int, start_time: str) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return fields[19] == start_time and fields[0] != "Z"
-
-
 def stop_server(server: LabServer) -> None:
     """Shut the server down through its API (which shuts its kernels down),
     then make sure that it and every process it started are gone."""
-    leftovers = process_tree(server.proc.pid)
+    leftovers = processes.descendants(server.proc.pid).values()
     try:
         api(server, "/api/shutdown", method="POST", timeout=SERVER_STOP_TIMEOUT)
     except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -211,11 +178,11 @@ def stop_server(server: LabServer) -> None:
             server.proc.kill()
             server.proc.wait()
     deadline = time.monotonic() + 10
-    while any(still_running(pid, t) for pid, t in leftovers.items()) and time.monotonic() < deadline:
+    while any(processes.running(p) for p in leftovers) and time.monotonic() < deadline:
         time.sleep(0.2)
-    for pid, start_time in leftovers.items():
-        if still_running(pid, start_time):
-            os.kill(pid, signal.SIGKILL)
+    for process in leftovers:
+        if processes.running(process):
+            os.kill(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture
@@ -287,16 +254,16 @@ def run_node(node: str, env: dict[str, str]) -> tuple[int, str, str]:
         stdout, stderr = proc.communicate(timeout=NODE_TIMEOUT)
         return proc.returncode, stdout, stderr
     except subprocess.TimeoutExpired:
-        children = process_tree(proc.pid)
+        children = processes.descendants(proc.pid).values()
         proc.terminate()
         try:
             stdout, stderr = proc.communicate(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
             stdout, stderr = proc.communicate()
-        for pid, start_time in children.items():
-            if still_running(pid, start_time):
-                os.kill(pid, signal.SIGKILL)
+        for process in children:
+            if processes.running(process):
+                os.kill(process.pid, signal.SIGKILL)
         return proc.returncode, f"{stdout}\n(timed out after {NODE_TIMEOUT} s)", stderr
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 import pytest
 
@@ -34,6 +33,7 @@ from kernel_harness import (
     wait_for_msg,
     warm,
 )
+import processes
 from memory_table import rows, tables
 
 # The issue's bound for an interrupt: from the request to the cell's reply.
@@ -41,36 +41,13 @@ INTERRUPT_DEADLINE = 2.0
 
 
 def descendants(pid: int) -> dict[int, str]:
-    """Every live process below `pid`, with its name, from /proc."""
-    parents: dict[int, tuple[int, str, str]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        head, _, tail = stat.rpartition(")")
-        name = head.partition("(")[2]
-        fields = tail.split()
-        parents[int(entry.name)] = (int(fields[1]), name, fields[0])
-    found: dict[int, str] = {}
-    frontier = [pid]
-    while frontier:
-        parent = frontier.pop()
-        for child, (ppid, name, state) in parents.items():
-            if ppid == parent and child not in found and state != "Z":
-                found[child] = name
-                frontier.append(child)
-    return found
+    """Every live process below `pid`, with its name."""
+    return {child.pid: child.name for child in processes.descendants(pid).values()}
 
 
 def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    process = processes.read(pid)
+    return process is not None and process.state != "Z"
 
 
 def define_state(kc) -> None:

@@ -20,6 +20,7 @@ from queue import Empty
 
 import pytest
 
+import processes
 from kernel_harness import (
     CELL_TIMEOUT,
     Kernel,
@@ -52,15 +53,12 @@ def rss_kib(pid: int) -> int:
 
 def tree_rss_kib(pid: int) -> int:
     """RSS of `pid` and all its descendants."""
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
+    total = rss_kib(pid)
+    for child in processes.descendants(pid):
         try:
-            total += rss_kib(current)
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            total += rss_kib(child)
         except OSError:
-            continue
-        stack.extend(int(child) for child in children)
+            pass  # it ended meanwhile
     return total
 
 
