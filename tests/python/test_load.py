@@ -23,6 +23,8 @@ import pytest
 import processes
 from kernel_harness import (
     CELL_TIMEOUT,
+    FIRST_CELL_TIMEOUT,
+    STARTUP_TIMEOUT,
     Kernel,
     get_reply,
     iopub_until_idle,
@@ -31,6 +33,8 @@ from kernel_harness import (
     parent_id,
     result_text,
     run,
+    start_kernel,
+    stop_kernel,
     stream_text,
 )
 
@@ -42,6 +46,7 @@ SESSION_CELLS = 2000 if FULL else 300
 # pytest-timeout's default is for ordinary tests; these scale with their
 # size (about 0.25 s per cell on a 2-core machine, so there is room).
 CELL_BUDGET = 1.0
+STARTUP_BUDGET = STARTUP_TIMEOUT + FIRST_CELL_TIMEOUT
 
 
 def rss_kib(pid: int) -> int:
@@ -203,3 +208,53 @@ def test_a_long_session_keeps_working_with_bounded_memory(fresh_kernel: Kernel) 
     reply, msgs = run(kc, "b.sum()")
     assert result_text(msgs) == str(64 * 64 * 1.0)
     assert per_cell < 1024, "memory grows by a MiB or more per cell"
+    # Every cell's library stays loaded for the session's life, so what a
+    # cell links matters: the memory report (and the describe code for all
+    # array types behind it) must come from the first library only.
+    libraries = cell_libraries(kernel_pid)
+    assert len(libraries) > SESSION_CELLS
+    exporting = [path for path in libraries if REPORT_SYMBOL in path.read_bytes()]
+    assert len(exporting) == 1, f"{len(exporting)} of {len(libraries)} cell libraries export the report"
+
+
+REPORT_SYMBOL = b"memscope_memory_report"
+
+
+def cell_libraries(kernel_pid: int) -> list[Path]:
+    """The cells' libraries (evcxr's `libcode_<n>.so`) mapped into the
+    processes below the kernel."""
+    found = set()
+    for pid in processes.descendants(kernel_pid):
+        try:
+            maps = Path(f"/proc/{pid}/maps").read_text()
+        except OSError:
+            continue  # it ended meanwhile
+        for line in maps.splitlines():
+            path = Path(line.split(maxsplit=5)[-1])
+            if path.name.startswith("libcode_") and path.suffix == ".so":
+                found.add(path)
+    return sorted(found)
+
+
+@pytest.mark.timeout(2 * STARTUP_BUDGET)
+def test_a_new_kernel_clears_the_cell_libraries_of_the_last_one() -> None:
+    first = start_kernel()
+    try:
+        for code in ["let a = 1;", "let b = a + 1;", "a + b"]:
+            reply, _ = run(first.kc, code)
+            assert reply["content"]["status"] == "ok", reply["content"]
+        folders = {path.parent for path in cell_libraries(first.km.provisioner.process.pid)}
+        assert len(folders) == 1, folders
+        folder = folders.pop()
+        assert len(list(folder.glob("libcode_*.so"))) >= 4
+    finally:
+        stop_kernel(first)
+    # The build folder was released, so the next kernel takes it again.
+    second = start_kernel()
+    try:
+        libraries = cell_libraries(second.km.provisioner.process.pid)
+        assert {path.parent for path in libraries} == {folder}
+        left = sorted(path.name for path in folder.glob("libcode_*.so"))
+        assert left == sorted(path.name for path in libraries)
+    finally:
+        stop_kernel(second)

@@ -2,7 +2,9 @@
 //!
 //! Invariant: a folder is used by one kernel at a time (an exclusive
 //! `flock` held for the kernel's life), and it outlives the kernel, so the
-//! next kernel finds the prelude and its dependencies already built.
+//! next kernel finds the prelude and its dependencies already built; the
+//! cells' libraries of earlier kernels do not outlive the next kernel's
+//! start.
 
 use std::fs::File;
 use std::os::fd::AsRawFd;
@@ -56,6 +58,33 @@ impl BuildDir {
     }
 }
 
+/// Removes the libraries of earlier sessions' cells from the build folder
+/// `dir` (evcxr names them `libcode_<n>.so`, counting from 1 in every
+/// session, and leaves them behind: a long session's thousands would stay
+/// on disk until a later session happened to reach the same numbers).
+/// Must run before this session compiles its first cell.
+pub fn remove_cell_libraries(dir: &Path) {
+    let Ok(targets) = std::fs::read_dir(dir.join("target")) else {
+        return;
+    };
+    for target in targets.flatten() {
+        let Ok(outputs) = std::fs::read_dir(target.path().join("debug")) else {
+            continue;
+        };
+        for output in outputs.flatten() {
+            if is_cell_library(&output.file_name().to_string_lossy()) {
+                let _ = std::fs::remove_file(output.path());
+            }
+        }
+    }
+}
+
+fn is_cell_library(name: &str) -> bool {
+    name.strip_prefix("libcode_")
+        .and_then(|rest| rest.strip_suffix(".so"))
+        .is_some_and(|number| !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()))
+}
+
 impl Drop for BuildDir {
     fn drop(&mut self) {
         if self.temporary {
@@ -80,5 +109,32 @@ mod tests {
         assert_eq!(third.path(), first_path);
         drop((second, third));
         std::fs::remove_dir_all(&cache).unwrap();
+    }
+
+    #[test]
+    fn only_cell_libraries_are_removed() {
+        let dir = std::env::temp_dir().join(format!("memscope-libraries-{}", std::process::id()));
+        let debug = dir.join("target/x86_64-unknown-linux-gnu/debug");
+        std::fs::create_dir_all(debug.join("deps")).unwrap();
+        let kept = [
+            "libctx.so",
+            "libcode_.so",
+            "libcode_1.so.d",
+            "libcode_x.so",
+            "deps",
+        ];
+        for name in ["libcode_1.so", "libcode_1234.so"].iter().chain(&kept[..4]) {
+            std::fs::write(debug.join(name), b"").unwrap();
+        }
+        remove_cell_libraries(&dir);
+        let mut left: Vec<_> = std::fs::read_dir(&debug)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        let mut expected = kept.to_vec();
+        expected.sort();
+        assert_eq!(left, expected);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -93,10 +93,19 @@ impl Engine {
         let (results_tx, results_rx) = crossbeam_channel::unbounded();
         let interrupter = Interrupter::default();
         let worker_interrupter = interrupter.clone();
+        let worker_build_dir = build_dir.path().to_owned();
         forward_compile_progress(&results_tx, &interrupter.in_cell);
         std::thread::Builder::new()
             .name("evcxr".into())
-            .spawn(move || worker(config, jobs_rx, results_tx, worker_interrupter))?;
+            .spawn(move || {
+                worker(
+                    config,
+                    worker_build_dir,
+                    jobs_rx,
+                    results_tx,
+                    worker_interrupter,
+                )
+            })?;
         Ok(Engine {
             jobs: jobs_tx,
             results: results_rx,
@@ -256,13 +265,17 @@ fn session_setup(prelude_dir: &std::path::Path, offline: bool) -> String {
          :dep memscope-prelude = {{ path = {:?} }}\n\
          use memscope_prelude::*;\n\
          use memscope_prelude::result_display::ShowWithDebug as _;\n\
-         memscope_prelude::runtime::install_panic_hook();",
+         {PROCESS_SETUP}",
         u8::from(offline),
         prelude_dir.display().to_string()
     )
 }
 
-const PANIC_HOOK: &str = "memscope_prelude::runtime::install_panic_hook();";
+/// What every new cell process runs once: route panics to the kernel, and
+/// export the memory report from this cell's library only (a block in the
+/// cell's body, so that evcxr does not compile it into later cells).
+const PROCESS_SETUP: &str = "{ memscope_prelude::export_memory_report!(); }\n\
+     memscope_prelude::runtime::install_panic_hook();";
 
 /// Hands the display of final values back to evcxr's own formatting (see
 /// `memscope_prelude::result_display`).
@@ -305,12 +318,14 @@ fn forward_compile_progress(results: &Sender<WorkerEvent>, cell_running: &Arc<At
 
 fn worker(
     config: EngineConfig,
+    build_dir: PathBuf,
     jobs: Receiver<Job>,
     results: Sender<WorkerEvent>,
     interrupter: Interrupter,
 ) {
     let cell_running = Arc::clone(&interrupter.in_cell);
     let launch = std::time::Instant::now();
+    crate::build_dir::remove_cell_libraries(&build_dir);
     let started = start_context().and_then(|(mut context, outputs)| {
         tracing::info!("evcxr context ready after {:?}", launch.elapsed());
         let (fence_tx, fence_rx) = crossbeam_channel::unbounded();
@@ -494,8 +509,8 @@ fn run_cell(
         Err(error) => {
             let process_restarted = matches!(error, evcxr::Error::SubprocessTerminated(_));
             if process_restarted {
-                // The new cell process needs the panic hook again.
-                let _ = context.execute(PANIC_HOOK);
+                // The new cell process needs its set-up again.
+                let _ = context.execute(PROCESS_SETUP);
             }
             let recovery = if process_restarted {
                 Recovery::Restarted {

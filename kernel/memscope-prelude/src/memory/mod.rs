@@ -1,6 +1,7 @@
 //! How the kernel learns the memory layout of a session's arrays.
 //!
-//! After each cell, the cell process calls [`report::memscope_memory_report`]
+//! After each cell, the cell process calls [`report::report`] (exported
+//! by the first cell, see [`report`])
 //! with evcxr's variable store; it describes every array-like variable
 //! ([`describe`]) and prints the [`facts`] as one channel message.
 //!

@@ -1,10 +1,17 @@
 //! The entry point the cell process calls after every cell.
 //!
 //! evcxr hands each cell a pointer to its variable store and gets it back
-//! when the cell returns. Our cell process passes that pointer to
-//! [`memscope_memory_report`], which prints the layout of every array
+//! when the cell returns. Our cell process passes that pointer to the
+//! function named [`REPORT_SYMBOL`], which prints the layout of every array
 //! variable as one [`Message::Memory`] line on standard output, before the
 //! cell process says the cell is complete.
+//!
+//! Only the first cell of a cell process exports that function, through
+//! [`export_memory_report!`](crate::export_memory_report) in its body: an
+//! exported function of the prelude itself would be linked into every
+//! cell's library together with all the describe code behind it (about
+//! 500 KiB per cell, kept loaded for the session's life), while the cell
+//! process needs it from one library only.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -40,13 +47,26 @@ pub fn memory_message(variables: &HashMap<String, Box<dyn Any + 'static>>) -> Me
     }
 }
 
+/// Exports [`report`] as [`REPORT_SYMBOL`] from the library of the cell
+/// that expands it. Meant for a block in the body of a cell (an item at a
+/// cell's top level would be compiled again into every later cell).
+#[macro_export]
+macro_rules! export_memory_report {
+    () => {
+        #[unsafe(no_mangle)]
+        unsafe extern "C" fn memscope_memory_report(store: *const ::std::ffi::c_void) {
+            // SAFETY: the cell process keeps `report`'s contract.
+            unsafe { $crate::memory::report::report(store) }
+        }
+    };
+}
+
 /// Prints the memory message for evcxr's variable store `store`.
 ///
 /// # Safety
 /// `store` must be null or the pointer that evcxr's last cell function
 /// returned, and no cell may be running.
-#[no_mangle]
-pub unsafe extern "C" fn memscope_memory_report(store: *const c_void) {
+pub unsafe fn report(store: *const c_void) {
     // A panic must not cross the C boundary; describing cannot panic, but
     // printing could (a closed stdout), and then the kernel simply gets no
     // table.
