@@ -280,7 +280,7 @@ mod tests {
             "hello",
             "",
             "\u{1}memscope",
-            &format!("{MARKER}"),
+            MARKER,
             &format!("{MARKER}display"),
             &format!("{MARKER}display\u{1f}id\u{1f}text/plain"),
             &format!("{MARKER}update\u{1f}\u{1f}a\u{1f}b"),

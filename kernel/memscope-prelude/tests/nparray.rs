@@ -650,3 +650,21 @@ fn shares_memory_stays_exact_for_large_arrays() {
     assert!(np::may_share_memory(&evens, &a.slice(s![1..;2])));
     assert!(np::shares_memory(&evens, &a.slice(s![4_000_000..;3])));
 }
+
+#[test]
+#[cfg_attr(miri, ignore)] // Two million elements: minutes under Miri.
+fn a_large_copy_of_every_second_element_has_every_value_in_order() {
+    // Large enough (8 MiB and more) for the copy to bypass the cache.
+    let a = np::arange(0.0, 4_000_001.0, 1.0);
+    for (start, expected_len) in [(0, 2_000_001), (1, 2_000_000)] {
+        let every_second = a.slice(s![start..;2]);
+        let copied = np::copy(&every_second, np::Order::K);
+        assert!(!np::shares_memory(&copied, &a));
+        let values = copied.to_vec();
+        assert_eq!(values.len(), expected_len);
+        assert!(values
+            .iter()
+            .enumerate()
+            .all(|(i, &x)| x == (start + 2 * i) as f64));
+    }
+}

@@ -69,6 +69,7 @@ mod memory;
 pub(crate) use memory::collected;
 mod ops;
 mod sharing;
+mod streaming;
 mod views;
 mod write_log;
 
