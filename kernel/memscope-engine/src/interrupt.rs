@@ -9,7 +9,10 @@
 //! Should the cell still run two seconds later (its code blocked the
 //! signal) while a snapshot waits, the process is killed outright: the
 //! snapshot carries on all the same. A cell interrupted before the engine
-//! reached it does not run.
+//! reached it does not run. An interrupt is for the request the client saw
+//! start last: the kernel calls [`Interrupter::request_started`] before it
+//! announces a request busy, and an interrupt from before that is
+//! forgotten (one that came while the kernel was idle stops nothing).
 //!
 //! Invariant: an interrupt never kills a cell process that holds the only
 //! copy of the session's variables (without a snapshot it only signals),
@@ -79,13 +82,22 @@ impl Interrupter {
         }
     }
 
-    pub(crate) fn cell_started(&self) {
+    /// A request is about to be announced to the client: an interrupt
+    /// from before it is forgotten, one from after it stops its cell (even
+    /// one that comes before the engine starts the cell, which then does
+    /// not run).
+    pub fn request_started(&self) {
         self.interrupted.store(false, Ordering::SeqCst);
+    }
+
+    pub(crate) fn cell_started(&self) {
         self.cells.fetch_add(1, Ordering::SeqCst);
     }
 
     pub(crate) fn cell_finished(&self) {
         self.cells.fetch_add(1, Ordering::SeqCst);
+        // Whatever interrupted this cell is spent.
+        self.interrupted.store(false, Ordering::SeqCst);
     }
 
     /// Whether the cell process has a snapshot waiting: a child running
@@ -154,4 +166,34 @@ fn process_table() -> Vec<ProcessEntry> {
             Some(ProcessEntry { pid, parent, name })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn interrupted(interrupter: &Interrupter) -> bool {
+        interrupter.interrupted.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn an_interrupt_after_busy_stops_the_cell_even_before_the_engine_starts_it() {
+        let interrupter = Interrupter::default();
+        interrupter.request_started();
+        interrupter.interrupt();
+        interrupter.cell_started();
+        assert!(interrupted(&interrupter), "the worker would run the cell");
+        interrupter.cell_finished();
+        assert!(!interrupted(&interrupter), "the next cell would not run");
+    }
+
+    #[test]
+    fn an_interrupt_before_the_request_stops_nothing() {
+        let interrupter = Interrupter::default();
+        interrupter.interrupt();
+        interrupter.request_started();
+        interrupter.cell_started();
+        assert!(!interrupted(&interrupter));
+        interrupter.cell_finished();
+    }
 }

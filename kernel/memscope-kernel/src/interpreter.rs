@@ -91,6 +91,10 @@ pub enum Completeness {
 /// Stops whatever the interpreter is running; callable from another thread.
 pub trait Interrupter: Send + Sync {
     fn interrupt(&self);
+    /// A request is about to be announced busy: from here on an interrupt
+    /// is for it, and one that came earlier (while the kernel was idle or
+    /// busy with another request) is forgotten.
+    fn request_started(&self) {}
 }
 
 /// A language that runs cells.

@@ -75,6 +75,9 @@ impl<I: Interpreter> Shell<I> {
     pub fn handle(&mut self, inbound: &Inbound) -> bool {
         let outbox = self.outbox.clone();
         let session = Session::new(&outbox, &inbound.message, Channel::Shell);
+        // Before busy: a client that saw this request busy and interrupts
+        // must stop this request, however soon after.
+        self.interpreter.interrupter().request_started();
         session.busy();
         let mut stop = false;
         if let Some(problem) = &inbound.problem {

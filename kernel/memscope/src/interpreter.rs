@@ -39,6 +39,10 @@ impl Interrupter for InterruptEngine {
     fn interrupt(&self) {
         self.0.interrupt();
     }
+
+    fn request_started(&self) {
+        self.0.request_started();
+    }
 }
 
 /// Forwards engine events to the dispatcher's cell output, keeping the
