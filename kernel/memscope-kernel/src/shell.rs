@@ -7,6 +7,8 @@
 //! broadcast; after a failed cell with `stop_on_error`, execute requests
 //! already queued are answered `aborted` without running.
 
+use std::sync::Arc;
+
 use crossbeam_channel::Receiver;
 use jupyter_protocol::{
     ClearOutput, CommInfoReply, CompleteReply, DisplayData, ErrorOutput, ExecuteInput,
@@ -20,8 +22,8 @@ use memscope_protocol::transport::{Channel, Inbound, Outbox};
 use crate::history::{History, CURRENT_SESSION};
 use crate::identity::KernelIdentity;
 use crate::interpreter::{
-    CellIo, CellOutcome, Completeness, Display, InputUnavailable, Interpreter, MimeBundle,
-    StreamName,
+    CellIo, CellOutcome, Completeness, Display, InputUnavailable, Interpreter, Interrupter,
+    MimeBundle, StreamName,
 };
 use crate::offsets::{byte_to_char, char_to_byte};
 use crate::session::Session;
@@ -29,6 +31,8 @@ use crate::session::Session;
 /// The shell dispatcher and the session state it owns.
 pub struct Shell<I: Interpreter> {
     interpreter: I,
+    /// The interpreter's, told of each request before it goes busy.
+    interrupter: Arc<dyn Interrupter>,
     outbox: Outbox,
     stdin: Receiver<Inbound>,
     interrupts: Receiver<()>,
@@ -49,6 +53,7 @@ impl<I: Interpreter> Shell<I> {
         identity: KernelIdentity,
     ) -> Self {
         Shell {
+            interrupter: interpreter.interrupter(),
             interpreter,
             outbox,
             stdin,
@@ -77,7 +82,7 @@ impl<I: Interpreter> Shell<I> {
         let session = Session::new(&outbox, &inbound.message, Channel::Shell);
         // Before busy: a client that saw this request busy and interrupts
         // must stop this request, however soon after.
-        self.interpreter.interrupter().request_started();
+        self.interrupter.request_started();
         session.busy();
         let mut stop = false;
         if let Some(problem) = &inbound.problem {

@@ -10,7 +10,7 @@
 //! [`export_memory_report!`](crate::export_memory_report) in its body: an
 //! exported function of the prelude itself would be linked into every
 //! cell's library together with all the describe code behind it (about
-//! 500 KiB per cell, kept loaded for the session's life), while the cell
+//! 600 KiB per cell, kept loaded for the session's life), while the cell
 //! process needs it from one library only.
 
 use std::any::Any;
