@@ -1,5 +1,6 @@
-"""Processes, read from /proc: who descends from whom, and whether one is
-still running. Shared by the tests that check nothing is left behind.
+"""Processes, read from /proc: who descends from whom, whether one is
+still running, and which cell libraries they have loaded. Shared by the
+tests that check nothing is left behind and what a session keeps loaded.
 """
 
 from __future__ import annotations
@@ -57,3 +58,19 @@ def running(process: Process) -> bool:
     """Whether this very process (same pid, same start) still runs."""
     now = read(process.pid)
     return now is not None and now.started == process.started and now.state != "Z"
+
+
+def cell_libraries(pid: int) -> list[Path]:
+    """The cells' libraries (evcxr's `libcode_<n>.so`) mapped into the
+    processes below `pid`."""
+    found = set()
+    for child in descendants(pid):
+        try:
+            maps = Path(f"/proc/{child}/maps").read_text()
+        except OSError:
+            continue  # it ended meanwhile
+        for line in maps.splitlines():
+            path = Path(line.split(maxsplit=5)[-1])
+            if path.name.startswith("libcode_") and path.suffix == ".so":
+                found.add(path)
+    return sorted(found)

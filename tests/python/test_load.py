@@ -211,29 +211,13 @@ def test_a_long_session_keeps_working_with_bounded_memory(fresh_kernel: Kernel) 
     # Every cell's library stays loaded for the session's life, so what a
     # cell links matters: the memory report (and the describe code for all
     # array types behind it) must come from the first library only.
-    libraries = cell_libraries(kernel_pid)
+    libraries = processes.cell_libraries(kernel_pid)
     assert len(libraries) > SESSION_CELLS
     exporting = [path for path in libraries if REPORT_SYMBOL in path.read_bytes()]
     assert len(exporting) == 1, f"{len(exporting)} of {len(libraries)} cell libraries export the report"
 
 
 REPORT_SYMBOL = b"memscope_memory_report"
-
-
-def cell_libraries(kernel_pid: int) -> list[Path]:
-    """The cells' libraries (evcxr's `libcode_<n>.so`) mapped into the
-    processes below the kernel."""
-    found = set()
-    for pid in processes.descendants(kernel_pid):
-        try:
-            maps = Path(f"/proc/{pid}/maps").read_text()
-        except OSError:
-            continue  # it ended meanwhile
-        for line in maps.splitlines():
-            path = Path(line.split(maxsplit=5)[-1])
-            if path.name.startswith("libcode_") and path.suffix == ".so":
-                found.add(path)
-    return sorted(found)
 
 
 @pytest.mark.timeout(2 * STARTUP_BUDGET)
@@ -243,7 +227,7 @@ def test_a_new_kernel_clears_the_cell_libraries_of_the_last_one() -> None:
         for code in ["let a = 1;", "let b = a + 1;", "a + b"]:
             reply, _ = run(first.kc, code)
             assert reply["content"]["status"] == "ok", reply["content"]
-        folders = {path.parent for path in cell_libraries(first.km.provisioner.process.pid)}
+        folders = {path.parent for path in processes.cell_libraries(first.km.provisioner.process.pid)}
         assert len(folders) == 1, folders
         folder = folders.pop()
         assert len(list(folder.glob("libcode_*.so"))) >= 4
@@ -252,7 +236,7 @@ def test_a_new_kernel_clears_the_cell_libraries_of_the_last_one() -> None:
     # The build folder was released, so the next kernel takes it again.
     second = start_kernel()
     try:
-        libraries = cell_libraries(second.km.provisioner.process.pid)
+        libraries = processes.cell_libraries(second.km.provisioner.process.pid)
         assert {path.parent for path in libraries} == {folder}
         left = sorted(path.name for path in folder.glob("libcode_*.so"))
         assert left == sorted(path.name for path in libraries)
