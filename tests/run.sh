@@ -3,13 +3,16 @@
 #
 # 1. install/install.sh: system packages, the release build, .venv with the
 #    pinned Jupyter stack, the kernelspec (idempotent, fast when done).
-# 2. cargo test: the unit tests next to the code, built with the release
-#    profile so that the artefacts of step 1 are reused, not rebuilt.
-# 3. Miri: the prelude's tests again, under the interpreter that detects
-#    undefined behaviour (it installs nightly's miri component if missing).
-# 4. pytest: end-to-end tests that drive the real kernel binary through
+# 2. Tidy: `cargo fmt --check` and clippy with warnings as errors (the
+#    workspace's lints demand a SAFETY comment on every unsafe block).
+# 3. cargo test: the unit tests next to the code and the tidy tests
+#    (kernel/memscope-tidy), built with the release profile so that the
+#    artefacts of step 1 are reused, not rebuilt.
+# 4. Miri: the prelude's tests again, under the interpreter that detects
+#    undefined behaviour, on a dated nightly (installed if missing).
+# 5. pytest: end-to-end tests that drive the real kernel binary through
 #    jupyter_client, jupyter_kernel_test, nbclient and nbconvert.
-# 5. A smoke run of the latency benchmark (memscope only, a few cells).
+# 6. A smoke run of the latency benchmark (memscope only, a few cells).
 #
 # Build artefacts live outside the clone (MEMSCOPE_CACHE_DIR, default
 # ~/.cache/memscope), so a second clone or a CI run reuses them.
@@ -34,7 +37,11 @@ case ":$PATH:" in *":$CARGO_BIN_DIR:"*) ;; *) export PATH="$CARGO_BIN_DIR:$PATH"
 echo "==> Setting up (install/install.sh)"
 bash install/install.sh
 
-echo "==> Rust unit tests"
+echo "==> Tidy: formatting and lints"
+cargo fmt --all --check
+cargo clippy --release --locked --workspace --all-targets -- -D warnings
+
+echo "==> Rust unit tests (and the tidy tests)"
 cargo test --release --locked --workspace
 
 echo "==> The prelude under Miri"

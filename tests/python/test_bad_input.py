@@ -81,6 +81,45 @@ def malformed(rng: random.Random, key: bytes) -> list[bytes]:
     return [frame for frame in frames if frame is not None] or [b"x"]
 
 
+def envelope(frames: list[bytes]) -> tuple[dict, dict]:
+    """The header and the parent header of a message as the kernel sent it."""
+    split = frames.index(b"<IDS|MSG>")
+    return json.loads(frames[split + 2]), json.loads(frames[split + 3])
+
+
+def wait_until_subscribed(shell: zmq.Socket, iopub: zmq.Socket, key: bytes, timeout: float = 30) -> None:
+    """Returns once the subscription of `iopub` has reached the kernel.
+
+    A SUB socket misses what is published before its subscription arrives
+    (ZeroMQ's slow joiner), and nothing tells when it has arrived. So, as
+    jupyter_client does, this asks for kernel_info until the status
+    broadcast of one of those requests comes through. Then it reads the reply
+    to every one of them, so that the next reply on `shell` answers the
+    caller's request.
+    """
+    asked: set[str] = set()
+    subscribed = False
+    deadline = time.monotonic() + timeout
+    while not subscribed:
+        assert time.monotonic() < deadline, "IOPub delivered no status for any kernel_info request"
+        head = header("kernel_info_request")
+        parts = [head, b"{}", b"{}", b"{}"]
+        shell.send_multipart([b"<IDS|MSG>", signed(key, parts), *parts])
+        asked.add(json.loads(head)["msg_id"])
+        # A status for an earlier request may arrive while a later one is on
+        # its way, so any of them will do.
+        if iopub.poll(200):
+            while iopub.poll(0):
+                kind, parent = envelope(iopub.recv_multipart())
+                subscribed |= kind["msg_type"] == "status" and parent.get("msg_id") in asked
+    answered: set[str] = set()
+    while answered != asked:
+        assert shell.poll(10_000), f"no kernel_info_reply to {sorted(asked - answered)}"
+        kind, parent = envelope(shell.recv_multipart())
+        assert kind["msg_type"] == "kernel_info_reply", kind
+        answered.add(parent["msg_id"])
+
+
 TYPES = [
     "execute_request",
     "kernel_info_request",
@@ -144,7 +183,7 @@ def test_a_signed_request_with_wrong_content_gets_an_error_reply_inside_busy_and
     shell.connect(f"{address}:{info['shell_port']}")
     iopub.connect(f"{address}:{info['iopub_port']}")
     try:
-        time.sleep(0.5)  # let the subscription reach the kernel
+        wait_until_subscribed(shell, iopub, key)
         for content in (b'{"code": 5}', b"this is not json", b"[]"):
             head = header("execute_request")
             msg_id = json.loads(head)["msg_id"]

@@ -1,13 +1,13 @@
 //! The persistent folders in which evcxr builds cells.
 //!
 //! Invariant: a folder is used by one kernel at a time (an exclusive
-//! `flock` held for the kernel's life), and it outlives the kernel, so the
+//! file lock held for the kernel's life, released by the system when the
+//! kernel dies, however it dies), and it outlives the kernel, so the
 //! next kernel finds the prelude and its dependencies already built; the
 //! cells' libraries of earlier kernels do not outlive the next kernel's
 //! start.
 
 use std::fs::File;
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 /// How many kernels can run at once before a new one falls back to a
@@ -17,9 +17,14 @@ const SLOTS: usize = 8;
 /// A build folder held for this process's life.
 pub struct BuildDir {
     path: PathBuf,
-    // Holding the file keeps the lock; dropping it releases the folder.
-    _lock: Option<File>,
-    temporary: bool,
+    /// What keeps the folder ours: the slot's lock (holding the file keeps
+    /// the lock), or a temporary folder, removed when dropped.
+    _held: Held,
+}
+
+enum Held {
+    Slot { _lock: File },
+    Temporary { _folder: tempfile::TempDir },
 }
 
 impl BuildDir {
@@ -34,22 +39,19 @@ impl BuildDir {
             let Ok(file) = File::create(path.join(".lock")) else {
                 break;
             };
-            // SAFETY: flock on a file descriptor we own; it only sets a lock.
-            let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-            if locked == 0 {
+            if file.try_lock().is_ok() {
                 return Ok(BuildDir {
                     path,
-                    _lock: Some(file),
-                    temporary: false,
+                    _held: Held::Slot { _lock: file },
                 });
             }
         }
-        let path = std::env::temp_dir().join(format!("memscope-build-{}", std::process::id()));
-        std::fs::create_dir_all(&path)?;
+        let folder = tempfile::Builder::new()
+            .prefix("memscope-build-")
+            .tempdir()?;
         Ok(BuildDir {
-            path,
-            _lock: None,
-            temporary: true,
+            path: folder.path().to_owned(),
+            _held: Held::Temporary { _folder: folder },
         })
     }
 
@@ -85,35 +87,42 @@ fn is_cell_library(name: &str) -> bool {
         .is_some_and(|number| !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()))
 }
 
-impl Drop for BuildDir {
-    fn drop(&mut self) {
-        if self.temporary {
-            let _ = std::fs::remove_dir_all(&self.path);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn two_holders_get_different_slots_and_a_released_slot_is_reused() {
-        let cache = std::env::temp_dir().join(format!("memscope-slots-{}", std::process::id()));
-        let first = BuildDir::acquire(&cache).unwrap();
-        let second = BuildDir::acquire(&cache).unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let cache = cache.path();
+        let first = BuildDir::acquire(cache).unwrap();
+        let second = BuildDir::acquire(cache).unwrap();
         assert_ne!(first.path(), second.path());
         let first_path = first.path().to_owned();
         drop(first);
-        let third = BuildDir::acquire(&cache).unwrap();
+        let third = BuildDir::acquire(cache).unwrap();
         assert_eq!(third.path(), first_path);
         drop((second, third));
-        std::fs::remove_dir_all(&cache).unwrap();
+    }
+
+    #[test]
+    fn a_kernel_past_the_last_slot_gets_a_folder_that_goes_with_it() {
+        let cache = tempfile::tempdir().unwrap();
+        let held: Vec<BuildDir> = (0..SLOTS)
+            .map(|_| BuildDir::acquire(cache.path()).unwrap())
+            .collect();
+        let extra = BuildDir::acquire(cache.path()).unwrap();
+        let path = extra.path().to_owned();
+        assert!(!path.starts_with(cache.path()) && path.is_dir());
+        drop(extra);
+        assert!(!path.exists());
+        drop(held);
     }
 
     #[test]
     fn only_cell_libraries_are_removed() {
-        let dir = std::env::temp_dir().join(format!("memscope-libraries-{}", std::process::id()));
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
         let debug = dir.join("target/x86_64-unknown-linux-gnu/debug");
         std::fs::create_dir_all(debug.join("deps")).unwrap();
         let kept = [
@@ -126,7 +135,7 @@ mod tests {
         for name in ["libcode_1.so", "libcode_1234.so"].iter().chain(&kept[..4]) {
             std::fs::write(debug.join(name), b"").unwrap();
         }
-        remove_cell_libraries(&dir);
+        remove_cell_libraries(dir);
         let mut left: Vec<_> = std::fs::read_dir(&debug)
             .unwrap()
             .map(|entry| entry.unwrap().file_name().into_string().unwrap())
@@ -135,6 +144,5 @@ mod tests {
         let mut expected = kept.to_vec();
         expected.sort();
         assert_eq!(left, expected);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

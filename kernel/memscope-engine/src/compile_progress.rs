@@ -11,8 +11,8 @@
 //! to a pipe nobody reads would block).
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
-use std::os::fd::FromRawFd;
+use std::io::{BufRead, BufReader, PipeReader, Write};
+use std::os::fd::AsFd;
 
 use crossbeam_channel::{Receiver, Sender};
 
@@ -32,22 +32,12 @@ pub fn compiling_crate(line: &str) -> Option<String> {
 /// Redirects this process's standard error through a reader thread and
 /// returns the crates being compiled, as cargo reports them. Call once.
 pub fn capture() -> std::io::Result<Receiver<String>> {
-    let mut ends = [0; 2];
-    // SAFETY: plain descriptor calls on our own process; each result is
-    // checked before it is used.
-    let original = unsafe {
-        if libc::pipe(ends.as_mut_ptr()) != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        let original = libc::dup(2);
-        if original < 0 || libc::dup2(ends[1], 2) < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        libc::close(ends[1]);
-        original
-    };
-    // SAFETY: both descriptors are ours alone from here on.
-    let (reader, original) = unsafe { (File::from_raw_fd(ends[0]), File::from_raw_fd(original)) };
+    let (reader, writer) = std::io::pipe()?;
+    let original = File::from(std::io::stderr().as_fd().try_clone_to_owned()?);
+    rustix::stdio::dup2_stderr(&writer)?;
+    // Descriptor 2 is the pipe's write end now; this copy of it must go,
+    // or the reader would never see the end of the pipe.
+    drop(writer);
     let (crates_tx, crates_rx) = crossbeam_channel::unbounded();
     std::thread::Builder::new()
         .name("stderr".into())
@@ -55,7 +45,7 @@ pub fn capture() -> std::io::Result<Receiver<String>> {
     Ok(crates_rx)
 }
 
-fn pass_on(reader: File, mut original: File, crates: Sender<String>) {
+fn pass_on(reader: PipeReader, mut original: File, crates: Sender<String>) {
     let mut reader = BufReader::new(reader);
     let mut line = Vec::new();
     loop {

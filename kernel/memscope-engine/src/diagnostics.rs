@@ -1,7 +1,7 @@
 //! Compiler diagnostics in the coordinates of the cell the user wrote.
 //!
 //! Invariant: rendering is a pure function of a [`Diagnostic`] and the
-//! cell's source; every location it prints is `cell:LINE:COLUMN`, 1-based,
+//! cell's source (evcxr's errors become diagnostics in [`from_evcxr`]); every location it prints is `cell:LINE:COLUMN`, 1-based,
 //! counted in characters of the cell, so a reader can find the spot.
 
 /// Where in the cell a message points. Lines and columns are 1-based;
@@ -94,6 +94,41 @@ pub fn render(diagnostic: &Diagnostic, cell: &str) -> Vec<String> {
         out.push(format!("{pad} = {note}"));
     }
     out
+}
+
+/// A diagnostic of evcxr's, in the cell's coordinates (evcxr has mapped
+/// rustc's spans back to the cell already).
+pub fn from_evcxr(error: &evcxr::CompilationError) -> Diagnostic {
+    let spans = error
+        .spanned_messages()
+        .iter()
+        .filter_map(|m| {
+            let span = m.span?;
+            Some(CellSpan {
+                line: span.start_line,
+                column: span.start_column,
+                end_line: span.end_line,
+                end_column: span.end_column,
+                label: m.label.clone(),
+                primary: m.is_primary,
+            })
+        })
+        .collect();
+    let mut notes: Vec<String> = error
+        .help()
+        .into_iter()
+        .map(|h| format!("help: {h}"))
+        .collect();
+    if let Some(hint) = error.evcxr_extra_hint() {
+        notes.push(format!("note: {hint}"));
+    }
+    Diagnostic {
+        level: error.level().to_owned(),
+        code: error.code().map(str::to_owned),
+        message: error.message(),
+        spans,
+        notes,
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! What the engine reports while a cell runs, and how a cell ends.
 
-use memscope_prelude::channel::Message;
-use memscope_prelude::memory::facts::ArrayFacts;
+use memscope_cell_abi::{ArrayFacts, DisplayRequest, MimeBundle};
 
 use crate::diagnostics::Diagnostic;
 
@@ -12,38 +11,30 @@ pub enum StreamKind {
     Stderr,
 }
 
-/// Something the running cell produced, in order.
+/// Something the running cell produced, in order: exactly what the
+/// observer is to show or keep. (Panics and a snapshot carrying on are
+/// the engine's to turn into the cell's result.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     Stream(StreamKind, String),
     /// A display, update or clear request from the prelude.
-    Display(Message),
-    Panic {
-        message: String,
-        location: String,
-    },
+    Display(DisplayRequest),
     /// The layout of every array variable, sent after the cell returned
     /// and before its result.
     Memory(Vec<(String, ArrayFacts)>),
     /// cargo started compiling this crate (`ndarray v0.17.2`) for the cell.
     Compiling(String),
-    /// The process running the cell ended before the cell did (`ended`
-    /// says how) and its snapshot, process `pid`, carried on.
-    CarriedOn {
-        pid: u32,
-        ended: String,
-    },
 }
-
-/// A mime bundle: `(mime type, data)` pairs.
-pub type Bundle = Vec<(String, String)>;
 
 /// How a cell ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CellResult {
     /// It ran; `value` is its trailing expression (empty if none), `page`
     /// is help text meant for a pager.
-    Ran { value: Bundle, page: Option<Bundle> },
+    Ran {
+        value: MimeBundle,
+        page: Option<MimeBundle>,
+    },
     /// rustc rejected it; nothing ran and no state changed.
     CompileError(Vec<Diagnostic>),
     /// It panicked; variables defined by earlier cells survive.

@@ -1,18 +1,22 @@
 //! Turns the cell process's raw stdout and stderr lines into ordered
-//! [`Event`]s: batched text, rich displays and panic reports.
+//! events: batched text, rich displays, memory reports, and what the
+//! engine itself needs to hear (panics, a cell starting to run, a snapshot
+//! carrying on).
 //!
 //! Invariants: one thread reads both streams and is the only writer of
 //! output events, so events keep the order in which they were read; after a
 //! [`Fence`] is acknowledged, every line the cell wrote before it has been
 //! turned into an event. Consecutive lines are merged into one event of at
-//! most [`BATCH_BYTES`], so a flood of output becomes few messages.
+//! most [`BATCH_BYTES`], so a flood of output becomes few messages. The
+//! pump never waits on a process: it asks for fences and records a
+//! carried-on pid, and leaves everything slower to the engine.
 
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
-use memscope_prelude::channel::{self, Message};
+use memscope_cell_abi::lines::{self, CellMessage};
+use memscope_cell_abi::process::STDERR_FENCE;
 
-use crate::cell_process::STDERR_FENCE;
 use crate::events::{Event, StreamKind};
 
 /// The largest chunk of text sent as one event.
@@ -31,23 +35,28 @@ pub struct Fence {
     pub done: Sender<()>,
 }
 
+/// What the pump hands on, in the order the cell process wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PumpEvent {
+    /// For the cell's observer.
+    Observed(Event),
+    /// The cell panicked (the engine makes it the cell's result).
+    Panic { message: String, location: String },
+    /// The cell process began running the compiled cell.
+    Running,
+    /// Process `pid` carried on after the one running the cell died; that
+    /// one was `replaced` (the engine finds out how it ended).
+    CarriedOn { pid: u32, replaced: Option<u32> },
+}
+
 /// What the pump needs of the process that runs cells.
-pub trait CellProcess {
+pub trait CellSignals {
     /// Asks it to write a stderr fence; false if it cannot be asked.
     fn ask_for_fence(&self) -> bool;
     /// Records that process `pid` carried on after the one running the
-    /// cell ended, and says how that one ended.
-    fn carried_on(&self, pid: u32) -> String;
-}
-
-impl CellProcess for crate::cell_pid::CellPid {
-    fn ask_for_fence(&self) -> bool {
-        self.signal(crate::cell_process::FENCE_SIGNAL)
-    }
-
-    fn carried_on(&self, pid: u32) -> String {
-        crate::cell_pid::CellPid::carried_on(self, pid)
-    }
+    /// cell ended (fences go to it from now on); returns the one it
+    /// replaced. Must not wait.
+    fn carried_on(&self, pid: u32) -> Option<u32>;
 }
 
 /// Runs until an output channel or the fence channel closes, handing each
@@ -56,8 +65,21 @@ pub fn pump(
     stdout: Receiver<String>,
     stderr: Receiver<String>,
     fences: Receiver<Fence>,
-    cell: impl CellProcess,
-    emit: impl FnMut(Event),
+    cell: impl CellSignals,
+    emit: impl FnMut(PumpEvent),
+) {
+    pump_with_window(stdout, stderr, fences, cell, emit, BATCH_WINDOW);
+}
+
+/// [`pump`], with a batch window of the caller's choosing (the tests use
+/// a long one, so that what they check does not depend on timing).
+fn pump_with_window(
+    stdout: Receiver<String>,
+    stderr: Receiver<String>,
+    fences: Receiver<Fence>,
+    cell: impl CellSignals,
+    emit: impl FnMut(PumpEvent),
+    window: Duration,
 ) {
     let mut pump = Pump {
         emit,
@@ -65,6 +87,7 @@ pub fn pump(
         early_fences: 0,
         fences,
         pending_fence: None,
+        window,
     };
     loop {
         if let Some(fence) = pump.pending_fence.take() {
@@ -73,13 +96,15 @@ pub fn pump(
         }
         crossbeam_channel::select! {
             recv(stdout) -> line => match line {
-                Ok(line) => pump.stdout(line, &stdout),
+                Ok(line) => {
+                    pump.collect(StreamKind::Stdout, line, &stdout);
+                }
                 Err(_) => return,
             },
             recv(stderr) -> line => match line {
                 Ok(line) => {
                     // The fence line can beat the fence request here.
-                    if pump.stderr(line, &stderr) {
+                    if pump.collect(StreamKind::Stderr, line, &stderr) {
                         pump.early_fences += 1;
                     }
                 }
@@ -93,7 +118,7 @@ pub fn pump(
     }
 }
 
-struct Pump<C: CellProcess, E: FnMut(Event)> {
+struct Pump<C: CellSignals, E: FnMut(PumpEvent)> {
     emit: E,
     cell: C,
     /// Stderr fences read before their fence request arrived: everything
@@ -102,30 +127,112 @@ struct Pump<C: CellProcess, E: FnMut(Event)> {
     fences: Receiver<Fence>,
     /// A fence request that arrived while a batch was collecting lines.
     pending_fence: Option<Fence>,
+    window: Duration,
 }
 
-impl<C: CellProcess, E: FnMut(Event)> Pump<C, E> {
-    fn emit(&mut self, event: Event) {
+/// Text of one stream collected for one event.
+struct Batch {
+    kind: StreamKind,
+    text: String,
+    started: Instant,
+}
+
+/// What one line read from a stream is.
+enum Line {
+    /// Text of the cell's, without its newline.
+    Text(String),
+    /// A message for the kernel (stdout only).
+    Message(CellMessage),
+    /// The stderr fence, after this much text the cell wrote without a
+    /// final newline.
+    Fence(String),
+}
+
+fn read_line(kind: StreamKind, line: String) -> Line {
+    match kind {
+        StreamKind::Stdout => match lines::decode(&line) {
+            Some(message) => Line::Message(message),
+            None => Line::Text(line),
+        },
+        StreamKind::Stderr => match line.strip_suffix(STDERR_FENCE) {
+            Some(before) => Line::Fence(before.to_owned()),
+            None => Line::Text(line),
+        },
+    }
+}
+
+impl<C: CellSignals, E: FnMut(PumpEvent)> Pump<C, E> {
+    fn emit(&mut self, event: PumpEvent) {
         (self.emit)(event);
     }
 
-    /// The next line of a batch begun at `started`, if one arrives within
-    /// the batch window and the batch has room. A fence request ends the
-    /// wait: the cell has returned, so nothing more is worth waiting for
-    /// (the fence itself collects whatever is still queued).
-    fn more_of_batch(
-        &mut self,
-        lines: &Receiver<String>,
-        text: &str,
-        started: Instant,
-    ) -> Option<String> {
-        if text.len() >= BATCH_BYTES {
+    /// Emits the batch's text, if any, and starts it afresh.
+    fn flush(&mut self, batch: &mut Batch) {
+        if !batch.text.is_empty() {
+            let text = std::mem::take(&mut batch.text);
+            self.emit(PumpEvent::Observed(Event::Stream(batch.kind, text)));
+        }
+    }
+
+    /// Handles `first` and the lines of `kind` that follow it within the
+    /// batch window; returns true if the stderr fence was among them (the
+    /// batch ends there).
+    fn collect(&mut self, kind: StreamKind, first: String, lines: &Receiver<String>) -> bool {
+        let mut batch = Batch {
+            kind,
+            text: String::new(),
+            started: Instant::now(),
+        };
+        let mut fenced = false;
+        let mut next = Some(first);
+        while let Some(line) = next.take() {
+            match read_line(kind, line) {
+                Line::Text(text) => {
+                    batch.text.push_str(&text);
+                    batch.text.push('\n');
+                }
+                Line::Message(message) => {
+                    self.flush(&mut batch);
+                    self.message(message);
+                }
+                Line::Fence(before) => {
+                    batch.text.push_str(&before);
+                    fenced = true;
+                    break;
+                }
+            }
+            next = self.more_of_batch(lines, &batch);
+        }
+        self.flush(&mut batch);
+        fenced
+    }
+
+    fn message(&mut self, message: CellMessage) {
+        let event = match message {
+            CellMessage::Display(request) => PumpEvent::Observed(Event::Display(request)),
+            CellMessage::Memory { variables } => PumpEvent::Observed(Event::Memory(variables)),
+            CellMessage::Panic { message, location } => PumpEvent::Panic { message, location },
+            CellMessage::Running => PumpEvent::Running,
+            CellMessage::CarriedOn { pid } => PumpEvent::CarriedOn {
+                pid,
+                replaced: self.cell.carried_on(pid),
+            },
+        };
+        self.emit(event);
+    }
+
+    /// The next line of `batch`, if one arrives within the batch window and
+    /// the batch has room. A fence request ends the wait: the cell has
+    /// returned, so nothing more is worth waiting for (the fence itself
+    /// collects whatever is still queued).
+    fn more_of_batch(&mut self, lines: &Receiver<String>, batch: &Batch) -> Option<String> {
+        if batch.text.len() >= BATCH_BYTES {
             return None;
         }
         if self.pending_fence.is_some() {
             return lines.try_recv().ok();
         }
-        let left = BATCH_WINDOW.saturating_sub(started.elapsed());
+        let left = self.window.saturating_sub(batch.started.elapsed());
         crossbeam_channel::select! {
             recv(lines) -> line => line.ok(),
             recv(self.fences) -> fence => {
@@ -136,65 +243,11 @@ impl<C: CellProcess, E: FnMut(Event)> Pump<C, E> {
         }
     }
 
-    /// Handles `first` and every line already waiting behind it.
-    fn stdout(&mut self, first: String, more: &Receiver<String>) {
-        let started = Instant::now();
-        let mut text = String::new();
-        let mut next = Some(first);
-        while let Some(line) = next.take() {
-            if let Some(message) = channel::decode(&line) {
-                if !text.is_empty() {
-                    self.emit(Event::Stream(StreamKind::Stdout, std::mem::take(&mut text)));
-                }
-                self.emit(match message {
-                    Message::Panic { message, location } => Event::Panic { message, location },
-                    Message::Memory { variables } => Event::Memory(variables),
-                    Message::CarriedOn { pid } => Event::CarriedOn {
-                        pid,
-                        ended: self.cell.carried_on(pid),
-                    },
-                    other => Event::Display(other),
-                });
-            } else {
-                text.push_str(&line);
-                text.push('\n');
-            }
-            next = self.more_of_batch(more, &text, started);
-        }
-        if !text.is_empty() {
-            self.emit(Event::Stream(StreamKind::Stdout, text));
-        }
-    }
-
-    /// Handles `first` and every line already waiting behind it; returns
-    /// true if the stderr fence was among them.
-    fn stderr(&mut self, first: String, more: &Receiver<String>) -> bool {
-        let started = Instant::now();
-        let mut text = String::new();
-        let mut fenced = false;
-        let mut next = Some(first);
-        while let Some(line) = next.take() {
-            if let Some(before) = line.strip_suffix(STDERR_FENCE) {
-                // Text the cell wrote without a final newline.
-                text.push_str(before);
-                fenced = true;
-                break;
-            }
-            text.push_str(&line);
-            text.push('\n');
-            next = self.more_of_batch(more, &text, started);
-        }
-        if !text.is_empty() {
-            self.emit(Event::Stream(StreamKind::Stderr, text));
-        }
-        fenced
-    }
-
     fn fence(&mut self, fence: Fence, stdout: &Receiver<String>, stderr: &Receiver<String>) {
         // evcxr has handed us every stdout line of the cell before it
         // returned, so whatever is queued now is all there is.
         while let Ok(line) = stdout.try_recv() {
-            self.stdout(line, stdout);
+            self.collect(StreamKind::Stdout, line, stdout);
         }
         // Asked only now, after the cell's stdout: a cell whose process
         // died is answered by the process that carried on, which its
@@ -203,7 +256,7 @@ impl<C: CellProcess, E: FnMut(Event)> Pump<C, E> {
         if expect_stderr_fence && self.early_fences > 0 {
             self.early_fences -= 1;
             while let Ok(line) = stderr.try_recv() {
-                self.stderr(line, stderr);
+                self.collect(StreamKind::Stderr, line, stderr);
             }
         } else if expect_stderr_fence {
             // The timeout is for silence, not for the whole wait: a cell that
@@ -212,7 +265,7 @@ impl<C: CellProcess, E: FnMut(Event)> Pump<C, E> {
             loop {
                 match stderr.recv_timeout(FENCE_TIMEOUT) {
                     Ok(line) => {
-                        if self.stderr(line, stderr) {
+                        if self.collect(StreamKind::Stderr, line, stderr) {
                             break;
                         }
                     }
@@ -224,7 +277,7 @@ impl<C: CellProcess, E: FnMut(Event)> Pump<C, E> {
             }
         } else {
             while let Ok(line) = stderr.try_recv() {
-                self.stderr(line, stderr);
+                self.collect(StreamKind::Stderr, line, stderr);
             }
         }
         let _ = fence.done.send(());
@@ -234,18 +287,20 @@ impl<C: CellProcess, E: FnMut(Event)> Pump<C, E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use memscope_cell_abi::lines::{encode, DisplayRequest};
 
     /// A cell process that always agrees to write a fence (the tests write
-    /// the fence line themselves).
+    /// the fence line themselves), and that a pid 1 less than any copy's
+    /// ran the cell.
     struct AlwaysFences;
 
-    impl CellProcess for AlwaysFences {
+    impl CellSignals for AlwaysFences {
         fn ask_for_fence(&self) -> bool {
             true
         }
 
-        fn carried_on(&self, pid: u32) -> String {
-            format!("{pid} carried on")
+        fn carried_on(&self, pid: u32) -> Option<u32> {
+            Some(pid - 1)
         }
     }
 
@@ -257,7 +312,11 @@ mod tests {
         done_rx.recv().unwrap();
     }
 
-    fn run(stdout_lines: &[&str], stderr_lines: &[&str]) -> Vec<Event> {
+    fn stream(kind: StreamKind, text: &str) -> PumpEvent {
+        PumpEvent::Observed(Event::Stream(kind, text.to_owned()))
+    }
+
+    fn run(stdout_lines: &[&str], stderr_lines: &[&str]) -> Vec<PumpEvent> {
         let (out_tx, out_rx) = crossbeam_channel::unbounded();
         let (err_tx, err_rx) = crossbeam_channel::unbounded();
         let (fence_tx, fence_rx) = crossbeam_channel::unbounded();
@@ -281,15 +340,15 @@ mod tests {
 
     #[test]
     fn a_process_that_carried_on_is_reported_in_order() {
-        let carried = channel::encode(&Message::CarriedOn { pid: 77 });
+        let carried = encode(&CellMessage::CarriedOn { pid: 77 });
         let events = run(&["before", &carried], &[STDERR_FENCE]);
         assert_eq!(
             events,
             [
-                Event::Stream(StreamKind::Stdout, "before\n".into()),
-                Event::CarriedOn {
+                stream(StreamKind::Stdout, "before\n"),
+                PumpEvent::CarriedOn {
                     pid: 77,
-                    ended: "77 carried on".into()
+                    replaced: Some(76)
                 },
             ]
         );
@@ -297,21 +356,27 @@ mod tests {
 
     #[test]
     fn lines_are_batched_and_displays_split_them_in_order() {
-        let display = channel::encode(&Message::Clear { wait: false });
-        let events = run(&["a", "b", &display, "c"], &["oops", STDERR_FENCE]);
-        let stdout: Vec<&Event> = events
+        let clear = DisplayRequest::Clear { wait: false };
+        let display = encode(&CellMessage::Display(clear.clone()));
+        let running = encode(&CellMessage::Running);
+        let events = run(
+            &[&running, "a", "b", &display, "c"],
+            &["oops", STDERR_FENCE],
+        );
+        let stdout: Vec<&PumpEvent> = events
             .iter()
-            .filter(|e| !matches!(e, Event::Stream(StreamKind::Stderr, _)))
+            .filter(|e| **e != stream(StreamKind::Stderr, "oops\n"))
             .collect();
         assert_eq!(
             stdout,
             [
-                &Event::Stream(StreamKind::Stdout, "a\nb\n".into()),
-                &Event::Display(Message::Clear { wait: false }),
-                &Event::Stream(StreamKind::Stdout, "c\n".into()),
+                &PumpEvent::Running,
+                &stream(StreamKind::Stdout, "a\nb\n"),
+                &PumpEvent::Observed(Event::Display(clear)),
+                &stream(StreamKind::Stdout, "c\n"),
             ]
         );
-        assert!(events.contains(&Event::Stream(StreamKind::Stderr, "oops\n".into())));
+        assert!(events.contains(&stream(StreamKind::Stderr, "oops\n")));
     }
 
     /// Regression: a fence line read before its request made the request
@@ -332,7 +397,7 @@ mod tests {
         // Wait until the pump has read both lines on its own.
         assert_eq!(
             ev_rx.recv_timeout(Duration::from_secs(5)).unwrap(),
-            Event::Stream(StreamKind::Stderr, "warning\n".into())
+            stream(StreamKind::Stderr, "warning\n")
         );
         let asked = Instant::now();
         fence_and_wait(&fence_tx);
@@ -343,10 +408,7 @@ mod tests {
     fn fence_after_partial_stderr_line_keeps_the_text() {
         let partial = format!("no newline{STDERR_FENCE}");
         let events = run(&[], &[&partial]);
-        assert_eq!(
-            events,
-            [Event::Stream(StreamKind::Stderr, "no newline".into())]
-        );
+        assert_eq!(events, [stream(StreamKind::Stderr, "no newline")]);
     }
 
     #[test]
@@ -357,7 +419,7 @@ mod tests {
         let text: String = events
             .iter()
             .map(|e| match e {
-                Event::Stream(StreamKind::Stdout, t) => t.as_str(),
+                PumpEvent::Observed(Event::Stream(StreamKind::Stdout, t)) => t.as_str(),
                 _ => "",
             })
             .collect();
@@ -366,49 +428,51 @@ mod tests {
         assert!(events.len() < 20, "{} events", events.len());
     }
 
+    /// Lines that arrive one at a time, each after the pump has taken the
+    /// one before and gone back to waiting, still make one batch while the
+    /// window lasts; the fence request ends it. The window is long and the
+    /// producer waits for the pump, not for a clock, so nothing here
+    /// depends on timing.
     #[test]
     fn lines_that_trickle_in_are_still_batched() {
-        // A producer slower than the pump: without the batch window every
-        // line would be its own event.
         let (out_tx, out_rx) = crossbeam_channel::unbounded();
-        let (_err_tx, err_rx) = crossbeam_channel::unbounded::<String>();
-        let (_fence_tx, fence_rx) = crossbeam_channel::unbounded();
+        let (err_tx, err_rx) = crossbeam_channel::unbounded::<String>();
+        let (fence_tx, fence_rx) = crossbeam_channel::unbounded();
         let (ev_tx, ev_rx) = crossbeam_channel::unbounded();
-        let producer = std::thread::spawn(move || {
-            for i in 0..200 {
-                out_tx.send(i.to_string()).unwrap();
-                std::thread::sleep(Duration::from_micros(500));
+        let long_window = Duration::from_secs(600);
+        std::thread::spawn(move || {
+            pump_with_window(
+                out_rx,
+                err_rx,
+                fence_rx,
+                AlwaysFences,
+                |event| ev_tx.send(event).unwrap(),
+                long_window,
+            )
+        });
+        for i in 0..200 {
+            out_tx.send(i.to_string()).unwrap();
+            while !out_tx.is_empty() {
+                std::thread::yield_now();
             }
-        });
-        let pump_thread = std::thread::spawn(move || {
-            pump(out_rx, err_rx, fence_rx, AlwaysFences, |event| {
-                ev_tx.send(event).unwrap()
-            })
-        });
-        producer.join().unwrap();
-        pump_thread.join().unwrap();
-        let events: Vec<Event> = ev_rx.try_iter().collect();
-        let lines: usize = events
-            .iter()
-            .map(|e| match e {
-                Event::Stream(_, t) => t.lines().count(),
-                _ => 0,
-            })
-            .sum();
-        assert_eq!(lines, 200);
-        assert!(events.len() < 50, "{} events for 200 lines", events.len());
+        }
+        err_tx.send(STDERR_FENCE.to_owned()).unwrap();
+        fence_and_wait(&fence_tx);
+        let events: Vec<PumpEvent> = ev_rx.try_iter().collect();
+        let expected: String = (0..200).map(|i| format!("{i}\n")).collect();
+        assert_eq!(events, [stream(StreamKind::Stdout, &expected)]);
     }
 
     #[test]
     fn panic_reports_become_panic_events() {
-        let line = channel::encode(&Message::Panic {
+        let line = encode(&CellMessage::Panic {
             message: "boom".into(),
             location: "src/lib.rs:1:1".into(),
         });
         let events = run(&[&line], &[STDERR_FENCE]);
         assert_eq!(
             events,
-            [Event::Panic {
+            [PumpEvent::Panic {
                 message: "boom".into(),
                 location: "src/lib.rs:1:1".into()
             }]

@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender};
 use jupyter_protocol::{InterruptReply, JupyterMessageContent, ShutdownReply};
-use memscope_protocol::transport::{Channel, Inbound, Outbox};
 
 use crate::identity::KernelIdentity;
 use crate::interpreter::Interrupter;
+use crate::outbox::{Channel, Inbound, Outbox};
 use crate::session::Session;
 
 /// What the control loop needs besides its requests.
@@ -75,7 +75,7 @@ impl Control {
                         content.message_type()
                     ),
                 };
-                crate::shell::reply_with_error(&session, "UnknownRequest", &why);
+                session.reply_with_error("UnknownRequest", &why);
             }
         }
         session.idle();

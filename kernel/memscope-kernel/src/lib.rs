@@ -2,14 +2,17 @@
 //! [`interpreter::Interpreter`] and its results into replies and broadcasts.
 //!
 //! Invariants: this crate knows Jupyter's message types but no socket and no
-//! JSON framing (those live in `memscope-protocol`), and no Rust compiler
-//! (that lives behind the `Interpreter` trait). It is tested without
-//! sockets: feed requests in, read the messages that come out.
+//! JSON framing, and no Rust compiler (that lives behind the `Interpreter`
+//! trait). It declares the types a transport serves ([`outbox`]) and
+//! depends on no transport: `memscope-protocol` implements them over ZeroMQ,
+//! as xeus-zmq implements xeus. It is tested without sockets: feed requests
+//! in, read the messages that come out.
 
 pub mod control;
 pub mod history;
 pub mod identity;
 pub mod interpreter;
 pub mod offsets;
+pub mod outbox;
 pub mod session;
 pub mod shell;

@@ -5,8 +5,12 @@
 //! request as its parent header, which is how nbclient and nbval attribute
 //! output to cells.
 
-use jupyter_protocol::{JupyterMessage, JupyterMessageContent, Status};
-use memscope_protocol::transport::{Channel, Outbox};
+use jupyter_protocol::{
+    JupyterMessage, JupyterMessageContent, ReplyError, ReplyStatus, Status, UnknownMessage,
+};
+use serde::Serialize;
+
+use crate::outbox::{Channel, Outbox};
 
 /// The kernel's side of one request: sends its reply and its broadcasts.
 pub struct Session<'a> {
@@ -22,10 +26,6 @@ impl<'a> Session<'a> {
             request,
             reply_channel,
         }
-    }
-
-    pub fn request(&self) -> &JupyterMessage {
-        self.request
     }
 
     fn child(&self, content: impl Into<JupyterMessageContent>) -> JupyterMessage {
@@ -54,6 +54,28 @@ impl<'a> Session<'a> {
         message
     }
 
+    /// Replies `<type>_reply` with status error, for a request we cannot
+    /// serve (unknown, or with content that did not parse).
+    pub fn reply_with_error(&self, ename: &str, evalue: &str) {
+        let reply_type = match self.request.header.msg_type.strip_suffix("_request") {
+            Some(stem) => format!("{stem}_reply"),
+            None => "error_reply".to_owned(),
+        };
+        let content = ErrorReply {
+            status: ReplyStatus::Error,
+            error: ReplyError {
+                ename: ename.to_owned(),
+                evalue: evalue.to_owned(),
+                traceback: vec![format!("{ename}: {evalue}")],
+            },
+        };
+        self.reply(JupyterMessageContent::UnknownMessage(UnknownMessage {
+            msg_type: reply_type,
+            content: serde_json::to_value(content)
+                .expect("an error reply has only string fields, which always serialise"),
+        }));
+    }
+
     pub fn busy(&self) {
         self.publish(Status::busy());
     }
@@ -61,4 +83,17 @@ impl<'a> Session<'a> {
     pub fn idle(&self) {
         self.publish(Status::idle());
     }
+}
+
+/// The content of any `*_reply` with status error. jupyter-protocol types the
+/// error fields ([`ReplyError`]) and the status, but its typed replies each
+/// carry fields of their own (an `execute_reply` its execution count, a
+/// `kernel_info_reply` the language), and it has no type at all for the reply
+/// to a request it does not know; so this pairs the two and travels as an
+/// `UnknownMessage`.
+#[derive(Serialize)]
+struct ErrorReply {
+    status: ReplyStatus,
+    #[serde(flatten)]
+    error: ReplyError,
 }

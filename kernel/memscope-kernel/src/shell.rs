@@ -15,9 +15,8 @@ use jupyter_protocol::{
     ExecuteReply, ExecuteRequest, ExecuteResult, ExecutionCount, HistoryEntry, HistoryReply,
     HistoryRequest, InputReply, InputRequest, InspectReply, InspectRequest, IsCompleteReply,
     JupyterMessageContent, Media, MediaType, Payload, ReplyError, ReplyStatus, StreamContent,
-    Transient, UnknownMessage, UpdateDisplayData,
+    Transient, UpdateDisplayData,
 };
-use memscope_protocol::transport::{Channel, Inbound, Outbox};
 
 use crate::history::{History, CURRENT_SESSION};
 use crate::identity::KernelIdentity;
@@ -26,7 +25,18 @@ use crate::interpreter::{
     MimeBundle, StreamName,
 };
 use crate::offsets::{byte_to_char, char_to_byte};
+use crate::outbox::{Channel, Inbound, Outbox};
 use crate::session::Session;
+
+/// What becomes of the cells already queued once a request is handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueuedCells {
+    /// They run as usual.
+    Run,
+    /// A cell failed with `stop_on_error`: queued execute requests are
+    /// answered `aborted` without running.
+    Abort,
+}
 
 /// The shell dispatcher and the session state it owns.
 pub struct Shell<I: Interpreter> {
@@ -68,29 +78,28 @@ impl<I: Interpreter> Shell<I> {
     /// Handles requests until the channel closes.
     pub fn run(&mut self, requests: &Receiver<Inbound>) {
         while let Ok(inbound) = requests.recv() {
-            let failed = self.handle(&inbound);
-            if failed {
+            if self.handle(&inbound) == QueuedCells::Abort {
                 self.abort_queued(requests);
             }
         }
     }
 
-    /// Handles one request; returns true when it was an execute request that
-    /// failed with `stop_on_error` set, so queued cells must be aborted.
-    pub fn handle(&mut self, inbound: &Inbound) -> bool {
+    /// Handles one request and says what becomes of the cells queued after
+    /// it; [`Shell::run`] does that, a caller of `handle` alone must.
+    pub fn handle(&mut self, inbound: &Inbound) -> QueuedCells {
         let outbox = self.outbox.clone();
         let session = Session::new(&outbox, &inbound.message, Channel::Shell);
         // Before busy: a client that saw this request busy and interrupts
         // must stop this request, however soon after.
         self.interrupter.request_started();
         session.busy();
-        let mut stop = false;
+        let mut queued = QueuedCells::Run;
         if let Some(problem) = &inbound.problem {
-            reply_with_error(&session, "InvalidRequest", problem);
+            session.reply_with_error("InvalidRequest", problem);
         } else {
             match &inbound.message.content {
                 JupyterMessageContent::ExecuteRequest(request) => {
-                    stop = self.execute(&session, request);
+                    queued = self.execute(&session, request);
                 }
                 JupyterMessageContent::KernelInfoRequest(_) => {
                     session.reply(self.identity.kernel_info_reply());
@@ -128,8 +137,7 @@ impl<I: Interpreter> Shell<I> {
                 | JupyterMessageContent::CommClose(_) => {}
                 other => {
                     let msg_type = other.message_type().to_owned();
-                    reply_with_error(
-                        &session,
+                    session.reply_with_error(
                         "UnknownRequest",
                         &format!("memscope does not handle {msg_type} on the shell channel"),
                     );
@@ -137,10 +145,10 @@ impl<I: Interpreter> Shell<I> {
             }
         }
         session.idle();
-        stop
+        queued
     }
 
-    fn execute(&mut self, session: &Session, request: &ExecuteRequest) -> bool {
+    fn execute(&mut self, session: &Session, request: &ExecuteRequest) -> QueuedCells {
         let store = request.store_history && !request.silent;
         if store {
             self.execution_count += 1;
@@ -211,7 +219,7 @@ impl<I: Interpreter> Shell<I> {
                     user_expressions: Some(Default::default()),
                     error: None,
                 });
-                false
+                QueuedCells::Run
             }
             CellOutcome::Error(error) => {
                 if !request.silent {
@@ -232,7 +240,11 @@ impl<I: Interpreter> Shell<I> {
                         traceback: error.traceback,
                     })),
                 });
-                request.stop_on_error && !request.silent
+                if request.stop_on_error && !request.silent {
+                    QueuedCells::Abort
+                } else {
+                    QueuedCells::Run
+                }
             }
         }
     }
@@ -315,24 +327,6 @@ impl<I: Interpreter> Shell<I> {
             .collect();
         HistoryReply::new(history)
     }
-}
-
-/// Replies `<type>_reply` with status error, for requests we cannot serve.
-pub(crate) fn reply_with_error(session: &Session, ename: &str, evalue: &str) {
-    let msg_type = session.request().header.msg_type.clone();
-    let reply_type = match msg_type.strip_suffix("_request") {
-        Some(stem) => format!("{stem}_reply"),
-        None => "error_reply".to_owned(),
-    };
-    session.reply(JupyterMessageContent::UnknownMessage(UnknownMessage {
-        msg_type: reply_type,
-        content: serde_json::json!({
-            "status": "error",
-            "ename": ename,
-            "evalue": evalue,
-            "traceback": [format!("{ename}: {evalue}")],
-        }),
-    }));
 }
 
 /// Converts a bundle to the protocol's media type, keeping every mime type.

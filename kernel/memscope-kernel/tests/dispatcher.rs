@@ -1,22 +1,35 @@
-//! The dispatcher without sockets: requests go in, the messages that come
-//! out are read back in order. A scripted interpreter stands in for Rust.
+//! The shell dispatcher without sockets: requests go in, the messages that
+//! come out are read back in order. A scripted interpreter stands in for
+//! Rust.
+
+mod support;
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use crossbeam_channel::{Receiver, Sender};
 use jupyter_protocol::{
-    ExecuteRequest, HistoryRequest, IsCompleteRequest, JupyterMessage, JupyterMessageContent,
+    CommInfoRequest, CompleteRequest, ExecuteRequest, HistoryRequest, InputReply, InputRequest,
+    InspectRequest, IsCompleteRequest, JupyterMessage, JupyterMessageContent, KernelInfoRequest,
     ReplyStatus, UnknownMessage,
 };
-use memscope_kernel::identity::KernelIdentity;
 use memscope_kernel::interpreter::{
     CellError, CellIo, CellOutcome, Completeness, Completions, Display, Interpreter, Interrupter,
     MimeBundle, StreamName,
 };
+use memscope_kernel::outbox::{Channel, Inbound, Outbox, Outgoing};
 use memscope_kernel::shell::Shell;
-use memscope_protocol::transport::{Channel, Inbound, Outbox, Outgoing};
+use support::{
+    channels, drain, execution_state, identity, inbound, kinds, sent_for, status_of, Sent,
+};
+
+/// How long a test waits for a message it is sure to get; reached only when
+/// the dispatcher is broken.
+const PATIENCE: Duration = Duration::from_secs(30);
 
 /// Runs cells by a tiny script: `print X` prints, `fail` fails, `show`
-/// displays HTML, anything else evaluates to itself.
+/// displays HTML, `ask PROMPT` asks for input and evaluates to what it got,
+/// anything else evaluates to itself.
 struct Scripted;
 
 struct NoInterrupt;
@@ -26,6 +39,14 @@ impl Interrupter for NoInterrupt {
 
 impl Interpreter for Scripted {
     fn execute(&mut self, code: &str, count: usize, io: &mut dyn CellIo) -> CellOutcome {
+        if let Some(prompt) = code.strip_prefix("ask ") {
+            let answer = io.input(prompt, false);
+            return CellOutcome::Ok {
+                result: vec![("text/plain".into(), format!("{answer:?}"))],
+                page: None,
+                after: vec![],
+            };
+        }
         if let Some(text) = code.strip_prefix("print ") {
             io.stream(StreamName::Stdout, &format!("{text}\n"));
             return CellOutcome::Ok {
@@ -84,74 +105,117 @@ impl Interpreter for Scripted {
 
 struct Harness {
     shell: Shell<Scripted>,
-    out: tokio::sync::mpsc::UnboundedReceiver<Outgoing>,
+    out: Receiver<Outgoing>,
+    /// Where the client's answers to input requests arrive.
+    stdin: Sender<Inbound>,
+    /// Where control reports interrupts.
+    interrupts: Sender<()>,
 }
 
 fn harness() -> Harness {
     let (outbox, out) = Outbox::for_testing();
-    let (_stdin_tx, stdin) = crossbeam_channel::unbounded();
-    let (_int_tx, interrupts) = crossbeam_channel::unbounded();
-    let identity = KernelIdentity {
-        rustc_version: "1.95.0".into(),
-        implementation_version: "0.1.0".into(),
-    };
+    let (stdin, stdin_rx) = crossbeam_channel::unbounded();
+    let (interrupts, interrupts_rx) = crossbeam_channel::unbounded();
     Harness {
-        shell: Shell::new(Scripted, outbox, stdin, interrupts, identity),
+        shell: Shell::new(Scripted, outbox, stdin_rx, interrupts_rx, identity()),
         out,
+        stdin,
+        interrupts,
     }
 }
 
 fn execute(code: &str) -> ExecuteRequest {
+    execute_allowing_stdin(code, false)
+}
+
+/// An execute request from a client that can (`allow_stdin`) or cannot
+/// answer input requests.
+fn execute_allowing_stdin(code: &str, allow_stdin: bool) -> ExecuteRequest {
     ExecuteRequest {
         code: code.into(),
         silent: false,
         store_history: true,
         user_expressions: None,
-        allow_stdin: false,
+        allow_stdin,
         stop_on_error: true,
     }
 }
 
-fn inbound(content: impl Into<JupyterMessageContent>) -> Inbound {
+/// A client's answer to the input request `asked`, or to no request at all.
+fn input_reply(asked: Option<&JupyterMessage>, value: &str) -> Inbound {
+    let reply = InputReply {
+        value: value.into(),
+        ..Default::default()
+    };
     Inbound {
-        message: JupyterMessage::new(content.into(), None),
+        message: JupyterMessage::new(reply, asked),
         problem: None,
     }
 }
 
 impl Harness {
-    /// Handles one request and returns `(channel, msg_type)` of everything
-    /// sent, checking that each message is parented to the request.
-    fn send(&mut self, request: Inbound) -> Vec<(Channel, String, JupyterMessage)> {
+    /// Handles one request and returns everything sent, checking that each
+    /// message is parented to the request.
+    fn send(&mut self, request: Inbound) -> Vec<Sent> {
         let id = request.message.header.msg_id.clone();
         self.shell.handle(&request);
-        self.drain(&id)
+        drain(&self.out, &id)
     }
 
-    fn drain(&mut self, parent: &str) -> Vec<(Channel, String, JupyterMessage)> {
+    /// Handles a request whose cell asks for input, as [`Harness::send`]
+    /// does, on a thread of its own. Once the input request is out, `client`
+    /// gets it with the stdin channel and the interrupt channel, to answer
+    /// or to interrupt, as a Jupyter client would. The harness is used up,
+    /// so that a shell that never ends its cell fails the test instead of
+    /// hanging it.
+    fn send_and_prompt(
+        self,
+        request: Inbound,
+        client: impl FnOnce(&JupyterMessage, &Sender<Inbound>, &Sender<()>),
+    ) -> Vec<Sent> {
+        let Harness {
+            mut shell,
+            out,
+            stdin,
+            interrupts,
+        } = self;
+        let id = request.message.header.msg_id.clone();
+        let handling = std::thread::spawn(move || shell.handle(&request));
         let mut sent = Vec::new();
-        while let Ok(Outgoing::Message(channel, message)) = self.out.try_recv() {
-            assert_eq!(
-                message.parent_header.as_ref().map(|h| h.msg_id.as_str()),
-                Some(parent),
-                "{} not parented to the request",
-                message.header.msg_type
-            );
-            sent.push((channel, message.header.msg_type.clone(), message));
-        }
+        let mut next = |waiting_for: &str| {
+            let entry = out
+                .recv_timeout(PATIENCE)
+                .unwrap_or_else(|_| panic!("no {waiting_for} after {:?}", kinds(&sent)));
+            let Outgoing::Message(channel, message) = entry else {
+                panic!("the shell flushed the outbox");
+            };
+            sent.push(sent_for(&id, channel, message));
+            sent.last().unwrap().2.clone()
+        };
+        let asked = loop {
+            let message = next("input request");
+            if message.header.msg_type == "input_request" {
+                break message;
+            }
+        };
+        client(&asked, &stdin, &interrupts);
+        while execution_state(&next("idle status")) != "idle" {}
+        handling.join().unwrap();
+        sent.extend(drain(&out, &id));
         sent
     }
 }
 
-fn kinds(sent: &[(Channel, String, JupyterMessage)]) -> Vec<String> {
-    sent.iter().map(|(_, t, _)| t.clone()).collect()
-}
-
-fn status_of(message: &JupyterMessage) -> String {
-    serde_json::to_value(&message.content).unwrap()["status"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+/// The text of the cell's result, which for `ask` is what input returned.
+fn result_text(sent: &[Sent]) -> String {
+    let result = sent
+        .iter()
+        .find_map(|(_, _, m)| match &m.content {
+            JupyterMessageContent::ExecuteResult(r) => Some(serde_json::to_value(&r.data).unwrap()),
+            _ => None,
+        })
+        .expect("no execute_result");
+    result["text/plain"].as_str().unwrap().to_owned()
 }
 
 #[test]
@@ -169,6 +233,18 @@ fn execute_publishes_in_protocol_order() {
         ]
     );
     assert_eq!(sent[3].0, Channel::Shell);
+    assert_eq!(
+        channels(&sent),
+        [
+            Channel::Iopub,
+            Channel::Iopub,
+            Channel::Iopub,
+            Channel::Shell,
+            Channel::Iopub
+        ]
+    );
+    assert_eq!(execution_state(&sent[0].2), "busy");
+    assert_eq!(execution_state(&sent[4].2), "idle");
     let sent = h.send(inbound(execute("show")));
     assert_eq!(
         kinds(&sent),
@@ -238,7 +314,7 @@ fn cells_run_without_history_are_numbered_like_a_notebook_run() {
 #[test]
 fn execution_count_counts_stored_cells_only() {
     let mut h = harness();
-    let count = |sent: &[(Channel, String, JupyterMessage)]| -> usize {
+    let count = |sent: &[Sent]| -> usize {
         let reply = &sent
             .iter()
             .find(|(_, t, _)| t == "execute_reply")
@@ -367,6 +443,9 @@ fn is_complete_reports_the_indent() {
     assert_eq!(reply["indent"], "    ");
 }
 
+/// Every reply the shell sends for a request it serves says `ok`, on the
+/// shell channel, between busy and idle; only `is_complete_reply` differs,
+/// because its status is its verdict (checked above).
 #[test]
 fn every_reply_carries_ok_status_by_default() {
     let mut h = harness();
@@ -376,4 +455,148 @@ fn every_reply_carries_ok_status_by_default() {
         &sent[3].2.content,
         JupyterMessageContent::ExecuteReply(r) if r.status == ReplyStatus::Ok
     ));
+
+    let requests: [(JupyterMessageContent, &str); 6] = [
+        (KernelInfoRequest {}.into(), "kernel_info_reply"),
+        (
+            CompleteRequest {
+                code: "1".into(),
+                cursor_pos: 1,
+            }
+            .into(),
+            "complete_reply",
+        ),
+        (
+            InspectRequest {
+                code: "1".into(),
+                cursor_pos: 1,
+                detail_level: Some(0),
+            }
+            .into(),
+            "inspect_reply",
+        ),
+        (
+            HistoryRequest::Tail {
+                n: 10,
+                output: false,
+                raw: true,
+            }
+            .into(),
+            "history_reply",
+        ),
+        (
+            CommInfoRequest { target_name: None }.into(),
+            "comm_info_reply",
+        ),
+        (execute("2").into(), "execute_reply"),
+    ];
+    for (request, reply_type) in requests {
+        let sent = h.send(inbound(request));
+        let replies: Vec<&Sent> = sent
+            .iter()
+            .filter(|(_, t, _)| t.ends_with("_reply"))
+            .collect();
+        assert_eq!(replies.len(), 1, "{reply_type}: {:?}", kinds(&sent));
+        let (channel, msg_type, reply) = replies[0];
+        assert_eq!((*channel, msg_type.as_str()), (Channel::Shell, reply_type));
+        assert_eq!(status_of(reply), "ok", "{reply_type}");
+        assert_eq!(execution_state(&sent[0].2), "busy", "{reply_type}");
+        assert_eq!(
+            execution_state(&sent.last().unwrap().2),
+            "idle",
+            "{reply_type}"
+        );
+    }
+}
+
+#[test]
+fn an_answered_input_request_gives_the_cell_the_answer() {
+    let h = harness();
+    let mut request = inbound(execute_allowing_stdin("ask name? ", true));
+    request.message.zmq_identities = vec!["client".into()];
+    let sent = h.send_and_prompt(request, |asked, stdin, _| {
+        stdin.send(input_reply(Some(asked), "Ada")).unwrap();
+    });
+    assert_eq!(
+        kinds(&sent),
+        [
+            "status",
+            "execute_input",
+            "input_request",
+            "execute_result",
+            "execute_reply",
+            "status"
+        ]
+    );
+    let (channel, _, asked) = &sent[2];
+    assert_eq!(*channel, Channel::Stdin);
+    assert_eq!(
+        asked.zmq_identities,
+        ["client"],
+        "asked another client than the one that sent the cell"
+    );
+    match &asked.content {
+        JupyterMessageContent::InputRequest(InputRequest { prompt, password }) => {
+            assert_eq!((prompt.as_str(), *password), ("name? ", false));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(result_text(&sent), r#"Ok("Ada")"#);
+}
+
+#[test]
+fn a_client_that_cannot_answer_is_not_asked() {
+    let mut h = harness();
+    // With nobody left to answer, a prompt sent by mistake is cancelled
+    // instead of waiting for ever.
+    h.stdin = crossbeam_channel::unbounded().0;
+    let sent = h.send(inbound(execute_allowing_stdin("ask name? ", false)));
+    assert!(
+        !kinds(&sent).contains(&"input_request".to_owned()),
+        "{:?}",
+        kinds(&sent)
+    );
+    assert_eq!(result_text(&sent), "Err(NotAllowed)");
+}
+
+/// Answers to other prompts (an earlier cell's, or ones queued before this
+/// prompt was sent) must not answer this one.
+#[test]
+fn stale_input_replies_are_dropped() {
+    let h = harness();
+    // An answer without a parent header counts as an answer to whatever is
+    // asked; this one comes before the prompt, so it answers nothing.
+    h.stdin.send(input_reply(None, "queued before")).unwrap();
+    let earlier_prompt = JupyterMessage::new(InputRequest::default(), None);
+    let request = inbound(execute_allowing_stdin("ask name? ", true));
+    let sent = h.send_and_prompt(request, |asked, stdin, _| {
+        stdin
+            .send(input_reply(Some(&earlier_prompt), "for an earlier prompt"))
+            .unwrap();
+        stdin.send(input_reply(Some(asked), "Ada")).unwrap();
+    });
+    assert_eq!(result_text(&sent), r#"Ok("Ada")"#);
+}
+
+#[test]
+fn an_interrupt_cancels_a_waiting_input_request() {
+    let h = harness();
+    let request = inbound(execute_allowing_stdin("ask name? ", true));
+    let sent = h.send_and_prompt(request, |_, _, interrupts| {
+        interrupts.send(()).unwrap();
+    });
+    assert_eq!(result_text(&sent), "Err(Cancelled)");
+}
+
+/// An interrupt meant for something that ran before the prompt must not
+/// cancel it.
+#[test]
+fn an_interrupt_from_before_the_prompt_does_not_cancel_it() {
+    let h = harness();
+    h.interrupts.send(()).unwrap();
+    let request = inbound(execute_allowing_stdin("ask name? ", true));
+    let sent = h.send_and_prompt(request, |asked, stdin, _| {
+        stdin.send(input_reply(Some(asked), "Ada")).unwrap();
+    });
+    assert_eq!(result_text(&sent), r#"Ok("Ada")"#);
 }

@@ -11,9 +11,9 @@
 
 use std::time::{Duration, Instant};
 
+use memscope_cell_abi::{ArrayFacts, BufferFacts, Storage};
 use memscope_memory::render::{bundle, RenderOptions};
 use memscope_memory::MemoryTracker;
-use memscope_prelude::memory::facts::{ArrayFacts, BufferFacts, Storage};
 
 fn variables(n: usize) -> Vec<(String, ArrayFacts)> {
     let views_of_one = (n / 10).min(1_000);

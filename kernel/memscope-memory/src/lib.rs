@@ -3,8 +3,8 @@
 //! * [`overlap`] (the `memscope-overlap` crate, shared with the prelude):
 //!   whether two strided layouts have an element in common, decided exactly
 //!   (NumPy's `shares_memory`) or by bounds (`may_share_memory`).
-//! * [`layout`]: what one array's layout says on its own (extent,
-//!   contiguity).
+//! * [`extent`]: the bytes one array covers and the allocation it belongs
+//!   to (NumPy's layout arithmetic itself is `memscope-cell-abi`'s).
 //! * [`model`]: the table of one moment: buffers, roles, sharing.
 //! * [`tracker`]: the table across cells: stable buffer ids, changes, moves.
 //! * [`cell_code`]: the names a cell mentions, binds and drops.
@@ -14,7 +14,7 @@
 //! panics on any input, so a strange layout can never cost the user a cell.
 
 pub mod cell_code;
-pub mod layout;
+pub mod extent;
 pub mod model;
 pub mod render;
 pub mod tracker;

@@ -8,10 +8,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use memscope_prelude::memory::facts::{ArrayFacts, Storage};
+use memscope_cell_abi::layout::{contiguity, Contiguity};
+use memscope_cell_abi::{ArrayFacts, Storage};
 use serde::Serialize;
 
-use crate::layout::{allocation_extent, byte_layout, contiguity, element_count};
+use crate::extent::{allocation_extent, byte_layout, element_count};
 use crate::overlap::{may_share_memory, shares_memory, Overlap, DEFAULT_MAX_WORK};
 
 /// Names a buffer for the reader: `buf1`, `buf2`, ... in order of first
@@ -197,7 +198,7 @@ pub(crate) struct Relations {
 /// owner is not a variable when its fellow holders are not in the group.
 fn owner_flags(entries: &[Entry], group: &Group) -> Vec<bool> {
     let spans_in_order = |entry: &Entry, c_order: bool| {
-        let (c, f) = contiguity(&entry.facts.shape, &entry.facts.strides);
+        let Contiguity { c, f } = contiguity(&entry.facts.shape, &entry.facts.strides);
         entry.extent == Some(group.span)
             && entry.facts.first as u64 == group.span.0
             && if c_order { c } else { f }
@@ -415,7 +416,10 @@ pub(crate) fn row(
     changed: Change,
 ) -> Row {
     let facts = entry.facts;
-    let (c_contiguous, f_contiguous) = contiguity(&facts.shape, &facts.strides);
+    let Contiguity {
+        c: c_contiguous,
+        f: f_contiguous,
+    } = contiguity(&facts.shape, &facts.strides);
     Row {
         name: entry.name.to_owned(),
         type_name: facts.type_name.clone(),

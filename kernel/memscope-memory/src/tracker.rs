@@ -7,11 +7,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use memscope_prelude::memory::facts::{ArrayFacts, Storage};
+use memscope_cell_abi::{ArrayFacts, Storage};
 
 use crate::cell_code::CellNames;
-use crate::layout::byte_layout;
-use crate::layout::region_layout;
+use crate::extent::{byte_layout, region_layout};
 use crate::model::{
     entries, group_by_memory, group_relations, lone_relations, row, sharing, BufferId, Change,
     Entry, Gone, GoneWhy, Group, MemoryTable, Relations, Seen, Snapshot,

@@ -11,7 +11,7 @@
 
 use std::io::Write;
 
-use crate::channel::{encode, Message};
+use memscope_cell_abi::lines::{encode, CellMessage, DisplayRequest};
 
 /// A mime bundle under construction: `(mime type, data)` pairs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,8 +36,8 @@ impl Bundle {
     }
 }
 
-fn send(message: &Message) {
-    let line = encode(message);
+fn send(request: DisplayRequest) {
+    let line = encode(&CellMessage::Display(request));
     let mut out = std::io::stdout().lock();
     // A closed stdout means the kernel is gone; there is nobody to show it to.
     let _ = writeln!(out, "{line}");
@@ -55,7 +55,7 @@ fn with_fallback(mime: &str, data: String, fallback: &str) -> Vec<(String, Strin
 
 /// Shows a bundle.
 pub fn show(bundle: &Bundle) {
-    send(&Message::Display {
+    send(DisplayRequest::Show {
         id: None,
         bundle: bundle.entries.clone(),
     });
@@ -63,7 +63,7 @@ pub fn show(bundle: &Bundle) {
 
 /// Shows a bundle that [`update`] can later replace.
 pub fn show_with_id(bundle: &Bundle, id: &str) {
-    send(&Message::Display {
+    send(DisplayRequest::Show {
         id: Some(id.to_owned()),
         bundle: bundle.entries.clone(),
     });
@@ -71,7 +71,7 @@ pub fn show_with_id(bundle: &Bundle, id: &str) {
 
 /// Replaces what is shown under `id`, wherever it is in the notebook.
 pub fn update(bundle: &Bundle, id: &str) {
-    send(&Message::Update {
+    send(DisplayRequest::Update {
         id: id.to_owned(),
         bundle: bundle.entries.clone(),
     });
@@ -80,7 +80,7 @@ pub fn update(bundle: &Bundle, id: &str) {
 /// Shows HTML.
 pub fn html(html: impl Into<String>) {
     let html = html.into();
-    send(&Message::Display {
+    send(DisplayRequest::Show {
         id: None,
         bundle: with_fallback("text/html", html, "[HTML output]"),
     });
@@ -88,7 +88,7 @@ pub fn html(html: impl Into<String>) {
 
 /// Shows HTML under `id`, for [`update_html`].
 pub fn html_with_id(html: impl Into<String>, id: &str) {
-    send(&Message::Display {
+    send(DisplayRequest::Show {
         id: Some(id.to_owned()),
         bundle: with_fallback("text/html", html.into(), "[HTML output]"),
     });
@@ -96,7 +96,7 @@ pub fn html_with_id(html: impl Into<String>, id: &str) {
 
 /// Replaces the output shown under `id` with new HTML.
 pub fn update_html(html: impl Into<String>, id: &str) {
-    send(&Message::Update {
+    send(DisplayRequest::Update {
         id: id.to_owned(),
         bundle: with_fallback("text/html", html.into(), "[HTML output]"),
     });
@@ -105,7 +105,7 @@ pub fn update_html(html: impl Into<String>, id: &str) {
 /// Shows Markdown (the text itself is the plain fallback).
 pub fn markdown(markdown: impl Into<String>) {
     let markdown = markdown.into();
-    send(&Message::Display {
+    send(DisplayRequest::Show {
         id: None,
         bundle: vec![
             ("text/markdown".to_owned(), markdown.clone()),
@@ -116,7 +116,7 @@ pub fn markdown(markdown: impl Into<String>) {
 
 /// Shows plain text as a display (not as printed output).
 pub fn text(text: impl Into<String>) {
-    send(&Message::Display {
+    send(DisplayRequest::Show {
         id: None,
         bundle: vec![("text/plain".to_owned(), text.into())],
     });
@@ -124,7 +124,7 @@ pub fn text(text: impl Into<String>) {
 
 /// Shows an SVG image.
 pub fn svg(svg: impl Into<String>) {
-    send(&Message::Display {
+    send(DisplayRequest::Show {
         id: None,
         bundle: with_fallback("image/svg+xml", svg.into(), "[SVG image]"),
     });
@@ -132,7 +132,7 @@ pub fn svg(svg: impl Into<String>) {
 
 /// Shows a PNG image given its bytes.
 pub fn png(bytes: &[u8]) {
-    send(&Message::Display {
+    send(DisplayRequest::Show {
         id: None,
         bundle: with_fallback("image/png", base64(bytes), "[PNG image]"),
     });
@@ -141,7 +141,7 @@ pub fn png(bytes: &[u8]) {
 /// Clears the cell's output; with `wait`, only when new output arrives,
 /// which makes simple animations flicker-free.
 pub fn clear_output(wait: bool) {
-    send(&Message::Clear { wait });
+    send(DisplayRequest::Clear { wait });
 }
 
 /// Standard base64 with padding, as Jupyter expects for image data.

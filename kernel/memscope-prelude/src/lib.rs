@@ -3,25 +3,34 @@
 //! Every cell starts with `use memscope_prelude::*;`, so the names here are
 //! what a notebook sees without importing anything:
 //!
+//! * [`NpArray`] and [`np`]: arrays with NumPy's views, copies and aliases,
+//!   and functions with NumPy's names and meaning.
+//! * ndarray's prelude (`Array2`, `array!`, `s![]`, ...) and [`ndarray`]
+//!   itself.
 //! * [`display`]: rich output (HTML, Markdown, SVG, PNG, any mime bundle),
 //!   updatable by id, and `clear_output`.
 //! * [`input`] and [`input_password`]: ask the notebook's user for a line.
 //!
 //! Invariant: this crate is small, stable and has no dependency that would
-//! slow a cell's compile; it talks to the kernel only through lines on
-//! standard output in the format of [`channel`].
+//! slow a cell's compile; it talks to the kernel only through
+//! `memscope-cell-abi`'s line format on standard output. The kernel's
+//! plumbing (the panic hook, the memory report, the display of final
+//! values) sits in one hidden module, so a cell's glob import brings
+//! nothing else into scope.
 
-pub mod channel;
 pub mod display;
-pub mod memory;
 pub mod np;
 pub mod nparray;
-pub mod result_display;
-pub mod runtime;
+
+#[doc(hidden)]
+#[path = "kernel_glue/mod.rs"]
+pub mod __kernel;
 
 pub use ndarray;
 pub use ndarray::prelude::*;
 pub use nparray::NpArray;
+
+use memscope_cell_abi::process::{escape_prompt, INPUT_UNAVAILABLE};
 
 /// Asks the notebook's user for one line of text and returns it.
 ///
@@ -30,16 +39,16 @@ pub use nparray::NpArray;
 /// println!("hello, {name}");
 /// ```
 pub fn input(prompt: &str) -> String {
-    answered(evcxr_input::get_string(&channel::escape_prompt(prompt)))
+    answered(evcxr_input::get_string(&escape_prompt(prompt)))
 }
 
 /// Like [`input`], but the front end hides what is typed.
 pub fn input_password(prompt: &str) -> String {
-    answered(evcxr_input::get_password(&channel::escape_prompt(prompt)))
+    answered(evcxr_input::get_password(&escape_prompt(prompt)))
 }
 
 fn answered(reply: String) -> String {
-    if reply == channel::INPUT_UNAVAILABLE {
+    if reply == INPUT_UNAVAILABLE {
         panic!("input is not available: this front end does not answer input requests (allow_stdin is false)");
     }
     reply

@@ -5,7 +5,7 @@
 //!
 //! Expected numbers are NumPy's, worked out by hand (strides in elements).
 
-use memscope_prelude::memory::facts::{ArrayFacts, BufferFacts, Region, Storage};
+use memscope_cell_abi::{ArrayFacts, BufferFacts, Region, Storage};
 use memscope_prelude::np::Order;
 use memscope_prelude::*;
 
@@ -525,8 +525,8 @@ fn memory_facts_never_panic() {
 }
 
 /// What the kernel's report after a cell says of `array`.
-fn report(array: &NpArray<f64>) -> memory::facts::ArrayFacts {
-    memory::describe::describe(array).expect("an NpArray is described")
+fn report(array: &NpArray<f64>) -> memscope_cell_abi::ArrayFacts {
+    memscope_prelude::__kernel::describe::describe(array).expect("an NpArray is described")
 }
 
 #[test]
@@ -540,7 +540,7 @@ fn the_write_log_records_regions_until_the_kernel_reports() {
     column.fill(2.0);
     drop(column.view_mut());
     // Looking at the facts leaves the log alone; the kernel's report
-    // (through `memory::describe`) takes it.
+    // (through `__kernel::describe`) takes it.
     assert_eq!(buffer_of(&a.memory_facts()).written.len(), 3);
     let reported = report(&a);
     let element = Region {

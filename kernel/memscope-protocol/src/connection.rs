@@ -49,9 +49,8 @@ mod tests {
 
     #[test]
     fn parses_a_jupyter_client_file() {
-        let dir = std::env::temp_dir().join(format!("memscope-conn-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("c.json");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.json");
         std::fs::write(
             &path,
             r#"{"shell_port": 1, "iopub_port": 2, "stdin_port": 3, "control_port": 4,
@@ -67,6 +66,5 @@ mod tests {
             read_connection_file(&path),
             Err(ConnectionFileError::Invalid { .. })
         ));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

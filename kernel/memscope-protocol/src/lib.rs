@@ -4,8 +4,9 @@
 //! Everything that crosses this crate's boundary is a typed
 //! [`jupyter_protocol::JupyterMessage`]. Incoming frames are verified before
 //! they are parsed ([`wire`]), malformed input becomes a value rather than a
-//! panic, and the sockets ([`transport`]) hand messages to plain channels so
-//! that the dispatcher above never sees a socket.
+//! panic, and the sockets ([`transport`]) serve the channels that the
+//! dispatcher declares (`memscope_kernel::outbox`), so that the dispatcher
+//! never sees a socket and does not depend on this crate.
 
 pub mod connection;
 pub mod signing;

@@ -1,82 +1,26 @@
 //! The kernel's five ZeroMQ sockets and the tasks that move frames between
-//! them and plain channels.
+//! them and the dispatcher's channels ([`memscope_kernel::outbox`]).
 //!
 //! Invariants: sockets bind only to the transport and address of the
 //! connection file; no task ever returns early on a bad message or a
 //! disconnected peer (each error is logged and the loop goes on); the
-//! heartbeat echoes exactly the bytes it received. Above this module nothing
-//! knows a socket: requests arrive on [`Endpoints`]' receivers, and replies
-//! and broadcasts leave through an [`Outbox`].
+//! heartbeat echoes exactly the bytes it received; the outbox's queue is
+//! written to the sockets in order, and a flush is acknowledged only after
+//! everything queued before it was handed to its socket. Above this module
+//! nothing knows a socket: requests arrive on [`Endpoints`]' receivers, and
+//! replies and broadcasts leave through an [`Outbox`].
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use crossbeam_channel::{Receiver, Sender};
-use jupyter_protocol::{ConnectionInfo, JupyterMessage};
+use jupyter_protocol::ConnectionInfo;
+use memscope_kernel::outbox::{Channel, Inbound, Outbox, Outgoing};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use zeromq::{Socket, SocketRecv, SocketSend, ZmqMessage};
 
 use crate::signing::{SchemeError, Signer};
 use crate::wire::{self, Decoded};
-
-/// The socket a message travels on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Shell,
-    Control,
-    Stdin,
-    Iopub,
-}
-
-/// A verified request, with what was wrong with its content if anything.
-#[derive(Debug)]
-pub struct Inbound {
-    pub message: JupyterMessage,
-    /// Set when the content did not parse for its message type; the message
-    /// then carries its raw content as an `UnknownMessage`.
-    pub problem: Option<String>,
-}
-
-/// Sends messages out through the kernel's sockets. Cheap to clone, usable
-/// from any thread, and never blocks: a closed transport makes sends no-ops.
-#[derive(Clone)]
-pub struct Outbox {
-    sender: UnboundedSender<Outgoing>,
-}
-
-/// An entry of the outgoing queue.
-pub enum Outgoing {
-    Message(Channel, JupyterMessage),
-    /// Acknowledged once everything queued before it has been handed to
-    /// the sockets.
-    Flush(std::sync::mpsc::Sender<()>),
-}
-
-impl Outbox {
-    /// Queues `message` for `channel`. Messages on one channel leave in the
-    /// order they were queued.
-    pub fn send(&self, channel: Channel, message: JupyterMessage) {
-        // An error means the writer task has stopped, i.e. the kernel is
-        // shutting down; there is nobody left to tell.
-        let _ = self.sender.send(Outgoing::Message(channel, message));
-    }
-
-    /// Waits (at most `timeout`) until everything queued so far has been
-    /// handed to the sockets; used before the process exits.
-    pub fn flush(&self, timeout: Duration) {
-        let (done_tx, done_rx) = std::sync::mpsc::channel();
-        if self.sender.send(Outgoing::Flush(done_tx)).is_ok() {
-            let _ = done_rx.recv_timeout(timeout);
-        }
-    }
-
-    /// An outbox whose messages go to a channel instead of sockets, for
-    /// testing code above the transport without any socket.
-    pub fn for_testing() -> (Outbox, UnboundedReceiver<Outgoing>) {
-        let (sender, receiver) = unbounded_channel();
-        (Outbox { sender }, receiver)
-    }
-}
 
 /// The receiving ends of the request channels, plus the outbox.
 pub struct Endpoints {
@@ -97,6 +41,8 @@ pub enum TransportError {
         url: String,
         source: zeromq::ZmqError,
     },
+    #[error("cannot start the thread that hands the outbox to the sockets: {0}")]
+    Forwarder(#[source] std::io::Error),
 }
 
 /// Binds all five sockets and spawns their tasks on `runtime`.
@@ -155,20 +101,25 @@ async fn bind_all(
     runtime.spawn(read_requests("stdin", stdin_recv, signer.clone(), stdin_tx));
     runtime.spawn(echo_heartbeats(heartbeat));
 
-    let (out_tx, out_rx) = unbounded_channel();
+    let (outbox, queue) = Outbox::new();
+    let (to_writer, writer_queue) = unbounded_channel();
+    std::thread::Builder::new()
+        .name("outbox".into())
+        .spawn(move || forward_outbox(&queue, &to_writer))
+        .map_err(TransportError::Forwarder)?;
     let sockets = OutgoingSockets {
         shell: shell_send,
         control: control_send,
         stdin: stdin_send,
         iopub,
     };
-    runtime.spawn(write_messages(out_rx, sockets, signer));
+    runtime.spawn(write_messages(writer_queue, sockets, signer));
 
     Ok(Endpoints {
         shell: shell_rx,
         control: control_rx,
         stdin: stdin_rx,
-        outbox: Outbox { sender: out_tx },
+        outbox,
     })
 }
 
@@ -229,6 +180,17 @@ async fn echo_heartbeats(mut socket: zeromq::RepSocket) {
     }
 }
 
+/// Moves the outbox's entries, in order, from its crossbeam queue (on which
+/// a task must not block) to the writer task's tokio queue. Ends when every
+/// outbox is gone or the writer task has stopped.
+fn forward_outbox(queue: &Receiver<Outgoing>, writer: &UnboundedSender<Outgoing>) {
+    for outgoing in queue.iter() {
+        if writer.send(outgoing).is_err() {
+            return;
+        }
+    }
+}
+
 struct OutgoingSockets {
     shell: zeromq::RouterSendHalf,
     control: zeromq::RouterSendHalf,
@@ -244,8 +206,8 @@ async fn write_messages(
     while let Some(outgoing) = queue.recv().await {
         let (channel, mut message) = match outgoing {
             Outgoing::Message(channel, message) => (channel, message),
-            Outgoing::Flush(done) => {
-                let _ = done.send(());
+            Outgoing::Flush(ack) => {
+                ack.acknowledge();
                 continue;
             }
         };

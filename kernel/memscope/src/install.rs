@@ -146,7 +146,8 @@ mod tests {
 
     #[test]
     fn install_is_idempotent_and_uninstall_removes() {
-        let prefix = std::env::temp_dir().join(format!("memscope-install-{}", std::process::id()));
+        let folder = tempfile::tempdir().unwrap();
+        let prefix = folder.path().to_owned();
         let target = Target::Prefix(prefix.clone());
         install(&target).unwrap();
         let spec = prefix.join("share/jupyter/kernels/memscope/kernel.json");
@@ -161,6 +162,5 @@ mod tests {
         }
         uninstall(&target).unwrap();
         assert!(!spec.exists());
-        std::fs::remove_dir_all(&prefix).unwrap();
     }
 }

@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use memscope_engine::completeness::{completeness, Completeness as EngineCompleteness};
 use memscope_engine::diagnostics::render;
-use memscope_engine::{CellObserver, CellResult, Engine, Event, Recovery, StreamKind};
+use memscope_engine::{
+    ArrayFacts, CellObserver, CellResult, DisplayRequest, Engine, Event, Recovery, StreamKind,
+};
 use memscope_kernel::interpreter::{
     CellError, CellIo, CellOutcome, Completeness, Completions, Display, Interpreter, Interrupter,
     MimeBundle, StreamName,
 };
-use memscope_prelude::channel::Message;
-use memscope_prelude::memory::facts::ArrayFacts;
 
 use crate::build_progress::BuildProgress;
 use crate::memory_display::{split_commands, MemoryDisplay};
@@ -60,28 +60,22 @@ impl CellObserver for Forward<'_> {
         match event {
             Event::Stream(StreamKind::Stdout, text) => io.stream(StreamName::Stdout, &text),
             Event::Stream(StreamKind::Stderr, text) => io.stream(StreamName::Stderr, &text),
-            Event::Display(Message::Display { id, bundle }) => io.display(Display {
+            Event::Display(DisplayRequest::Show { id, bundle }) => io.display(Display {
                 data: bundle,
                 display_id: id,
                 update: false,
             }),
-            Event::Display(Message::Update { id, bundle }) => io.display(Display {
+            Event::Display(DisplayRequest::Update { id, bundle }) => io.display(Display {
                 data: bundle,
                 display_id: Some(id),
                 update: true,
             }),
-            Event::Display(Message::Clear { wait }) => io.clear_output(wait),
-            Event::Memory(variables) | Event::Display(Message::Memory { variables }) => {
-                self.memory = Some(variables)
-            }
+            Event::Display(DisplayRequest::Clear { wait }) => io.clear_output(wait),
+            Event::Memory(variables) => self.memory = Some(variables),
             Event::Compiling(name) => match &mut self.build {
                 Some(build) => build.next_crate(name, io),
                 None => self.build = Some(BuildProgress::start(self.cell, name, io)),
             },
-            // The engine turns these into the cell's result.
-            Event::Display(Message::Panic { .. } | Message::CarriedOn { .. })
-            | Event::Panic { .. }
-            | Event::CarriedOn { .. } => {}
         }
     }
 
@@ -323,7 +317,229 @@ pub fn outcome(
 
 #[cfg(test)]
 mod tests {
-    use super::portable_location;
+    use expect_test::{expect, Expect};
+    use memscope_engine::diagnostics::{CellSpan, Diagnostic};
+
+    use super::*;
+
+    /// The error a user reads for `result` of cell `code`, as nbconvert
+    /// and the notebook show it: `ename: evalue`, then the traceback.
+    fn check(code: &str, result: CellResult, expected: Expect) {
+        let vanished = |name: &str| (name == "gone").then(|| "`gone` was moved into `kept`".into());
+        let shown = match outcome(code, result, &vanished) {
+            CellOutcome::Error(error) => format!(
+                "{}: {}\n---\n{}\n",
+                error.ename,
+                error.evalue,
+                error.traceback.join("\n")
+            ),
+            CellOutcome::Ok { result, page, .. } => format!("ok {result:?} {page:?}\n"),
+        };
+        expected.assert_eq(&shown);
+    }
+
+    fn compile_error(message: &str, line: usize, column: usize, width: usize) -> CellResult {
+        CellResult::CompileError(vec![Diagnostic {
+            level: "error".into(),
+            code: Some("E0425".into()),
+            message: message.into(),
+            spans: vec![CellSpan {
+                line,
+                column,
+                end_line: line,
+                end_column: column + width,
+                label: "not found in this scope".into(),
+                primary: true,
+            }],
+            notes: vec!["help: a local variable with a similar name exists: `kept`".into()],
+        }])
+    }
+
+    #[test]
+    fn a_missing_value_that_moved_away_gets_a_hint() {
+        check(
+            "let x = 1;\nlet y = gone + x;",
+            compile_error("cannot find value `gone` in this scope", 2, 9, 4),
+            expect![[r#"
+                CompileError: cannot find value `gone` in this scope
+                ---
+                error[E0425]: cannot find value `gone` in this scope
+                 --> cell:2:9
+                  |
+                2 | let y = gone + x;
+                  |         ^^^^ not found in this scope
+                  = help: a local variable with a similar name exists: `kept`
+
+                hint: `gone` was moved into `kept`
+
+                CompileError: cannot find value `gone` in this scope
+            "#]],
+        );
+    }
+
+    #[test]
+    fn a_borrowed_view_that_cannot_persist_gets_the_npview_hint() {
+        check(
+            "let v = a.slice(s![1..3]);",
+            compile_error(
+                "The variable `v` contains a reference with a non-static lifetime so\ncan't be persisted.",
+                1,
+                5,
+                1,
+            ),
+            expect![[r#"
+                CompileError: The variable `v` contains a reference with a non-static lifetime so
+                can't be persisted.
+                ---
+                error[E0425]: The variable `v` contains a reference with a non-static lifetime so
+                can't be persisted.
+                 --> cell:1:5
+                  |
+                1 | let v = a.slice(s![1..3]);
+                  |     ^ not found in this scope
+                  = help: a local variable with a similar name exists: `kept`
+
+                hint: `v` borrows from another variable, and a borrow cannot outlive its cell.
+                      For a view that lives on in later cells, use an NpArray: its views share the
+                      buffer and persist, as NumPy's do:
+                          let a = NpArray::from(a);  // or np::arange(..), np::zeros(..)
+                          let v = a.slice(s![1..3]);  // a view of a's buffer
+                      Or keep the view inside one cell (wrap the code in { }), or copy it with .to_owned().
+
+                CompileError: The variable `v` contains a reference with a non-static lifetime so
+                can't be persisted.
+            "#]],
+        );
+    }
+
+    #[test]
+    fn panics_in_libraries_say_where_and_panics_in_the_cell_do_not() {
+        let panic = |location: &str| CellResult::Panicked {
+            message: "index out of bounds".into(),
+            location: location.into(),
+        };
+        check(
+            "a.at(&[9])",
+            panic("/home/me/.cargo/registry/src/x/ndarray-0.17.2/src/arraytraits.rs:26:5"),
+            expect![[r#"
+                Panic: index out of bounds
+                ---
+                the cell panicked at ndarray-0.17.2/src/arraytraits.rs:26:5:
+                index out of bounds
+                Variables defined before this cell are kept.
+
+                Panic: index out of bounds
+            "#]],
+        );
+        check(
+            "panic!()",
+            panic("src/lib.rs:12:3"),
+            expect![[r#"
+                Panic: index out of bounds
+                ---
+                the cell panicked:
+                index out of bounds
+                Variables defined before this cell are kept.
+
+                Panic: index out of bounds
+            "#]],
+        );
+    }
+
+    #[test]
+    fn interrupts_and_dead_processes_say_what_became_of_the_variables() {
+        check(
+            "loop {}",
+            CellResult::Interrupted {
+                recovery: Recovery::CarriedOn,
+            },
+            expect![[r#"
+                Interrupted: the cell was interrupted
+                ---
+                The cell was interrupted.
+                The session carried on from a copy of the process taken just before the cell: every variable defined by earlier cells is kept (variables this cell defined are not).
+
+                Interrupted: the cell was interrupted
+            "#]],
+        );
+        check(
+            "loop {}",
+            CellResult::Interrupted {
+                recovery: Recovery::Untouched,
+            },
+            expect![[r#"
+                Interrupted: the cell was interrupted
+                ---
+                The cell was interrupted.
+                The cell did not run; every variable is kept.
+
+                Interrupted: the cell was interrupted
+            "#]],
+        );
+        check(
+            "std::process::exit(4)",
+            CellResult::ProcessDied {
+                detail: "the cell ended its process with exit status 4 (std::process::exit)".into(),
+                recovery: Recovery::Restarted {
+                    lost_variables: vec!["count".into(), "kept".into()],
+                },
+            },
+            expect![[r#"
+                CellProcessDied: the cell ended its process with exit status 4 (std::process::exit)
+                ---
+                The process running the cell stopped: the cell ended its process with exit status 4 (std::process::exit).
+                The cell process was restarted (the session runs threads of its own, so no copy of it could be kept); variables lost: count, kept.
+                The next cell runs normally.
+
+                CellProcessDied: the cell ended its process with exit status 4 (std::process::exit)
+            "#]],
+        );
+        check(
+            "std::process::exit(4)",
+            CellResult::ProcessDied {
+                detail: "x".into(),
+                recovery: Recovery::Restarted {
+                    lost_variables: Vec::new(),
+                },
+            },
+            expect![[r#"
+                CellProcessDied: x
+                ---
+                The process running the cell stopped: x.
+                The cell process was restarted; no variables were lost.
+                The next cell runs normally.
+
+                CellProcessDied: x
+            "#]],
+        );
+    }
+
+    #[test]
+    fn other_failures_are_shown_as_evcxr_words_them() {
+        check(
+            ":nonsense",
+            CellResult::Failed("Unrecognised command :nonsense".into()),
+            expect![[r#"
+                Error: Unrecognised command :nonsense
+                ---
+                Unrecognised command :nonsense
+
+                Error: Unrecognised command :nonsense
+            "#]],
+        );
+    }
+
+    #[test]
+    fn hints_read_only_the_messages_they_are_for() {
+        assert_eq!(
+            missing_value("cannot find value `x` in this scope"),
+            Some("x")
+        );
+        assert_eq!(missing_value("cannot find type `X` in this scope"), None);
+        assert!(persisting_view_hint("mismatched types").is_none());
+        let odd_name = persisting_view_hint("The variable `a.b` ... can't be persisted").unwrap();
+        assert!(odd_name[4].contains("let v = "), "{odd_name:?}");
+    }
 
     #[test]
     fn panic_locations_lose_the_machines_folders() {

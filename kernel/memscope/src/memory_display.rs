@@ -6,10 +6,10 @@
 //! alone shows it now. The model keeps tracking while the table is off,
 //! so turning it on again shows correct changes.
 
+use memscope_engine::ArrayFacts;
 use memscope_kernel::interpreter::MimeBundle;
 use memscope_memory::render::{bundle, RenderOptions};
 use memscope_memory::{GoneWhy, MemoryTable, MemoryTracker};
-use memscope_prelude::memory::facts::ArrayFacts;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {

@@ -6,6 +6,8 @@
 //! slot stands for an equal run of elements and is filled when the variable
 //! covers at least one of them (decided exactly, like the table).
 
+use memscope_cell_abi::layout::byte_layout;
+
 use crate::model::{BufferId, MemoryTable, Row};
 use crate::overlap::{shares_memory, ByteLayout, Overlap, DEFAULT_MAX_WORK};
 
@@ -92,16 +94,7 @@ fn coverage(row: &Row, start: u64, len: u64) -> Slot {
         itemsize: len.max(1),
         axes: Vec::new(),
     };
-    let array = ByteLayout {
-        first: row.address as u64,
-        itemsize: row.itemsize.max(1) as u64,
-        axes: row
-            .shape
-            .iter()
-            .zip(&row.strides)
-            .map(|(&n, &s)| (n as u64, (s as i64).saturating_mul(row.itemsize as i64)))
-            .collect(),
-    };
+    let array = byte_layout(row.address, &row.shape, &row.strides, row.itemsize);
     match shares_memory(&array, &slot, DEFAULT_MAX_WORK) {
         Overlap::Shared => Slot::Covered,
         Overlap::Disjoint => Slot::Empty,

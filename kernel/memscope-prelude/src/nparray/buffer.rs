@@ -11,7 +11,7 @@ use std::cell::{Cell, Ref, RefCell, RefMut};
 use super::layout::Layout;
 use super::write_log::WriteLog;
 use super::Identity;
-use crate::memory::facts::Region;
+use memscope_cell_abi::Region;
 
 const ALREADY_MUTABLY_BORROWED: &str =
     "this NpArray's buffer is already mutably borrowed by a live \

@@ -4,9 +4,9 @@
 
 use ndarray::{ArrayD, Axis, IxDyn};
 
+use super::allocation;
 use super::borrow::view_mut_of;
 use super::layout::{Layout, Order};
-use super::memory;
 use super::streaming;
 use super::{Element, NpArray};
 
@@ -48,7 +48,7 @@ impl<T: Element> NpArray<T> {
         if let Some(block) = self.layout.contiguous_block() {
             if target.strides == self.layout.strides || self.size() <= 1 {
                 let elements = self.read_in_buffer(|all, _| {
-                    let mut elements = memory::with_capacity(block.len());
+                    let mut elements = allocation::with_capacity(block.len());
                     elements.extend_from_slice(&all[block]);
                     elements
                 });
@@ -57,13 +57,13 @@ impl<T: Element> NpArray<T> {
         }
         if let ([len], [stride]) = (&self.layout.shape[..], &self.layout.strides[..]) {
             let elements = self.read_in_buffer(|all, _| {
-                let mut elements = memory::with_capacity(*len);
+                let mut elements = allocation::with_capacity(*len);
                 extend_strided(&mut elements, all, self.layout.offset, *stride, *len);
                 elements
             });
             return NpArray::allocate(elements, target);
         }
-        let elements = memory::zeroed(self.size(), T::ZERO);
+        let elements = allocation::zeroed(self.size(), T::ZERO);
         let copy = NpArray::allocate(elements, target.clone());
         self.read(|source| {
             let mut elements = copy.buffer.borrow_mut();
@@ -80,7 +80,7 @@ impl<T: Element> NpArray<T> {
             shape: self.shape().to_vec(),
             strides: self.layout.strides_for_new(order),
         };
-        NpArray::allocate(memory::filled(self.size(), value), layout)
+        NpArray::allocate(allocation::filled(self.size(), value), layout)
     }
 
     /// The elements at `indices` along `axis`, in new memory (NumPy's
@@ -133,7 +133,7 @@ impl<T: Element> NpArray<T> {
         assert!(
             mask_shape == self.shape(),
             "boolean index did not match indexed array: mask shape {} but array shape {}",
-            super::fmt::shape_tuple(&mask_shape),
+            super::error::shape_tuple(&mask_shape),
             self.shape_text()
         );
         let selected = self.read(|view| {

@@ -2,7 +2,8 @@
 //! NumPy-style dtype names, and the arithmetic `np::arange` needs.
 //!
 //! The set is closed (the trait is sealed): the plain numbers and `bool`,
-//! exactly the types the kernel knows how to describe.
+//! exactly the types the kernel knows how to describe, generated from
+//! `memscope-cell-abi`'s one list of them.
 
 use std::fmt;
 
@@ -31,24 +32,28 @@ pub trait Element:
     const ONE: Self;
 }
 
-macro_rules! number_elements {
-    ($($t:ty),*) => {$(
+macro_rules! element {
+    (bool) => {
+        impl sealed::Sealed for bool {}
+        impl Element for bool {
+            const DTYPE: &'static str = "bool";
+            const ZERO: Self = false;
+            const ONE: Self = true;
+        }
+    };
+    ($t:ident) => {
         impl sealed::Sealed for $t {}
         impl Element for $t {
             const DTYPE: &'static str = stringify!($t);
             const ZERO: Self = 0 as $t;
             const ONE: Self = 1 as $t;
         }
-    )*};
+    };
 }
-number_elements!(f32, f64, i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
-
-impl sealed::Sealed for bool {}
-impl Element for bool {
-    const DTYPE: &'static str = "bool";
-    const ZERO: Self = false;
-    const ONE: Self = true;
+macro_rules! elements {
+    ($($t:ident)*) => { $(element!($t);)* };
 }
+memscope_cell_abi::for_each_dtype!(elements);
 
 /// The numbers `np::arange` can count with: how many values a half-open
 /// range `start, start + step, ...` (stopping before `stop`) has, and the

@@ -3,7 +3,16 @@
 
 use std::fmt;
 
-use super::fmt::shape_tuple;
+/// A shape in Python's notation: `(3, 4)`, `(3,)`, `()`.
+pub(crate) fn shape_tuple(shape: &[usize]) -> String {
+    match shape {
+        [single] => format!("({single},)"),
+        _ => {
+            let lengths: Vec<String> = shape.iter().map(usize::to_string).collect();
+            format!("({})", lengths.join(", "))
+        }
+    }
+}
 
 /// Why an array could not be built, reshaped or broadcast.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,3 +62,15 @@ impl fmt::Display for NpError {
 }
 
 impl std::error::Error for NpError {}
+
+#[cfg(test)]
+mod tests {
+    use super::shape_tuple;
+
+    #[test]
+    fn shapes_print_like_python_tuples() {
+        assert_eq!(shape_tuple(&[3, 4]), "(3, 4)");
+        assert_eq!(shape_tuple(&[3]), "(3,)");
+        assert_eq!(shape_tuple(&[]), "()");
+    }
+}

@@ -6,17 +6,6 @@ use std::fmt;
 use super::borrow::view_of;
 use super::{Element, NpArray};
 
-/// A shape in Python's notation: `(3, 4)`, `(3,)`, `()`.
-pub(crate) fn shape_tuple(shape: &[usize]) -> String {
-    match shape {
-        [single] => format!("({single},)"),
-        _ => {
-            let lengths: Vec<String> = shape.iter().map(usize::to_string).collect();
-            format!("({})", lengths.join(", "))
-        }
-    }
-}
-
 /// The elements, as ndarray prints them (`[[1, 2],\n [3, 4]]`); number
 /// formatting such as `{:.2}` applies to each element.
 ///
@@ -67,17 +56,5 @@ impl<T: Element> fmt::Debug for NpArray<T> {
             .field("writeable", &self.writeable)
             .field("data", &Verbatim(self.to_string()))
             .finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shape_tuple;
-
-    #[test]
-    fn shapes_print_like_python_tuples() {
-        assert_eq!(shape_tuple(&[3, 4]), "(3, 4)");
-        assert_eq!(shape_tuple(&[3]), "(3,)");
-        assert_eq!(shape_tuple(&[]), "()");
     }
 }

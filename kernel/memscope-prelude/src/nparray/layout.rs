@@ -4,6 +4,10 @@
 //! transposing, broadcasting, and listing element offsets.
 //!
 //! Everything here is pure arithmetic on numbers; nothing touches memory.
+//! Element counts and contiguity are `memscope-cell-abi`'s, the very
+//! definitions the kernel's table uses.
+
+use memscope_cell_abi::layout::{contiguity, element_count};
 
 use super::error::NpError;
 
@@ -56,40 +60,21 @@ impl Layout {
         }
     }
 
-    /// The number of elements.
+    /// The number of elements (it fits: every constructor checks).
     pub fn size(&self) -> usize {
-        self.shape.iter().product()
+        element_count(&self.shape).unwrap_or(usize::MAX)
     }
 
     /// NumPy's C_CONTIGUOUS: walking the elements in C order visits
     /// consecutive memory. Axes of length 1 do not move, so their stride is
     /// ignored; an empty array is contiguous.
     pub fn is_c_contiguous(&self) -> bool {
-        self.is_packed_along((0..self.shape.len()).rev())
+        contiguity(&self.shape, &self.strides).c
     }
 
     /// NumPy's F_CONTIGUOUS: like C, with the first index varying fastest.
     pub fn is_f_contiguous(&self) -> bool {
-        self.is_packed_along(0..self.shape.len())
-    }
-
-    /// Whether the axes, taken fastest first, have the strides of a packed
-    /// array.
-    fn is_packed_along(&self, fastest_first: impl Iterator<Item = usize>) -> bool {
-        if self.size() == 0 {
-            return true;
-        }
-        let mut expected = 1_isize;
-        for axis in fastest_first {
-            if self.shape[axis] == 1 {
-                continue;
-            }
-            if self.strides[axis] != expected {
-                return false;
-            }
-            expected *= self.shape[axis] as isize;
-        }
-        true
+        contiguity(&self.shape, &self.strides).f
     }
 
     /// The lowest and highest element offsets, or `None` for an empty array.
@@ -260,11 +245,6 @@ impl Layout {
         slowest_first.sort_by_key(|&axis| std::cmp::Reverse(self.strides[axis].unsigned_abs()));
         packed_strides(&self.shape, slowest_first.iter().rev().copied())
     }
-}
-
-/// The number of elements of `shape`, or `None` if it overflows `usize`.
-pub(crate) fn checked_size(shape: &[usize]) -> Option<usize> {
-    shape.iter().try_fold(1_usize, |n, &len| n.checked_mul(len))
 }
 
 /// C-order strides: the last axis has stride 1. Like NumPy, an axis of

@@ -31,10 +31,16 @@
 //! Soundness: the buffer's elements live in a `RefCell`, so at any time a
 //! buffer has either readers or one writer, checked at run time; a
 //! conflicting borrow panics and says which view to drop. Every ndarray
-//! view is built with ndarray's checked constructors. The only `unsafe`
-//! code is in `borrow.rs`: the guards returned by `view()` and `view_mut()`
-//! keep the `RefCell` borrow next to the ndarray view made from it, a
-//! self-referential pair safe Rust cannot express; `miri.sh` checks it.
+//! view is built with ndarray's checked constructors. `unsafe` code is in
+//! three places, each with its reason:
+//! * `borrow.rs`: the guards returned by `view()` and `view_mut()` keep
+//!   the `RefCell` borrow next to the ndarray view made from it, a
+//!   self-referential pair safe Rust cannot express;
+//! * `streaming.rs`: SSE2 streaming stores for large strided copies (Miri
+//!   runs the same pointer arithmetic with ordinary stores);
+//! * `allocation.rs`: `madvise` asks for huge pages (not under Miri).
+//!
+//! `miri.sh` runs the prelude's tests under Miri to check them.
 //!
 //! # Differences from NumPy
 //!
@@ -57,17 +63,17 @@
 //!   strings: elements are the plain numbers and `bool` ([`Element`]).
 
 mod access;
+mod allocation;
 mod borrow;
 mod buffer;
 mod copies;
 mod element;
 mod error;
-mod facts;
 mod fmt;
 mod layout;
-mod memory;
-pub(crate) use memory::collected;
+pub(crate) use allocation::collected;
 mod ops;
+mod reported;
 mod sharing;
 mod streaming;
 mod views;
@@ -85,7 +91,11 @@ pub use layout::Order;
 pub use sharing::Flags;
 
 use buffer::Buffer;
-use layout::{checked_size, Layout};
+use layout::Layout;
+use memscope_cell_abi::layout::element_count;
+
+/// What makes two handles the same array; compared by address.
+type Identity = Rc<()>;
 
 /// An n-dimensional array with NumPy's semantics: a handle on a shared,
 /// reference-counted buffer (see the [module documentation](self)).
@@ -93,9 +103,6 @@ use layout::{checked_size, Layout};
 /// Cloning is aliasing: `let b = a.clone()` is Python's `b = a`, a second
 /// name for the *same* array, sharing every element. Use
 /// [`copy`](NpArray::copy) for new memory.
-/// What makes two handles the same array; compared by address.
-type Identity = Rc<()>;
-
 pub struct NpArray<T> {
     buffer: Rc<Buffer<T>>,
     layout: Layout,
@@ -181,7 +188,7 @@ impl<T: Element> NpArray<T> {
     /// assert!(NpArray::from_shape_vec(&[3], vec![1, 2]).is_err());
     /// ```
     pub fn from_shape_vec(shape: &[usize], elements: Vec<T>) -> Result<NpArray<T>, NpError> {
-        if checked_size(shape) != Some(elements.len()) {
+        if element_count(shape) != Some(elements.len()) {
             return Err(NpError::SizeMismatch {
                 size: elements.len(),
                 shape: shape.to_vec(),
@@ -208,8 +215,8 @@ impl<T: Element> NpArray<T> {
 
     /// A new array of `shape` filled with `value` (NumPy's `full`).
     pub fn full(shape: &[usize], value: T) -> NpArray<T> {
-        let size = checked_size(shape).expect("array is too big: its size overflows usize");
-        NpArray::allocate(memory::filled(size, value), Layout::c_order(shape))
+        let size = element_count(shape).expect("array is too big: its size overflows usize");
+        NpArray::allocate(allocation::filled(size, value), Layout::c_order(shape))
     }
 
     /// A new array of `shape` filled with zeros (`false` for `bool`).
@@ -222,8 +229,8 @@ impl<T: Element> NpArray<T> {
     pub fn zeros(shape: &[usize]) -> NpArray<T> {
         // Zeroed memory from the allocator: pages are zero until written,
         // as with NumPy's `np.zeros`.
-        let size = checked_size(shape).expect("array is too big: its size overflows usize");
-        NpArray::allocate(memory::zeroed(size, T::ZERO), Layout::c_order(shape))
+        let size = element_count(shape).expect("array is too big: its size overflows usize");
+        NpArray::allocate(allocation::zeroed(size, T::ZERO), Layout::c_order(shape))
     }
 
     /// A new array of `shape` filled with ones (`true` for `bool`).

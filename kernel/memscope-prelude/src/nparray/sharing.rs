@@ -3,7 +3,8 @@
 
 use std::rc::Rc;
 
-use memscope_overlap::{self as overlap, ByteLayout, Overlap};
+use memscope_cell_abi::layout::byte_layout;
+use memscope_overlap::{self as overlap, Overlap};
 
 use super::{Element, NpArray};
 
@@ -105,15 +106,8 @@ impl<T: Element> NpArray<T> {
         }
         // Positions in the buffer stand in for addresses: both arrays index
         // the same buffer, so element units are as good as bytes.
-        let positions = |layout: &super::layout::Layout| ByteLayout {
-            first: layout.offset as u64,
-            itemsize: 1,
-            axes: layout
-                .shape
-                .iter()
-                .zip(&layout.strides)
-                .map(|(&len, &stride)| (len as u64, stride as i64))
-                .collect(),
+        let positions = |layout: &super::layout::Layout| {
+            byte_layout(layout.offset, &layout.shape, &layout.strides, 1)
         };
         let exact = overlap::shares_memory(
             &positions(&self.layout),

@@ -50,7 +50,7 @@ fn stream_every_second<T: Element>(elements: &mut Vec<T>, from: &[T], len: usize
     let source = from.as_ptr().cast::<u64>();
     // SAFETY: `reserve` made room for `len` more elements after `start`.
     let target = unsafe { elements.as_mut_ptr().add(start) }.cast::<u64>();
-    // SAFETY (for the whole block): T is one of the numeric element types
+    // SAFETY: this covers the whole block. T is one of the numeric element types
     // (no padding) and 8 bytes wide with 8-byte alignment, so both
     // pointers are valid u64 pointers to initialised bits; every read is
     // of `from[2 * i]` or `from[2 * i + 1..=2 * i + 3]` with, checked by the

@@ -7,10 +7,11 @@
 
 use ndarray::{ArrayD, IxDyn, SliceArg, SliceInfoElem};
 
+use memscope_cell_abi::layout::element_count;
+
 use super::borrow::layout_in;
-use super::error::NpError;
-use super::fmt::shape_tuple;
-use super::layout::{c_strides, checked_size, Layout};
+use super::error::{shape_tuple, NpError};
+use super::layout::{c_strides, Layout};
 use super::{Element, NpArray};
 
 /// How a reshape can be done.
@@ -211,7 +212,7 @@ impl<T: Element> NpArray<T> {
     /// allows one. (When it does not, it has already copied; `reshape_view`
     /// then drops that copy.)
     fn reshaped(&self, shape: &[usize]) -> Result<Reshaped<T>, NpError> {
-        if checked_size(shape) != Some(self.size()) {
+        if element_count(shape) != Some(self.size()) {
             return Err(NpError::SizeMismatch {
                 size: self.size(),
                 shape: shape.to_vec(),

@@ -6,7 +6,7 @@
 //! not grow memory without bound, and past that point "everything may have
 //! changed" is the honest, cheap answer).
 
-use crate::memory::facts::Region;
+use memscope_cell_abi::Region;
 
 #[derive(Debug, Default)]
 pub(crate) struct WriteLog {

@@ -1,14 +1,14 @@
-//! Set-up that the kernel runs once in a fresh cell process.
+//! The panic hook the kernel installs once in a fresh cell process.
 //!
 //! Cells share the process's standard library, so a panic hook installed
 //! here reports panics from every later cell too.
 
-use crate::channel::{encode, Message};
+use memscope_cell_abi::lines::{encode, CellMessage};
 
 /// Reports panics to the kernel as one message, instead of the default
 /// report on standard error, so that a panic becomes the cell's single error
 /// output.
-pub fn install_panic_hook() {
+pub fn install() {
     std::panic::set_hook(Box::new(|info| {
         let message = if let Some(s) = info.payload().downcast_ref::<&str>() {
             (*s).to_owned()
@@ -21,6 +21,6 @@ pub fn install_panic_hook() {
             .location()
             .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
             .unwrap_or_default();
-        println!("{}", encode(&Message::Panic { message, location }));
+        println!("{}", encode(&CellMessage::Panic { message, location }));
     }));
 }

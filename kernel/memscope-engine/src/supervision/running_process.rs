@@ -1,21 +1,29 @@
 //! Which process runs cells, seen from the kernel: evcxr's child, or the
-//! snapshot that carried on after it died (see `snapshot`).
+//! snapshot that carried on after it died (see `cell_process::snapshot`).
 //!
 //! Invariants: signals for the cell process (interrupt, fence) go to the
 //! process recorded here, never to a pid that may have been reused: a
 //! process that carried on is our child (the kernel is a subreaper), so its
-//! pid stays ours until we reap it, and we reap it only when it is replaced
-//! or at shutdown. evcxr's own child is reaped only through evcxr's
-//! `Child`, so evcxr never waits on a pid we took.
+//! pid stays ours until we reap it, and we reap it only when it is replaced.
+//! evcxr's own child is reaped only through evcxr's `Child`, so evcxr never
+//! waits on a pid we took. At shutdown nothing here runs: every cell
+//! process, evcxr's or adopted, dies with the kernel by its parent-death
+//! signal.
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, ExitStatus};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rustix::process::Signal;
+
+use crate::cell_process::{FENCE_SIGNAL, INTERRUPTED_STATUS};
+use crate::output_pump::CellSignals;
+use crate::processes;
+
 /// Shared by the engine's threads; cheap to clone.
 #[derive(Clone, Default)]
-pub struct CellPid {
+pub struct RunningProcess {
     state: Arc<Mutex<State>>,
 }
 
@@ -29,7 +37,7 @@ struct State {
     current: Option<u32>,
 }
 
-impl CellPid {
+impl RunningProcess {
     /// Follows evcxr's child: call after starting the context and after
     /// every cell, since evcxr restarts its child when it dies.
     pub fn follow(&self, child: Arc<Mutex<Child>>) {
@@ -41,7 +49,7 @@ impl CellPid {
             // evcxr started a new process: whatever carried on before is
             // gone with the old one's pipes.
             if let Some(adopted) = state.current.filter(|&p| Some(p) != state.evcxr_pid) {
-                reap(adopted, Duration::from_millis(200));
+                processes::reap(adopted, Duration::from_millis(200));
             }
             state.evcxr_pid = pid;
             state.current = pid;
@@ -56,80 +64,58 @@ impl CellPid {
 
     /// Sends `signal` to the process running cells; false if there is none
     /// or it is gone.
-    pub fn signal(&self, signal: libc::c_int) -> bool {
-        let Some(pid) = self.current() else {
-            return false;
-        };
-        // SAFETY: signalling a process that is our child or grandchild,
-        // whose pid cannot have been reused (see the module's invariant).
-        unsafe { libc::kill(pid as libc::pid_t, signal) == 0 }
+    pub fn signal(&self, signal: Signal) -> bool {
+        self.current()
+            .is_some_and(|pid| processes::signal(pid, signal))
     }
 
-    /// `pid` carried on after the process running cells died: records it
-    /// and says how the old one ended.
-    pub fn carried_on(&self, pid: u32) -> String {
-        let Ok(mut state) = self.state.lock() else {
-            return "the cell process ended".to_owned();
+    /// `pid` carried on after the process running cells died: from now on
+    /// signals go to it. Returns the process it replaced. Never waits.
+    pub fn adopt(&self, pid: u32) -> Option<u32> {
+        self.state.lock().ok()?.current.replace(pid)
+    }
+
+    /// How `replaced`, the process a carried-on copy took over from, ended:
+    /// waits up to a second for it to exit and reaps it.
+    pub fn how_it_ended(&self, replaced: Option<u32>) -> String {
+        let Some(old) = replaced else {
+            return describe(None);
         };
-        let previous = state.current.replace(pid);
-        let status = match previous {
-            Some(old) if Some(old) == state.evcxr_pid => {
-                let child = state.evcxr_child.clone();
-                child.and_then(|c| wait_for_child(&c, Duration::from_secs(1)))
-            }
-            Some(old) => reap(old, Duration::from_secs(1)),
-            None => None,
+        let evcxr_child = self
+            .state
+            .lock()
+            .ok()
+            .filter(|state| state.evcxr_pid == Some(old))
+            .and_then(|state| state.evcxr_child.clone());
+        let status = match evcxr_child {
+            Some(child) => wait_for_child(&child, Duration::from_secs(1)),
+            None => processes::reap(old, Duration::from_secs(1)),
         };
         describe(status)
     }
 
-    /// At shutdown: a process that carried on is not evcxr's, so evcxr
-    /// will not stop it; we do.
-    pub fn stop_adopted(&self) {
-        let Ok(state) = self.state.lock() else { return };
-        if let Some(adopted) = state.current.filter(|&p| Some(p) != state.evcxr_pid) {
-            // SAFETY: the process is our child (see the invariant).
-            unsafe { libc::kill(adopted as libc::pid_t, libc::SIGKILL) };
-            reap(adopted, Duration::from_secs(2));
-        }
+    /// Whether the process running cells has a snapshot waiting: a child
+    /// running the same program (a cell's own child processes run others).
+    pub fn snapshot_waits(&self) -> bool {
+        let Some(pid) = self.current() else {
+            return false;
+        };
+        let table = processes::process_table();
+        let Some(name) = table.iter().find(|p| p.pid == pid).map(|p| &p.name) else {
+            return false;
+        };
+        table.iter().any(|p| p.parent == pid && &p.name == name)
     }
 }
 
-/// Reaps, once a second, the orphans the kernel adopts as a subreaper
-/// (helpers that cargo or mold leave behind, a snapshot's parent's
-/// children): nobody else waits for them. A zombie is reaped only when it
-/// was already one a second earlier, so a child that `std::process` is
-/// about to wait for (it does so at once) is never taken from it.
-pub fn reap_orphans_forever() {
-    let me = std::process::id();
-    let mut seen_before: Vec<u32> = Vec::new();
-    loop {
-        let zombies = zombie_children(me);
-        for &pid in zombies.iter().filter(|pid| seen_before.contains(pid)) {
-            // SAFETY: waitpid on a zombie child of ours, without blocking.
-            unsafe { libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), libc::WNOHANG) };
-        }
-        seen_before = zombies;
-        std::thread::sleep(Duration::from_secs(1));
+impl CellSignals for RunningProcess {
+    fn ask_for_fence(&self) -> bool {
+        self.signal(FENCE_SIGNAL)
     }
-}
 
-/// Our children that have exited and not been reaped.
-fn zombie_children(parent: u32) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|entry| {
-            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-            let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
-            let state = fields.next()?;
-            let ppid: u32 = fields.next()?.parse().ok()?;
-            (state == "Z" && ppid == parent).then_some(pid)
-        })
-        .collect()
+    fn carried_on(&self, pid: u32) -> Option<u32> {
+        self.adopt(pid)
+    }
 }
 
 /// evcxr's child's exit status, once it has one.
@@ -146,30 +132,13 @@ fn wait_for_child(child: &Mutex<Child>, patience: Duration) -> Option<ExitStatus
     }
 }
 
-/// Reaps our child `pid`, waiting up to `patience` for it to exit.
-fn reap(pid: u32, patience: Duration) -> Option<ExitStatus> {
-    let until = Instant::now() + patience;
-    loop {
-        let mut raw = 0;
-        // SAFETY: waitpid on a child of ours, without blocking.
-        let reaped = unsafe { libc::waitpid(pid as libc::pid_t, &mut raw, libc::WNOHANG) };
-        if reaped == pid as libc::pid_t {
-            return Some(ExitStatus::from_raw(raw));
-        }
-        if reaped < 0 || Instant::now() >= until {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
 /// How a cell process ended, in words a notebook user can act on.
 pub fn describe(status: Option<ExitStatus>) -> String {
     let Some(status) = status else {
         return "the process running the cell ended".to_owned();
     };
     if let Some(code) = status.code() {
-        if code == crate::cell_process::INTERRUPTED_STATUS {
+        if code == INTERRUPTED_STATUS {
             return "the cell was interrupted".to_owned();
         }
         return format!("the cell ended its process with exit status {code} (std::process::exit)");

@@ -1,12 +1,13 @@
 //! What the kernel is told about an `NpArray` after each cell: its layout
 //! and buffer as plain numbers, and the regions written since last time.
 
-use crate::memory::facts::{ArrayFacts, BufferFacts, Storage};
+use memscope_cell_abi::{ArrayFacts, BufferFacts, Region, Storage};
 
 use super::{Element, NpArray};
 
 impl<T: Element> NpArray<T> {
-    /// The array's layout and storage for the kernel's memory view.
+    /// The array's layout and storage for the kernel's memory view (hidden:
+    /// the kernel's report and the tests call it, notebooks have the table).
     ///
     /// Reads no element and never panics (addresses were recorded when the
     /// buffer was allocated, so nothing is borrowed). `written` lists the
@@ -18,10 +19,11 @@ impl<T: Element> NpArray<T> {
     /// let a = np::zeros(&[10]);
     /// let tail = a.slice(s![4..]);
     /// let facts = tail.memory_facts();
-    /// let memory::facts::Storage::Buffer(buffer) = &facts.storage else { unreachable!() };
+    /// let memscope_cell_abi::Storage::Buffer(buffer) = &facts.storage else { unreachable!() };
     /// assert_eq!(facts.first, buffer.start + 4 * 8);
     /// assert_eq!((buffer.len, buffer.owns_data), (10, false));
     /// ```
+    #[doc(hidden)]
     pub fn memory_facts(&self) -> ArrayFacts {
         self.facts(self.buffer.pending_writes())
     }
@@ -33,7 +35,7 @@ impl<T: Element> NpArray<T> {
         self.facts(self.buffer.drain_write_log())
     }
 
-    fn facts(&self, written: Vec<crate::memory::facts::Region>) -> ArrayFacts {
+    fn facts(&self, written: Vec<Region>) -> ArrayFacts {
         let first = if self.is_empty() {
             self.buffer.start()
         } else {

@@ -18,14 +18,18 @@
 //! itself a subreaper (see `Engine::start`): when the parent dies, the copy
 //! becomes the kernel's child, and the kernel can signal and reap it.
 
-use std::io::Write;
+use std::io::{PipeReader, PipeWriter, Read, Write};
+
+use rustix::process::Signal;
+
+use crate::processes;
 
 /// A waiting copy, held by the process that runs the cell.
 pub struct Snapshot {
-    pid: libc::pid_t,
+    pid: u32,
     /// Our end of the pipe: the copy reads end-of-file when it closes,
     /// which happens when this process dies.
-    _alive: std::os::fd::OwnedFd,
+    _alive: PipeWriter,
 }
 
 /// Which side of the fork returned.
@@ -41,27 +45,17 @@ impl Snapshot {
     /// taken (more than one thread, or the fork failed); the cell then runs
     /// without one, as with evcxr.
     pub fn take() -> Option<Forked> {
-        if thread_count() != Some(1) {
+        if processes::thread_count() != Some(1) {
             return None;
         }
         // Nothing buffered may be written twice, once by each process.
         let _ = std::io::stdout().flush();
         let _ = std::io::stderr().flush();
-        let mut ends = [0; 2];
-        // SAFETY: pipe2 writes two descriptors into the array we pass.
-        if unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-            return None;
-        }
-        // SAFETY: both descriptors were just created and are ours alone.
-        let (read_end, write_end) = unsafe {
-            use std::os::fd::FromRawFd;
-            (
-                std::os::fd::OwnedFd::from_raw_fd(ends[0]),
-                std::os::fd::OwnedFd::from_raw_fd(ends[1]),
-            )
-        };
-        // SAFETY: getpid and getppid cannot fail.
-        let (original, kernel) = unsafe { (libc::getpid(), libc::getppid()) };
+        // Both ends are close-on-exec: a program the cell starts must not
+        // keep the copy waiting.
+        let (read_end, write_end) = std::io::pipe().ok()?;
+        let original = std::process::id();
+        let kernel = processes::parent_pid();
         // SAFETY: the process has one thread (checked above), so the child
         // is a complete copy and may go on running Rust code.
         match unsafe { libc::fork() } {
@@ -75,7 +69,7 @@ impl Snapshot {
             pid => {
                 drop(read_end);
                 Some(Forked::Original(Snapshot {
-                    pid,
+                    pid: pid as u32,
                     _alive: write_end,
                 }))
             }
@@ -84,29 +78,13 @@ impl Snapshot {
 
     /// The cell returned: the copy is not needed.
     pub fn discard(self) {
-        // SAFETY: signalling and reaping our own child.
-        unsafe {
-            libc::kill(self.pid, libc::SIGKILL);
-            libc::waitpid(self.pid, std::ptr::null_mut(), 0);
-        }
+        processes::signal(self.pid, Signal::KILL);
+        processes::wait(self.pid);
     }
 }
 
-/// The number of threads of this process, from /proc.
-fn thread_count() -> Option<usize> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Threads:"))?
-        .trim()
-        .parse()
-        .ok()
-}
-
 /// Blocks until every write end of the pipe has closed.
-fn wait_for_end_of(pipe: std::os::fd::OwnedFd) {
-    use std::io::Read;
-    let mut pipe = std::fs::File::from(pipe);
+fn wait_for_end_of(mut pipe: PipeReader) {
     let mut byte = [0_u8; 1];
     // Nothing is ever written: a read returns only at end-of-file (or an
     // error, which we treat the same). Interrupted reads are retried.
@@ -121,21 +99,19 @@ fn wait_for_end_of(pipe: std::os::fd::OwnedFd) {
 /// The parent is dying, so this process passes to the kernel (its
 /// subreaper). It must die with the kernel, as the cell process does; if
 /// the kernel is gone already there is nobody to carry on for.
-fn adopt_kernel_as_parent(original: libc::pid_t, kernel: libc::pid_t) {
+fn adopt_kernel_as_parent(original: u32, kernel: u32) {
     // A dying process closes its files before its children are handed on:
     // the pipe's end can come first, so wait for the new parent (for at
     // most a second; a process exits in far less).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
-    // SAFETY: getppid cannot fail.
-    while unsafe { libc::getppid() } == original && std::time::Instant::now() < deadline {
+    while processes::parent_pid() == original && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
-    // SAFETY: prctl and getppid only concern this process.
-    unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-        if libc::getppid() != kernel {
-            libc::_exit(0);
-        }
+    processes::die_with_parent();
+    if processes::parent_pid() != kernel {
+        // SAFETY: `_exit` ends this copy without running exit handlers,
+        // which belong to the process it was copied from.
+        unsafe { libc::_exit(0) };
     }
 }
 
@@ -151,7 +127,7 @@ mod tests {
         let other = std::thread::spawn(move || {
             let _ = stop_rx.recv();
         });
-        assert!(thread_count().is_some_and(|n| n > 1));
+        assert!(processes::thread_count().is_some_and(|n| n > 1));
         assert!(Snapshot::take().is_none());
         drop(stop_tx);
         other.join().unwrap();

@@ -15,11 +15,13 @@
 //! evcxr formats the value its own way, as before.
 //!
 //! ```
-//! use memscope_prelude::result_display::ShowWithDebug as _;
+//! use memscope_prelude::__kernel::result_display::ShowWithDebug as _;
 //! (1 + 1).evcxr_display(); // prints 2 between evcxr's content markers
 //! ```
 
 use std::fmt;
+
+use memscope_cell_abi::process::{BEGIN_CONTENT, END_CONTENT};
 
 /// Prints any `Debug` value the way evcxr prints a final expression by
 /// default.
@@ -31,7 +33,7 @@ impl<T: fmt::Debug + ?Sized> ShowWithDebug for T {
     fn evcxr_display(&self) {
         // One write, so the markers and the text cannot be interleaved with
         // output from another thread.
-        print!("EVCXR_BEGIN_CONTENT text/plain\n{self:?}\nEVCXR_END_CONTENT\n");
+        print!("{BEGIN_CONTENT} text/plain\n{self:?}\n{END_CONTENT}\n");
     }
 }
 

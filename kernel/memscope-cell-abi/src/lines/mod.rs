@@ -5,87 +5,85 @@
 //! a field never contains a newline or a separator. The kernel decodes these
 //! lines with [`decode`]; every other line is the cell's own output.
 //!
-//! Invariant: [`decode`] is the exact inverse of the encoders here and never
+//! Invariant: [`decode`] is the exact inverse of [`encode`] and never
 //! panics, whatever the line.
 
-use crate::memory::facts::{from_fields, to_fields, ArrayFacts, FIELDS_PER_VARIABLE};
+mod fields;
+
+use crate::facts::ArrayFacts;
+use fields::{from_fields, to_fields, FIELDS_PER_VARIABLE};
 
 /// Starts every line meant for the kernel. U+0001 never appears in ordinary
 /// printed text, so user output cannot be mistaken for a message.
 pub const MARKER: &str = "\u{1}memscope\u{1f}";
 const SEP: char = '\u{1f}';
 
-/// What [`crate::input`] receives when the front end cannot answer.
-pub const INPUT_UNAVAILABLE: &str = "\u{1}memscope-no-input";
+/// A mime bundle: `(mime type, data)` pairs, in the order given.
+pub type MimeBundle = Vec<(String, String)>;
 
-/// Stands for ':' in input prompts: evcxr cuts a prompt at its first colon,
-/// so the prelude swaps colons for this and the kernel swaps them back.
-pub const PROMPT_COLON: char = '\u{1d}';
-
-/// Makes a prompt survive evcxr's input request line.
-pub fn escape_prompt(prompt: &str) -> String {
-    prompt.replace(':', &PROMPT_COLON.to_string())
-}
-
-/// The inverse of [`escape_prompt`].
-pub fn unescape_prompt(prompt: &str) -> String {
-    prompt.replace(PROMPT_COLON, ":")
-}
-
-/// A message from a cell to the kernel.
+/// A message from a cell (or from the cell process around it) to the kernel.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Message {
-    /// Show a mime bundle, optionally under a display id.
-    Display {
-        id: Option<String>,
-        bundle: Vec<(String, String)>,
-    },
-    /// Replace the bundle shown under `id`.
-    Update {
-        id: String,
-        bundle: Vec<(String, String)>,
-    },
-    /// Clear the cell's output (when the next output arrives, if `wait`).
-    Clear { wait: bool },
+pub enum CellMessage {
+    /// Rich output for the notebook.
+    Display(DisplayRequest),
     /// The cell panicked with this message at this location.
     Panic { message: String, location: String },
     /// The layout of every array variable after a cell, sorted by name.
     Memory {
         variables: Vec<(String, ArrayFacts)>,
     },
+    /// The cell process has loaded the compiled cell and starts running it:
+    /// compiling is over.
+    Running,
     /// The process that ran the cell ended before the cell did, and the
     /// copy of it taken before the cell carried on; this is its pid.
     CarriedOn { pid: u32 },
 }
 
+/// What a cell asks the notebook to show: the only messages that reach the
+/// front end as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DisplayRequest {
+    /// Show a mime bundle, optionally under a display id.
+    Show {
+        id: Option<String>,
+        bundle: MimeBundle,
+    },
+    /// Replace the bundle shown under `id`.
+    Update { id: String, bundle: MimeBundle },
+    /// Clear the cell's output (when the next output arrives, if `wait`).
+    Clear { wait: bool },
+}
+
 /// Encodes a message as one line, without the trailing newline.
-pub fn encode(message: &Message) -> String {
+pub fn encode(message: &CellMessage) -> String {
     let mut fields: Vec<String> = Vec::new();
     match message {
-        Message::Display { id, bundle } => {
+        CellMessage::Display(DisplayRequest::Show { id, bundle }) => {
             fields.push("display".into());
             fields.push(id.clone().unwrap_or_default());
             push_bundle(&mut fields, bundle);
         }
-        Message::Update { id, bundle } => {
+        CellMessage::Display(DisplayRequest::Update { id, bundle }) => {
             fields.push("update".into());
             fields.push(id.clone());
             push_bundle(&mut fields, bundle);
         }
-        Message::Clear { wait } => {
+        CellMessage::Display(DisplayRequest::Clear { wait }) => {
             fields.push("clear".into());
             fields.push(if *wait { "wait" } else { "now" }.into());
         }
-        Message::Panic { message, location } => {
+        CellMessage::Panic { message, location } => {
             fields.push("panic".into());
             fields.push(message.clone());
             fields.push(location.clone());
         }
-        Message::CarriedOn { pid } => {
+        CellMessage::Running => fields.push("running".into()),
+        CellMessage::CarriedOn { pid } => {
             fields.push("carried-on".into());
             fields.push(pid.to_string());
         }
-        Message::Memory { variables } => {
+        CellMessage::Memory { variables } => {
             fields.push("memory".into());
             for (name, facts) in variables {
                 fields.extend(to_fields(name, facts));
@@ -105,31 +103,34 @@ fn push_bundle(fields: &mut Vec<String>, bundle: &[(String, String)]) {
 
 /// Decodes a line of the cell's standard output; `None` for ordinary output
 /// and for anything malformed.
-pub fn decode(line: &str) -> Option<Message> {
+pub fn decode(line: &str) -> Option<CellMessage> {
     let body = line.strip_prefix(MARKER)?;
     let fields: Vec<String> = body.split(SEP).map(unescape).collect::<Option<_>>()?;
     let (kind, rest) = fields.split_first()?;
     match (kind.as_str(), rest) {
-        ("display", [id, bundle @ ..]) => Some(Message::Display {
+        ("display", [id, bundle @ ..]) => Some(CellMessage::Display(DisplayRequest::Show {
             id: (!id.is_empty()).then(|| id.clone()),
             bundle: pairs(bundle)?,
-        }),
-        ("update", [id, bundle @ ..]) if !id.is_empty() => Some(Message::Update {
-            id: id.clone(),
-            bundle: pairs(bundle)?,
-        }),
-        ("clear", [wait]) => Some(Message::Clear {
+        })),
+        ("update", [id, bundle @ ..]) if !id.is_empty() => {
+            Some(CellMessage::Display(DisplayRequest::Update {
+                id: id.clone(),
+                bundle: pairs(bundle)?,
+            }))
+        }
+        ("clear", [wait]) => Some(CellMessage::Display(DisplayRequest::Clear {
             wait: wait == "wait",
-        }),
-        ("panic", [message, location]) => Some(Message::Panic {
+        })),
+        ("panic", [message, location]) => Some(CellMessage::Panic {
             message: message.clone(),
             location: location.clone(),
         }),
-        ("carried-on", [pid]) => Some(Message::CarriedOn {
+        ("running", []) => Some(CellMessage::Running),
+        ("carried-on", [pid]) => Some(CellMessage::CarriedOn {
             pid: pid.parse().ok()?,
         }),
         ("memory", variables) if variables.len() % FIELDS_PER_VARIABLE == 0 => {
-            Some(Message::Memory {
+            Some(CellMessage::Memory {
                 variables: variables
                     .chunks(FIELDS_PER_VARIABLE)
                     .map(from_fields)
@@ -140,7 +141,7 @@ pub fn decode(line: &str) -> Option<Message> {
     }
 }
 
-fn pairs(fields: &[String]) -> Option<Vec<(String, String)>> {
+fn pairs(fields: &[String]) -> Option<MimeBundle> {
     if !fields.len().is_multiple_of(2) {
         return None;
     }
@@ -188,36 +189,37 @@ fn unescape(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::memory::facts::{BufferFacts, Region, Storage};
+    use crate::facts::{BufferFacts, Region, Storage};
 
     #[test]
     fn every_message_round_trips() {
         let tricky = "line one\nline two\r\n\\ back\u{1f}sep é 🦀".to_string();
         let messages = [
-            Message::Display {
+            CellMessage::Display(DisplayRequest::Show {
                 id: None,
                 bundle: vec![
                     ("text/html".into(), tricky.clone()),
                     ("text/plain".into(), "".into()),
                 ],
-            },
-            Message::Display {
+            }),
+            CellMessage::Display(DisplayRequest::Show {
                 id: Some("d1".into()),
                 bundle: vec![],
-            },
-            Message::Update {
+            }),
+            CellMessage::Display(DisplayRequest::Update {
                 id: "d1".into(),
                 bundle: vec![("text/plain".into(), tricky.clone())],
-            },
-            Message::Clear { wait: true },
-            Message::CarriedOn { pid: 4242 },
-            Message::Clear { wait: false },
-            Message::Panic {
+            }),
+            CellMessage::Display(DisplayRequest::Clear { wait: true }),
+            CellMessage::CarriedOn { pid: 4242 },
+            CellMessage::Running,
+            CellMessage::Display(DisplayRequest::Clear { wait: false }),
+            CellMessage::Panic {
                 message: tricky.clone(),
                 location: "src/lib.rs:3:5".into(),
             },
-            Message::Memory { variables: vec![] },
-            Message::Memory {
+            CellMessage::Memory { variables: vec![] },
+            CellMessage::Memory {
                 variables: vec![
                     ("a".into(), sample_facts(Storage::Owned)),
                     ("b".into(), sample_facts(Storage::Shared { unique: false })),
@@ -268,13 +270,6 @@ mod tests {
     }
 
     #[test]
-    fn prompts_keep_their_colons() {
-        let prompt = "Name: (a:b) ";
-        assert!(!escape_prompt(prompt).contains(':'));
-        assert_eq!(unescape_prompt(&escape_prompt(prompt)), prompt);
-    }
-
-    #[test]
     fn ordinary_and_malformed_lines_are_not_messages() {
         for line in [
             "hello",
@@ -286,6 +281,7 @@ mod tests {
             &format!("{MARKER}update\u{1f}\u{1f}a\u{1f}b"),
             &format!("{MARKER}nonsense\u{1f}x"),
             &format!("{MARKER}clear\u{1f}now\u{1f}extra"),
+            &format!("{MARKER}running\u{1f}extra"),
             &format!("{MARKER}panic\u{1f}bad escape \\q\u{1f}loc"),
             &format!("{MARKER}memory\u{1f}a\u{1f}Vec<f64>"),
             &format!("{MARKER}memory\u{1f}a\u{1f}t\u{1f}f65\u{1f}8\u{1f}1\u{1f}1\u{1f}0\u{1f}1\u{1f}owned"),

@@ -2,26 +2,25 @@
 //!
 //! evcxr hands each cell a pointer to its variable store and gets it back
 //! when the cell returns. Our cell process passes that pointer to the
-//! function named [`REPORT_SYMBOL`], which prints the layout of every array
-//! variable as one [`Message::Memory`] line on standard output, before the
-//! cell process says the cell is complete.
+//! function exported as `memscope_cell_abi::process::REPORT_SYMBOL`, which
+//! prints the layout of every array variable as one `CellMessage::Memory`
+//! line on standard output, before the cell process says the cell is
+//! complete.
 //!
-//! Only the first cell of a cell process exports that function, through
-//! [`export_memory_report!`](crate::export_memory_report) in its body: an
-//! exported function of the prelude itself would be linked into every
-//! cell's library together with all the describe code behind it (about
-//! 600 KiB per cell, kept loaded for the session's life), while the cell
-//! process needs it from one library only.
+//! Only the first cell of a cell process exports that function: the
+//! engine's set-up code declares it, calling [`report`], in a block in that
+//! cell's body. An exported function of the prelude itself would be linked
+//! into every cell's library together with all the describe code behind it
+//! (about 600 KiB per cell, kept loaded for the session's life), while the
+//! cell process needs it from one library only.
 
 use std::any::Any;
 use std::collections::HashMap;
 use std::ffi::c_void;
 
-use super::describe::describe;
-use crate::channel::{encode, Message};
+use memscope_cell_abi::lines::{encode, CellMessage};
 
-/// The symbol the cell process looks up in each cell's library.
-pub const REPORT_SYMBOL: &str = "memscope_memory_report";
+use super::describe::describe;
 
 /// evcxr's variable store, as evcxr 0.22.0 generates it in every cell
 /// (`evcxr_internal_runtime::VariableStore` in its `evcxr_internal_runtime.rs`):
@@ -36,29 +35,15 @@ struct EvcxrVariableStore {
 }
 
 /// Describes every array variable of `variables`, sorted by name.
-pub fn memory_message(variables: &HashMap<String, Box<dyn Any + 'static>>) -> Message {
+pub fn memory_message(variables: &HashMap<String, Box<dyn Any + 'static>>) -> CellMessage {
     let mut described: Vec<_> = variables
         .iter()
         .filter_map(|(name, value)| Some((name.clone(), describe(value.as_ref())?)))
         .collect();
     described.sort_by(|a, b| a.0.cmp(&b.0));
-    Message::Memory {
+    CellMessage::Memory {
         variables: described,
     }
-}
-
-/// Exports [`report`] as [`REPORT_SYMBOL`] from the library of the cell
-/// that expands it. Meant for a block in the body of a cell (an item at a
-/// cell's top level would be compiled again into every later cell).
-#[macro_export]
-macro_rules! export_memory_report {
-    () => {
-        #[unsafe(no_mangle)]
-        unsafe extern "C" fn memscope_memory_report(store: *const ::std::ffi::c_void) {
-            // SAFETY: the cell process keeps `report`'s contract.
-            unsafe { $crate::memory::report::report(store) }
-        }
-    };
 }
 
 /// Prints the memory message for evcxr's variable store `store`.
@@ -75,7 +60,7 @@ pub unsafe fn report(store: *const c_void) {
         let store = unsafe { store.cast::<EvcxrVariableStore>().as_ref() };
         let message = match store {
             Some(store) => memory_message(&store.variables),
-            None => Message::Memory {
+            None => CellMessage::Memory {
                 variables: Vec::new(),
             },
         };
@@ -93,7 +78,7 @@ mod tests {
         variables.insert("zeta".into(), Box::new(vec![1.0_f64]));
         variables.insert("count".into(), Box::new(3_usize));
         variables.insert("alpha".into(), Box::new(ndarray::arr2(&[[1_u8]])));
-        let Message::Memory { variables } = memory_message(&variables) else {
+        let CellMessage::Memory { variables } = memory_message(&variables) else {
             panic!("not a memory message");
         };
         let names: Vec<_> = variables.iter().map(|(name, _)| name.as_str()).collect();

@@ -16,7 +16,8 @@ use ndarray::{
     Ix5, Ix6, IxDyn, RawData,
 };
 
-use super::facts::{ArrayFacts, Storage};
+use memscope_cell_abi::{ArrayFacts, Storage};
+
 use crate::nparray::{Element, NpArray};
 
 type Describer = fn(&dyn Any) -> Option<ArrayFacts>;
@@ -31,31 +32,14 @@ fn describers() -> &'static HashMap<TypeId, Describer> {
     static TABLE: OnceLock<HashMap<TypeId, Describer>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut table = HashMap::new();
-        for_each_element!(register_element, table);
+        // Defined after `table`, so that the macro's body can name it.
+        macro_rules! register_every_element {
+            ($($t:ident)*) => { $(register_element::<$t>(&mut table);)* };
+        }
+        memscope_cell_abi::for_each_dtype!(register_every_element);
         table
     })
 }
-
-macro_rules! for_each_element {
-    ($register:ident, $table:ident) => {
-        $register::<f32>(&mut $table);
-        $register::<f64>(&mut $table);
-        $register::<i8>(&mut $table);
-        $register::<i16>(&mut $table);
-        $register::<i32>(&mut $table);
-        $register::<i64>(&mut $table);
-        $register::<i128>(&mut $table);
-        $register::<isize>(&mut $table);
-        $register::<u8>(&mut $table);
-        $register::<u16>(&mut $table);
-        $register::<u32>(&mut $table);
-        $register::<u64>(&mut $table);
-        $register::<u128>(&mut $table);
-        $register::<usize>(&mut $table);
-        $register::<bool>(&mut $table);
-    };
-}
-use for_each_element;
 
 fn register_element<T: Element>(table: &mut HashMap<TypeId, Describer>) {
     register_dim::<T, Ix1>(table);

@@ -1,85 +1,16 @@
-//! What a cell process knows about one array-like value: its layout in
-//! memory, read without touching a single element.
+//! How one variable's [`ArrayFacts`] travel as fields of a memory message.
 //!
-//! Invariant: facts are plain data (addresses as numbers, never pointers to
-//! follow), so they can be sent to the kernel and compared across cells.
+//! Lists are comma-separated numbers and the storage is one field of
+//! space-separated words, so no field ever needs the separator.
 
-/// The layout and storage of one array-like value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArrayFacts {
-    /// A short, readable type: `Array2<f64>`, `ArcArray1<i32>`, `NpArray<f64>`.
-    pub type_name: String,
-    /// The element type: `f64`, `u8`, `bool`, ...
-    pub dtype: &'static str,
-    /// Bytes per element.
-    pub itemsize: usize,
-    pub shape: Vec<usize>,
-    /// Strides in elements (not bytes); negative for reversed axes.
-    pub strides: Vec<isize>,
-    /// Address of the logical first element (index `[0, 0, ...]`).
-    pub first: usize,
-    /// Whether the value lets its elements be written.
-    pub writeable: bool,
-    pub storage: Storage,
-}
-
-/// Who holds the memory behind an array.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Storage {
-    /// It alone owns its allocation (`Array`, `Vec`, `Box<[T]>`, an owned
-    /// `CowArray`).
-    Owned,
-    /// An `ArcArray`: the allocation is reference counted; `unique` is false
-    /// while other handles share it.
-    Shared { unique: bool },
-    /// It borrows memory that something else owns (`'static` views, a
-    /// borrowed `CowArray`).
-    Borrowed,
-    /// An `NpArray`, whose buffer is known exactly.
-    Buffer(BufferFacts),
-}
-
-/// The buffer behind an `NpArray`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BufferFacts {
-    /// Address of the buffer's first element.
-    pub start: usize,
-    /// Length of the buffer in elements.
-    pub len: usize,
-    /// True for the array that allocated the buffer (NumPy's OWNDATA).
-    pub owns_data: bool,
-    /// Which array this is: equal for handles of the same array (aliases
-    /// made with `clone`), different for every view, even one with the same
-    /// layout. An address, compared only within one report.
-    pub identity: usize,
-    /// Regions written since the buffer was last reported. Only the first
-    /// array of a buffer to be described carries them (reporting drains the
-    /// buffer's log), so the kernel joins them per buffer.
-    pub written: Vec<Region>,
-}
-
-/// A strided set of elements of a buffer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Region {
-    /// Address of the region's logical first element.
-    pub first: usize,
-    pub shape: Vec<usize>,
-    /// In elements.
-    pub strides: Vec<isize>,
-}
-
-/// Every element type the prelude describes, by name.
-pub const DTYPES: [&str; 15] = [
-    "f32", "f64", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128",
-    "usize", "bool",
-];
+use crate::facts::{ArrayFacts, BufferFacts, Region, Storage, DTYPES};
 
 /// How many channel fields one variable takes (see [`to_fields`]).
-pub const FIELDS_PER_VARIABLE: usize = 9;
+pub(super) const FIELDS_PER_VARIABLE: usize = 9;
 
 /// Encodes a named variable's facts as channel fields. Lists are
 /// comma-separated numbers, so no field ever needs the separator.
-pub fn to_fields(name: &str, facts: &ArrayFacts) -> [String; FIELDS_PER_VARIABLE] {
+pub(super) fn to_fields(name: &str, facts: &ArrayFacts) -> [String; FIELDS_PER_VARIABLE] {
     [
         name.to_owned(),
         facts.type_name.clone(),
@@ -94,7 +25,7 @@ pub fn to_fields(name: &str, facts: &ArrayFacts) -> [String; FIELDS_PER_VARIABLE
 }
 
 /// The inverse of [`to_fields`]; `None` for anything malformed.
-pub fn from_fields(fields: &[String]) -> Option<(String, ArrayFacts)> {
+pub(super) fn from_fields(fields: &[String]) -> Option<(String, ArrayFacts)> {
     let [name, type_name, dtype, itemsize, shape, strides, first, writeable, storage] = fields
     else {
         return None;

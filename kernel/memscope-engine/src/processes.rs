@@ -1,0 +1,186 @@
+//! Processes, for both sides of the engine: the one module that reads
+//! `/proc` and makes the process calls (signals, reaping, `prctl`), so
+//! that the rest of the engine speaks of pids and signals, not of system
+//! calls.
+//!
+//! Invariant: nothing here blocks for longer than the patience it is
+//! given, and nothing panics: a process that is gone, or a `/proc` entry
+//! that cannot be read, is an answer (`false`, `None`, an empty list).
+
+use std::os::unix::process::ExitStatusExt;
+use std::process::ExitStatus;
+use std::time::{Duration, Instant};
+
+use rustix::process::{Pid, Signal, WaitOptions};
+
+/// One line of the process table.
+pub struct ProcessEntry {
+    pub pid: u32,
+    pub parent: u32,
+    pub name: String,
+    /// The state letter of `/proc/<pid>/stat`: `R`, `S`, `Z` (exited, not
+    /// yet reaped), ...
+    pub state: String,
+}
+
+/// Every process's id, parent, name and state, from `/proc`.
+pub fn process_table() -> Vec<ProcessEntry> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            parse_stat(pid, &stat)
+        })
+        .collect()
+}
+
+/// Reads "pid (name) state ppid ...": the name may contain spaces and
+/// parentheses, so the fields after it start at the last ')'.
+fn parse_stat(pid: u32, stat: &str) -> Option<ProcessEntry> {
+    let (head, tail) = stat.rsplit_once(')')?;
+    let name = head.split_once('(')?.1.to_owned();
+    let mut fields = tail.split_whitespace();
+    let state = fields.next()?.to_owned();
+    let parent = fields.next()?.parse().ok()?;
+    Some(ProcessEntry {
+        pid,
+        parent,
+        name,
+        state,
+    })
+}
+
+/// Every process below `root`, at any depth, `root` included.
+pub fn descendants(root: u32, table: &[ProcessEntry]) -> Vec<u32> {
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(table.iter().filter(|p| p.parent == parent).map(|p| p.pid));
+        i += 1;
+    }
+    found
+}
+
+/// Our children that have exited and not been reaped.
+pub fn zombie_children(parent: u32) -> Vec<u32> {
+    process_table()
+        .into_iter()
+        .filter(|p| p.parent == parent && p.state == "Z")
+        .map(|p| p.pid)
+        .collect()
+}
+
+/// The number of threads of this process.
+pub fn thread_count() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Sends `signal` to `pid`; false if there is no such process (or it is
+/// not ours to signal).
+pub fn signal(pid: u32, signal: Signal) -> bool {
+    pid_of(pid).is_some_and(|pid| rustix::process::kill_process(pid, signal).is_ok())
+}
+
+/// Reaps our child `pid`, waiting up to `patience` for it to exit; `None`
+/// if it has not exited by then or is not our child.
+pub fn reap(pid: u32, patience: Duration) -> Option<ExitStatus> {
+    let pid = pid_of(pid)?;
+    let until = Instant::now() + patience;
+    loop {
+        match rustix::process::waitpid(Some(pid), WaitOptions::NOHANG) {
+            Ok(Some((_, status))) => return Some(ExitStatus::from_raw(status.as_raw())),
+            Ok(None) if Instant::now() < until => std::thread::sleep(Duration::from_millis(5)),
+            _ => return None,
+        }
+    }
+}
+
+/// Waits for our child `pid` to exit and reaps it; `None` if it is not
+/// our child. Only for a process that is sure to exit at once (one just
+/// killed).
+pub fn wait(pid: u32) -> Option<ExitStatus> {
+    let pid = pid_of(pid)?;
+    loop {
+        match rustix::process::waitpid(Some(pid), WaitOptions::empty()) {
+            Ok(Some((_, status))) => return Some(ExitStatus::from_raw(status.as_raw())),
+            // A signal handled meanwhile (the fence) interrupts the wait.
+            Err(rustix::io::Errno::INTR) => continue,
+            _ => return None,
+        }
+    }
+}
+
+/// Makes this process the reaper of its orphaned descendants, so that a
+/// cell process's snapshot becomes our child when its parent dies; false
+/// if the system refused.
+pub fn become_subreaper() -> bool {
+    rustix::process::set_child_subreaper(Some(rustix::process::getpid())).is_ok()
+}
+
+/// Asks the system to kill this process when its parent dies.
+pub fn die_with_parent() {
+    // Refused only on systems without the call, where nothing can be done.
+    let _ = rustix::process::set_parent_process_death_signal(Some(Signal::KILL));
+}
+
+/// The pid of this process's parent (0 once it has none).
+pub fn parent_pid() -> u32 {
+    rustix::process::getppid().map_or(0, |pid| pid.as_raw_pid() as u32)
+}
+
+fn pid_of(pid: u32) -> Option<Pid> {
+    Pid::from_raw(i32::try_from(pid).ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_lines_with_odd_names_are_read() {
+        let entry = parse_stat(42, "42 (a (b) c) S 7 42 42 0 -1").unwrap();
+        assert_eq!((entry.pid, entry.parent), (42, 7));
+        assert_eq!(
+            (entry.name.as_str(), entry.state.as_str()),
+            ("a (b) c", "S")
+        );
+        assert!(parse_stat(1, "garbage").is_none());
+    }
+
+    #[test]
+    fn this_process_is_in_the_table_and_below_its_parent() {
+        let table = process_table();
+        let me = std::process::id();
+        let entry = table.iter().find(|p| p.pid == me).expect("this process");
+        assert_eq!(entry.parent, parent_pid());
+        assert!(descendants(entry.parent, &table).contains(&me));
+        assert!(thread_count().is_some_and(|n| n >= 1));
+    }
+
+    #[test]
+    #[expect(
+        clippy::zombie_processes,
+        reason = "the child is reaped by `reap`, the function under test"
+    )]
+    fn a_child_is_signalled_and_reaped() {
+        let child = std::process::Command::new("sleep")
+            .arg("60")
+            .spawn()
+            .unwrap();
+        assert!(signal(child.id(), Signal::KILL));
+        let status = reap(child.id(), Duration::from_secs(5)).expect("reaped");
+        assert_eq!(status.signal(), Some(Signal::KILL.as_raw()));
+        assert!(!signal(child.id(), Signal::KILL), "a reaped pid is gone");
+    }
+}

@@ -1,0 +1,320 @@
+//! The worker thread: the only code that touches evcxr. It starts the
+//! context and the session, then takes jobs (run a cell, complete, inspect)
+//! one at a time, reporting what it sees on one channel.
+//!
+//! Invariants: a cell's `Finished` is sent only after a fence, so it
+//! follows every output of the cell on the same channel; a failed compile
+//! leaves the session as it was (evcxr commits state only on success);
+//! the worker tells [`CellState`] each phase it enters, and a cell that was
+//! interrupted before it began does not begin.
+
+use std::path::PathBuf;
+
+use crossbeam_channel::{Receiver, Sender};
+use evcxr::{CommandContext, EvalCallbacks};
+use memscope_cell_abi::process::{unescape_prompt, INPUT_UNAVAILABLE};
+use memscope_cell_abi::MimeBundle;
+
+use crate::diagnostics;
+use crate::engine::{CompletionSet, EngineConfig};
+use crate::events::{CellResult, Recovery};
+use crate::output_pump::{self, Fence, PumpEvent};
+use crate::session_setup::{
+    changes_result_format, process_setup, session_setup, DEFER_TO_FORMAT, WARM_UP_CODE,
+};
+use crate::supervision::cell_state::CellState;
+use crate::supervision::running_process::RunningProcess;
+
+/// What the engine asks of the worker.
+pub enum Job {
+    Execute(String),
+    Complete(String, usize, Sender<CompletionSet>),
+    Inspect(String, usize, Sender<Option<MimeBundle>>),
+}
+
+/// What the worker sends back while and after running a job.
+pub enum WorkerEvent {
+    Output(PumpEvent),
+    Input {
+        prompt: String,
+        password: bool,
+        answer: Sender<Option<String>>,
+    },
+    Finished(CellResult),
+}
+
+/// Everything the worker thread owns.
+pub struct Worker {
+    pub config: EngineConfig,
+    pub build_dir: PathBuf,
+    pub results: Sender<WorkerEvent>,
+    pub state: CellState,
+    pub process: RunningProcess,
+}
+
+impl Worker {
+    /// Starts evcxr and the session, then runs jobs until the engine is
+    /// dropped.
+    pub fn run(self, jobs: Receiver<Job>) {
+        let launch = std::time::Instant::now();
+        crate::build_dir::remove_cell_libraries(&self.build_dir);
+        let (mut context, fences) = match self.start_session() {
+            Ok(parts) => parts,
+            Err(error) => {
+                let message = format!("the Rust engine could not start: {error}");
+                tracing::error!("{message}");
+                return refuse_all(jobs, &self.results, message);
+            }
+        };
+        tracing::info!("session ready after {:?}", launch.elapsed());
+        self.process.follow(context.process_handle());
+        self.state.idle();
+
+        let mut deferred_to_format = false;
+        for job in jobs {
+            match job {
+                Job::Execute(code) => {
+                    if !deferred_to_format && changes_result_format(&code) {
+                        deferred_to_format = context.execute(DEFER_TO_FORMAT).is_ok();
+                    }
+                    let began = std::time::Instant::now();
+                    let result = if self.state.begin_compiling() {
+                        self.run_cell(&mut context, &code)
+                    } else {
+                        // Interrupted while it waited (for the set-up, say).
+                        CellResult::Interrupted {
+                            recovery: Recovery::Untouched,
+                        }
+                    };
+                    self.state.idle();
+                    let ran = began.elapsed();
+                    self.process.follow(context.process_handle());
+                    fence(&fences);
+                    tracing::info!(
+                        "cell ran in {ran:?}, output flushed after {:?}",
+                        began.elapsed()
+                    );
+                    let _ = self.results.send(WorkerEvent::Finished(result));
+                }
+                Job::Complete(code, cursor, reply) => {
+                    let _ = reply.send(completions(&mut context, &code, cursor));
+                }
+                Job::Inspect(code, cursor, reply) => {
+                    let _ = reply.send(inspect(&mut context, &code, cursor));
+                }
+            }
+        }
+    }
+
+    /// evcxr's context with the output pump running and the session set
+    /// up; the phase is [`SettingUp`](crate::supervision::cell_state::Phase)
+    /// throughout, so no interrupt breaks it.
+    fn start_session(&self) -> Result<(CommandContext, Sender<Fence>), evcxr::Error> {
+        let launch = std::time::Instant::now();
+        let (mut context, outputs) = start_context()?;
+        tracing::info!("evcxr context ready after {:?}", launch.elapsed());
+        let (fence_tx, fence_rx) = crossbeam_channel::unbounded();
+        let process = self.process.clone();
+        // Output events share the results channel with `Finished`, and the
+        // pump emits a cell's last event before it acknowledges the fence
+        // that precedes `Finished`: so a cell's outputs always come first.
+        let output_results = self.results.clone();
+        std::thread::Builder::new()
+            .name("cell-output".into())
+            .spawn(move || {
+                output_pump::pump(outputs.stdout, outputs.stderr, fence_rx, process, |event| {
+                    let _ = output_results.send(WorkerEvent::Output(event));
+                })
+            })
+            .map_err(|e| evcxr::Error::from(e.to_string()))?;
+        let prelude = &self.config.prelude_dir;
+        if let Err(error) = context.execute(&session_setup(prelude, true)) {
+            // Only if the crates fetched at install time have gone from
+            // cargo's cache: better to fetch them again than not to start.
+            tracing::warn!("the offline set-up failed, trying with the network: {error}");
+            context.execute(&session_setup(prelude, false))?;
+        }
+        context.execute(":offline 0")?;
+        tracing::info!("session set up after {:?}", launch.elapsed());
+        warm_up_analysis(&mut context);
+        tracing::info!("type analysis warmed up after {:?}", launch.elapsed());
+        Ok((context, fence_tx))
+    }
+
+    fn run_cell(&self, context: &mut CommandContext, code: &str) -> CellResult {
+        let variables_before: Vec<String> = context
+            .variables_and_types()
+            .map(|(name, _)| name.to_owned())
+            .collect();
+        // evcxr does not export its input request type, so the closure is
+        // written where its signature can be inferred.
+        let mut callbacks = EvalCallbacks {
+            input_reader: &|request| {
+                let (answer_tx, answer_rx) = crossbeam_channel::bounded(1);
+                let asked = self.results.send(WorkerEvent::Input {
+                    prompt: unescape_prompt(&request.prompt),
+                    password: request.is_password,
+                    answer: answer_tx,
+                });
+                match (asked, answer_rx.recv()) {
+                    (Ok(()), Ok(Some(line))) => line,
+                    _ => INPUT_UNAVAILABLE.to_owned(),
+                }
+            },
+        };
+        let outcome = context.execute_with_callbacks(code, &mut callbacks);
+        let interrupted = self.state.interrupted();
+        match outcome {
+            Ok(outputs) => {
+                let mut value: MimeBundle = outputs.content_by_mime_type.into_iter().collect();
+                value.sort();
+                // A trailing call that returns nothing is not a result worth
+                // showing (evcxr would display it as `()`).
+                if value == [("text/plain".to_owned(), "()".to_owned())] {
+                    value.clear();
+                }
+                if code.trim_start().starts_with(":help") {
+                    CellResult::Ran {
+                        value: Vec::new(),
+                        page: Some(value),
+                    }
+                } else {
+                    CellResult::Ran { value, page: None }
+                }
+            }
+            Err(evcxr::Error::CompilationErrors(errors)) if !interrupted => {
+                CellResult::CompileError(errors.iter().map(diagnostics::from_evcxr).collect())
+            }
+            Err(error) => {
+                let process_restarted = matches!(error, evcxr::Error::SubprocessTerminated(_));
+                if process_restarted {
+                    // The new cell process needs its set-up again, which no
+                    // interrupt may break.
+                    self.state.setting_up();
+                    let _ = context.execute(&process_setup());
+                }
+                let recovery = if process_restarted {
+                    Recovery::Restarted {
+                        lost_variables: variables_before,
+                    }
+                } else {
+                    Recovery::Untouched
+                };
+                if interrupted {
+                    CellResult::Interrupted { recovery }
+                } else if process_restarted {
+                    CellResult::ProcessDied {
+                        detail: error.to_string(),
+                        recovery,
+                    }
+                } else {
+                    CellResult::Failed(error.to_string())
+                }
+            }
+        }
+    }
+}
+
+/// evcxr's context, with a cell process that finds the standard library.
+/// Cells link it dynamically, and rustc's relative rpath to it only
+/// resolves for build folders that sit at a certain depth, so the cell
+/// process is told where it is. Found here, on the worker thread, because
+/// asking rustc takes a tenth of a second that the kernel's first answer
+/// should not wait for.
+fn start_context() -> Result<(CommandContext, evcxr::EvalContextOutputs), evcxr::Error> {
+    let mut cell_process = std::process::Command::new(std::env::current_exe()?);
+    if let Some(dir) = std_library_dir() {
+        let mut path = std::ffi::OsString::from(dir);
+        if let Some(old) = std::env::var_os("LD_LIBRARY_PATH").filter(|p| !p.is_empty()) {
+            path.push(":");
+            path.push(old);
+        }
+        cell_process.env("LD_LIBRARY_PATH", path);
+    }
+    let (context, outputs) = evcxr::EvalContext::with_subprocess_command(cell_process)?;
+    Ok((CommandContext::with_eval_context(context), outputs))
+}
+
+/// The folder that holds the toolchain's `libstd-*.so`.
+fn std_library_dir() -> Option<PathBuf> {
+    let output = std::process::Command::new("rustc")
+        .args(["--print", "target-libdir"])
+        .output()
+        .ok()?;
+    let dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    dir.is_dir().then_some(dir)
+}
+
+/// Loads rust-analyzer's database before the first cell, while the user
+/// is still reading the notebook: otherwise the first cell that defines a
+/// variable waits about a second for it. A failure only costs the speed-up.
+fn warm_up_analysis(context: &mut CommandContext) {
+    if let Err(error) = context.completions(WARM_UP_CODE, WARM_UP_CODE.len()) {
+        tracing::info!("type analysis warm-up failed: {error}");
+    }
+}
+
+/// Answers every job with the reason the engine could not start.
+fn refuse_all(jobs: Receiver<Job>, results: &Sender<WorkerEvent>, message: String) {
+    for job in jobs {
+        match job {
+            Job::Execute(_) => {
+                let _ = results.send(WorkerEvent::Finished(CellResult::Failed(message.clone())));
+            }
+            Job::Complete(_, _, reply) => {
+                let _ = reply.send(CompletionSet::default());
+            }
+            Job::Inspect(_, _, reply) => {
+                let _ = reply.send(None);
+            }
+        }
+    }
+}
+
+/// Waits until the pump has turned everything the cell wrote into events
+/// (it asks the cell process for a stderr fence itself: see `output_pump`).
+fn fence(fences: &Sender<Fence>) {
+    let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+    if fences.send(Fence { done: done_tx }).is_ok() {
+        let _ = done_rx.recv();
+    }
+}
+
+fn completions(context: &mut CommandContext, code: &str, cursor: usize) -> CompletionSet {
+    context
+        .completions(code, cursor)
+        .map(|c| CompletionSet {
+            // The display trait's method is in scope for every value but is
+            // not for users to call.
+            matches: c
+                .completions
+                .into_iter()
+                .map(|c| c.code)
+                .filter(|code| !code.starts_with("evcxr_display"))
+                .collect(),
+            start: c.start_offset,
+            end: c.end_offset,
+        })
+        .unwrap_or_default()
+}
+
+fn inspect(context: &mut CommandContext, code: &str, cursor: usize) -> Option<MimeBundle> {
+    // evcxr describes the expression that ends at the position given, so
+    // move the cursor to the end of the identifier it is in.
+    let mut end = cursor.min(code.len());
+    while !code.is_char_boundary(end) {
+        end -= 1;
+    }
+    end += code[end..]
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(code.len() - end);
+    let (plain, html) = context.hover_at(code, end).ok()?;
+    if plain.trim().is_empty() {
+        return None;
+    }
+    let mut bundle = vec![("text/plain".to_owned(), plain)];
+    if !html.trim().is_empty() {
+        bundle.push(("text/html".to_owned(), html));
+    }
+    Some(bundle)
+}

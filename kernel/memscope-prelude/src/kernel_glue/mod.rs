@@ -1,0 +1,20 @@
+//! What the kernel's set-up code calls inside a cell process; nothing here
+//! is for notebooks to use.
+//!
+//! Cells import the prelude with a glob, so this one module is all of the
+//! kernel's plumbing that a cell's scope sees, and it is hidden from the
+//! documentation and from completions:
+//!
+//! * [`panic_hook`]: panics become the cell's one error message.
+//! * [`report`]: the memory report after each cell, exported from the
+//!   first cell's library, and [`describe`], which reads the layout of
+//!   every array type behind evcxr's `dyn Any`.
+//! * [`result_display`]: a cell's final value shown after one compile.
+//!
+//! Invariant: the set-up code in `memscope-engine` names these paths as
+//! text; they change together.
+
+pub mod describe;
+pub mod panic_hook;
+pub mod report;
+pub mod result_display;

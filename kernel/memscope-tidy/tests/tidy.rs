@@ -1,0 +1,154 @@
+//! Hygiene checks over the whole repository (see the crate's docs): file
+//! docs, ARCHITECTURE.md's code map against the crates, unused
+//! dependencies.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use memscope_tidy::{declared_dependencies, repository_root, rust_files};
+
+/// The crates of the workspace: every folder of `kernel/`.
+fn crates(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root.join("kernel"))
+        .expect("kernel/ exists")
+        .flatten()
+        .filter(|entry| entry.path().join("Cargo.toml").is_file())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_rust_file_opens_with_a_doc_comment() {
+    let root = repository_root();
+    let undocumented: Vec<String> = rust_files(&root.join("kernel"))
+        .into_iter()
+        .filter(|path| !path.components().any(|c| c.as_os_str() == "target"))
+        .filter(|path| {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            !text.trim_start().starts_with("//!")
+        })
+        .map(|path| path.strip_prefix(&root).unwrap().display().to_string())
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "these files do not open with a //! comment saying what they are for: {undocumented:#?}"
+    );
+}
+
+/// The code map's sections: `### \`kernel/<crate>\` — ...`, each with the
+/// text under it.
+fn code_map(architecture: &str) -> Vec<(String, String)> {
+    let mut sections = Vec::new();
+    for part in architecture.split("\n### `kernel/").skip(1) {
+        let (name, rest) = part.split_once('`').expect("a closing backquote");
+        let body = rest.split("\n## ").next().unwrap_or(rest);
+        sections.push((name.to_owned(), body.to_owned()));
+    }
+    sections
+}
+
+#[test]
+fn the_code_map_names_every_crate_and_nothing_else() {
+    let root = repository_root();
+    let architecture = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    let mapped: BTreeSet<String> = code_map(&architecture)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    let existing: BTreeSet<String> = crates(&root).into_iter().collect();
+    assert_eq!(
+        mapped, existing,
+        "ARCHITECTURE.md's code map must have one section per crate of kernel/"
+    );
+}
+
+#[test]
+fn every_module_the_code_map_names_exists() {
+    let root = repository_root();
+    let architecture = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    let mut missing = Vec::new();
+    for (krate, body) in code_map(&architecture) {
+        let files: Vec<String> = rust_files(&root.join("kernel").join(&krate))
+            .iter()
+            .map(|path| path.to_string_lossy().into_owned())
+            .collect();
+        // Every `name.rs` and every `folder/` in backquotes is a module of
+        // this crate.
+        for quoted in body.split('`').skip(1).step_by(2) {
+            let exists = if let Some(folder) = quoted.strip_suffix('/') {
+                files.iter().any(|f| f.contains(&format!("/{folder}/")))
+            } else if quoted.ends_with(".rs") && !quoted.contains(' ') {
+                files.iter().any(|f| f.ends_with(&format!("/{quoted}")))
+            } else {
+                continue;
+            };
+            if !exists {
+                missing.push(format!("kernel/{krate}: {quoted}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md names modules that do not exist: {missing:#?}"
+    );
+}
+
+#[test]
+fn every_declared_dependency_is_used() {
+    let root = repository_root();
+    let mut unused = Vec::new();
+    for krate in crates(&root) {
+        let dir = root.join("kernel").join(&krate);
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        let code: String = rust_files(&dir)
+            .iter()
+            .map(|path| std::fs::read_to_string(path).unwrap_or_default())
+            .collect();
+        for dependency in declared_dependencies(&manifest) {
+            let used = [
+                format!("{dependency}::"),
+                format!("use {dependency}"),
+                format!("{dependency}!"),
+            ]
+            .iter()
+            .any(|form| code.contains(form.as_str()));
+            if !used {
+                unused.push(format!("{krate}: {dependency}"));
+            }
+        }
+    }
+    assert!(unused.is_empty(), "declared but never used: {unused:#?}");
+}
+
+#[test]
+fn every_workspace_dependency_is_used_by_a_member() {
+    let root = repository_root();
+    let workspace = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let listed: Vec<String> = workspace
+        .split("[workspace.dependencies]")
+        .nth(1)
+        .expect("a [workspace.dependencies] table")
+        .split("\n[")
+        .next()
+        .unwrap_or("")
+        .lines()
+        .filter_map(|line| line.split('=').next())
+        .map(|key| key.trim().to_owned())
+        .filter(|key| !key.is_empty() && !key.starts_with('#'))
+        .collect();
+    let members: String = crates(&root)
+        .iter()
+        .map(|krate| std::fs::read_to_string(root.join("kernel").join(krate).join("Cargo.toml")))
+        .map(|text| text.unwrap_or_default())
+        .collect();
+    let unused: Vec<&String> = listed
+        .iter()
+        .filter(|name| !members.contains(&format!("{name}.workspace = true")))
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "[workspace.dependencies] lists crates no member uses: {unused:?}"
+    );
+}
