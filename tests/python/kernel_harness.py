@@ -43,6 +43,7 @@ REPLY_TIMEOUT = 60.0  # non-execute requests (complete/inspect may hit rust-anal
 REPLY_AFTER_IDLE = 10.0  # the execute_reply is sent before idle, so it is already there
 TEST_TIMEOUT = 300  # pytest-timeout per test, including fixture set-up
 QUIET = 0.1  # a drain ends once a channel has been silent this long
+IOPUB_RETRY = 0.25  # start_kernel_at_once asks again after this long without IOPub news
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 
@@ -66,12 +67,8 @@ class Kernel:
 # Starting and stopping
 
 
-def start_kernel(warm_up: bool = True) -> Kernel:
-    """Start a memscope kernel and wait until it answers kernel_info.
-
-    With ``warm_up`` a first cell (``1 + 1``) is executed with the long
-    first-cell timeout, so later cells in the tests can use CELL_TIMEOUT.
-    """
+def _launch() -> Kernel:
+    """Start a memscope kernel process and a client (channels not started)."""
     km = KernelManager(kernel_name=KERNEL_NAME)
     try:
         km.start_kernel()
@@ -80,8 +77,17 @@ def start_kernel(warm_up: bool = True) -> Kernel:
             f"kernelspec {KERNEL_NAME!r} not found; it must be installed into this "
             f"interpreter's prefix (the tests run under the venv's python)"
         ) from exc
-    kc = km.client()
-    kernel = Kernel(km, kc)
+    return Kernel(km, km.client())
+
+
+def start_kernel(warm_up: bool = True) -> Kernel:
+    """Start a memscope kernel and wait until it answers kernel_info.
+
+    With ``warm_up`` a first cell (``1 + 1``) is executed with the long
+    first-cell timeout, so later cells in the tests can use CELL_TIMEOUT.
+    """
+    kernel = _launch()
+    kc = kernel.kc
     try:
         kc.start_channels()
         kc.wait_for_ready(timeout=STARTUP_TIMEOUT)
@@ -92,6 +98,42 @@ def start_kernel(warm_up: bool = True) -> Kernel:
         stop_kernel(kernel)
         raise
     return kernel
+
+
+def start_kernel_at_once() -> Kernel:
+    """Start a memscope kernel and return the moment it has answered a
+    kernel_info request on shell whose status messages also reached us on
+    IOPub, so that none of its IOPub messages is lost from then on.
+
+    Unlike start_kernel, nothing else is waited for: no drain, no warm-up
+    (for tests of what the kernel does while it is still setting up its
+    session). A kernel_info whose status never arrives (ZeroMQ's slow
+    joiner: the subscription was not in place yet) is sent again.
+    """
+    kernel = _launch()
+    kc = kernel.kc
+    try:
+        kc.start_channels()
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        sent: list[str] = []
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"IOPub carried nothing for kernel_info within {STARTUP_TIMEOUT} s")
+            msg_id = kc.kernel_info()
+            sent.append(msg_id)
+            get_reply(kc, msg_id, remaining)
+            try:
+                # The reply comes before idle: once IOPub is subscribed, its
+                # busy and idle are on the way already.
+                wait_for_msg(kc, "iopub", msg_id, IOPUB_RETRY)
+                return kernel
+            except TimeoutError:
+                if any(take_stashed(kc, earlier) for earlier in sent):
+                    return kernel
+    except BaseException:
+        stop_kernel(kernel)
+        raise
 
 
 def warm(kernel: Kernel) -> None:

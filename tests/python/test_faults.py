@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -24,11 +25,16 @@ from kernel_harness import (
     CELL_TIMEOUT,
     FIRST_CELL_TIMEOUT,
     Kernel,
+    Msg,
     get_reply,
     iopub_until_idle,
     is_status,
+    msg_type,
     result_text,
     run,
+    send_request,
+    start_kernel_at_once,
+    stop_kernel,
     stream_text,
     wait_for_msg,
     warm,
@@ -39,15 +45,36 @@ from memory_table import rows, tables
 # The issue's bound for an interrupt: from the request to the cell's reply.
 INTERRUPT_DEADLINE = 2.0
 
+# What a runaway cell prints just before its long work begins: the test
+# interrupts once this has reached it, so the interrupt always lands in
+# the work, never in the compile before it.
+GO = 'println!("go");\n'
 
-def descendants(pid: int) -> dict[int, str]:
-    """Every live process below `pid`, with its name."""
-    return {child.pid: child.name for child in processes.descendants(pid).values()}
+# How often a wait on /proc looks again.
+POLL = 0.05
 
 
-def alive(pid: int) -> bool:
-    process = processes.read(pid)
-    return process is not None and process.state != "Z"
+def said_go(msg: Msg) -> bool:
+    return msg_type(msg) == "stream" and msg["content"]["name"] == "stdout" and "go" in msg["content"]["text"]
+
+
+def poll(condition: Callable[[], bool], timeout: float) -> bool:
+    """Whether `condition` holds within `timeout` seconds (looked at every POLL)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(POLL)
+    return True
+
+
+def compilers(kernel_pid: int) -> dict[int, str]:
+    """The cargo and rustc processes below the kernel, with their names."""
+    return {
+        child.pid: child.name
+        for child in processes.descendants(kernel_pid).values()
+        if child.name.startswith(("rustc", "cargo"))
+    }
 
 
 def define_state(kc) -> None:
@@ -63,13 +90,25 @@ def assert_state_kept(kc) -> None:
     assert rows(table)["kept"]["role"] == "owner", "the memory table still knows the array"
 
 
-def interrupt_after_start(kernel: Kernel, code: str, settle: float) -> tuple[dict, float]:
-    """Runs `code`, interrupts it `settle` seconds after the kernel went
-    busy, and returns its reply and the seconds from interrupt to reply."""
+def interrupt_after_start(
+    kernel: Kernel, code: str, started: Callable[[str], None] | None = None
+) -> tuple[dict, float]:
+    """Runs `code`, interrupts it once its work has begun, and returns its
+    reply and the seconds from interrupt to reply.
+
+    By default the work has begun when the cell's GO line reaches IOPub
+    (the cell prints it after it compiled and just before its long work);
+    `started(msg_id)` instead returns once something else says so."""
     kc = kernel.kc
     msg_id = kc.execute(code)
-    wait_for_msg(kc, "iopub", msg_id, CELL_TIMEOUT, lambda m: is_status(m, "busy"))
-    time.sleep(settle)
+    if started is None:
+        # Its end (a compile error, say) stops the wait too, to be reported.
+        first = wait_for_msg(
+            kc, "iopub", msg_id, CELL_TIMEOUT, lambda m: said_go(m) or msg_type(m) == "error" or is_status(m, "idle")
+        )
+        assert said_go(first), f"the cell ended before its work began: {msg_type(first)} {first['content']}"
+    else:
+        started(msg_id)
     began = time.monotonic()
     kernel.km.interrupt_kernel()
     reply = get_reply(kc, msg_id, CELL_TIMEOUT)
@@ -78,15 +117,16 @@ def interrupt_after_start(kernel: Kernel, code: str, settle: float) -> tuple[dic
     return reply, waited
 
 
+# Each prints GO right before the part that does not end by itself.
 RUNAWAY_CELLS = [
-    pytest.param("loop {}", id="busy-loop"),
+    pytest.param(GO + "loop {}", id="busy-loop"),
     pytest.param(
-        "let mut total = 0_u64;\nfor i in 0..u64::MAX {\n    total = total.wrapping_add(i * i);\n}\ntotal",
+        "let mut total = 0_u64;\n" + GO + "for i in 0..u64::MAX {\n    total = total.wrapping_add(i * i);\n}\ntotal",
         id="long-computation",
     ),
-    pytest.param("std::thread::sleep(std::time::Duration::from_secs(600));", id="sleep"),
+    pytest.param(GO + "std::thread::sleep(std::time::Duration::from_secs(600));", id="sleep"),
     pytest.param(
-        "let mut line = String::new();\nstd::io::stdin().read_line(&mut line).unwrap();",
+        "let mut line = String::new();\n" + GO + "std::io::stdin().read_line(&mut line).unwrap();",
         id="blocking-read",
     ),
 ]
@@ -96,7 +136,7 @@ RUNAWAY_CELLS = [
 def test_interrupt_keeps_every_variable(kernel: Kernel, code: str) -> None:
     kc = kernel.kc
     define_state(kc)
-    reply, waited = interrupt_after_start(kernel, code, settle=1.5)
+    reply, waited = interrupt_after_start(kernel, code)
     content = reply["content"]
     assert content["status"] == "error" and content["ename"] == "Interrupted", content
     assert waited <= INTERRUPT_DEADLINE, f"the interrupted cell answered after {waited:.2f} s"
@@ -107,13 +147,15 @@ def test_interrupt_keeps_every_variable(kernel: Kernel, code: str) -> None:
 def test_a_cell_that_ignores_the_interrupt_signal_is_stopped_after_the_grace_period(kernel: Kernel) -> None:
     kc = kernel.kc
     define_state(kc)
-    # SIGUSR1 (10) set to SIG_IGN (1), then a busy loop.
+    # SIGUSR1 (10) set to SIG_IGN (1), then a busy loop: GO only once the
+    # signal is ignored.
     code = (
         'unsafe extern "C" { fn signal(signum: i32, handler: usize) -> usize; }\n'
         "unsafe { signal(10, 1) };\n"
-        "loop {}"
+        + GO
+        + "loop {}"
     )
-    reply, waited = interrupt_after_start(kernel, code, settle=1.5)
+    reply, waited = interrupt_after_start(kernel, code)
     content = reply["content"]
     assert content["ename"] == "Interrupted", content
     assert waited <= INTERRUPT_DEADLINE + 2.0, f"answered after {waited:.2f} s"
@@ -182,12 +224,19 @@ def test_interrupt_during_compilation_stops_the_compiler_and_keeps_state(kernel:
         "SLOW"
     )
     kernel_pid = kernel.km.provisioner.process.pid
-    reply, waited = interrupt_after_start(kernel, slow_to_compile, settle=3.0)
+    assert not compilers(kernel_pid), "a compile is under way before the cell"
+
+    def compiling(msg_id: str) -> None:
+        # Only this cell's compile runs cargo and rustc now; it lasts far
+        # longer than the interrupt takes to arrive.
+        assert poll(lambda: bool(compilers(kernel_pid)), CELL_TIMEOUT), "the cell's compile never started"
+
+    reply, waited = interrupt_after_start(kernel, slow_to_compile, started=compiling)
     content = reply["content"]
     assert content["status"] == "error" and content["ename"] == "Interrupted", content
     assert waited <= INTERRUPT_DEADLINE, f"the interrupted compile answered after {waited:.2f} s"
     assert any("The cell did not run; every variable is kept." in line for line in content["traceback"])
-    left = {pid: name for pid, name in descendants(kernel_pid).items() if name.startswith(("rustc", "cargo"))}
+    left = compilers(kernel_pid)
     assert not left, f"compilers still running after the interrupt: {left}"
     assert_state_kept(kc)
 
@@ -215,21 +264,39 @@ def test_without_a_snapshot_the_process_restarts_and_names_the_lost_variables(
     assert result_text(msgs) == "42"
 
 
-def test_an_interrupt_while_the_kernel_starts_stops_only_the_waiting_cell(fresh_kernel: Kernel) -> None:
+@pytest.fixture
+def starting_kernel() -> Iterator[Kernel]:
+    """A kernel handed over the moment it answers kernel_info: its session
+    is still being set up."""
+    k = start_kernel_at_once()
+    yield k
+    stop_kernel(k)
+
+
+def test_an_interrupt_while_the_kernel_starts_stops_only_the_waiting_cell(starting_kernel: Kernel) -> None:
     """The first cell waits for the session's set-up (a compile); an
     interrupt then must not break the set-up, only skip the cell."""
-    km, kc = fresh_kernel.km, fresh_kernel.kc
+    km, kc = starting_kernel.km, starting_kernel.kc
+    kernel_pid = km.provisioner.process.pid
+    # The cell goes out the moment the kernel answers, and the interrupt the
+    # moment the cell is busy; its reply says the kernel has taken it.
     msg_id = kc.execute("let never = 1;")
     wait_for_msg(kc, "iopub", msg_id, CELL_TIMEOUT, lambda m: is_status(m, "busy"))
-    time.sleep(0.5)
-    km.interrupt_kernel()
+    interrupt = send_request(kc, "interrupt_request", channel="control")
+    get_reply(kc, interrupt, channel="control")
+    # The set-up's code is the first library the cell process loads: none
+    # loaded yet means the set-up was still running when the interrupt came
+    # (so the cell was still waiting for it).
+    loaded = processes.cell_libraries(kernel_pid)
     reply = get_reply(kc, msg_id, FIRST_CELL_TIMEOUT)
+    assert not loaded, f"the session was set up before the interrupt came (loaded {loaded}); reply {reply['content']}"
     assert reply["content"]["ename"] == "Interrupted", reply["content"]
     assert any("The cell did not run" in line for line in reply["content"]["traceback"])
     iopub_until_idle(kc, msg_id, CELL_TIMEOUT)
     reply, msgs = run(kc, "np::arange(0, 3, 1)", timeout=FIRST_CELL_TIMEOUT)
     assert reply["content"]["status"] == "ok", reply["content"]
     assert result_text(msgs) == "[0, 1, 2]"
+    assert processes.cell_libraries(kernel_pid), "the set-up's library is seen once it is loaded"
 
 
 @pytest.mark.parametrize("how", ["shutdown", "restart"])
@@ -239,20 +306,21 @@ def test_no_process_outlives_its_kernel(fresh_kernel: Kernel, how: str) -> None:
     define_state(kc)
     # After this the cell process is the snapshot that carried on: a child
     # the kernel adopted, not the one evcxr started.
-    reply, _ = interrupt_after_start(fresh_kernel, "loop {}", settle=1.0)
+    reply, _ = interrupt_after_start(fresh_kernel, GO + "loop {}")
     assert reply["content"]["ename"] == "Interrupted"
     kernel_pid = km.provisioner.process.pid
-    before = descendants(kernel_pid)
+    kernel_process = processes.read(kernel_pid)
+    assert kernel_process is not None, "the kernel process is not running"
+    before = processes.descendants(kernel_pid)
     assert before, "the kernel runs a cell process"
     if how == "shutdown":
         km.shutdown_kernel(now=False)
     else:
         km.restart_kernel(now=False)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(alive(pid) for pid in [kernel_pid, *before]):
-        time.sleep(0.1)
-    survivors = {pid: name for pid, name in before.items() if alive(pid)}
-    assert not alive(kernel_pid), "the kernel process is still running"
+    watched = [kernel_process, *before.values()]
+    poll(lambda: not any(processes.running(process) for process in watched), timeout=10)
+    survivors = {process.pid: process.name for process in before.values() if processes.running(process)}
+    assert not processes.running(kernel_process), "the kernel process is still running"
     assert not survivors, f"processes left behind by the kernel: {survivors}"
     if how == "restart":
         fresh_kernel.kc.stop_channels()
@@ -262,14 +330,14 @@ def test_no_process_outlives_its_kernel(fresh_kernel: Kernel, how: str) -> None:
         kc.wait_for_ready(timeout=60)
         reply, msgs = run(kc, "1 + 2", timeout=FIRST_CELL_TIMEOUT)
         assert result_text(msgs) == "3"
-        assert len(descendants(km.provisioner.process.pid)) >= 1
+        assert len(processes.descendants(km.provisioner.process.pid)) >= 1
 
 
 def test_no_stray_processes_in_a_long_faulty_session(kernel: Kernel) -> None:
     """After the faults above, the kernel runs exactly one cell process."""
     kernel_pid = kernel.km.provisioner.process.pid
     run(kernel.kc, "1")
-    below = descendants(kernel_pid)
+    below = {child.pid: child.name for child in processes.descendants(kernel_pid).values()}
     cell_processes = [pid for pid, name in below.items() if name == "memscope"]
     assert len(cell_processes) == 1, f"expected one cell process, found {below}"
     assert os.path.exists(f"/proc/{cell_processes[0]}")

@@ -7,13 +7,13 @@ and markdown; each export must carry the table a reader needs.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import nbformat
 
 from memory_table import MEMORY_MIME, notebook_tables
-from test_nbconvert import JUPYTER, NBCONVERT_TIMEOUT, describe, make_notebook, nbconvert
+from test_nbconvert import NBCONVERT_TIMEOUT, describe, make_notebook, nbconvert
+from test_notebooks import export
 
 CELLS = [
     "let x = np::arange(0.0, 10.0, 1.0);",
@@ -25,17 +25,6 @@ CELLS = [
 
 def tables_of(path: Path) -> list[dict]:
     return notebook_tables(nbformat.read(path, as_version=4))
-
-
-def export(executed: Path, to: str) -> str:
-    result = subprocess.run(
-        [str(JUPYTER), "nbconvert", "--to", to, "--stdout", str(executed)],
-        capture_output=True,
-        text=True,
-        timeout=NBCONVERT_TIMEOUT,
-    )
-    assert result.returncode == 0, describe(result)
-    return result.stdout
 
 
 def test_executed_tables_are_the_same_on_every_run_and_export_readably(tmp_path: Path) -> None:
@@ -51,12 +40,12 @@ def test_executed_tables_are_the_same_on_every_run_and_export_readably(tmp_path:
     assert first == second, "buffer ids and contents must not depend on the run"
     assert first[-1]["gone"] == [{"name": "copied", "why": "moved", "into": "b"}]
 
-    html = export(runs[0], "html")
+    html = export(runs[0], "html", tmp_path, NBCONVERT_TIMEOUT).read_text()
     assert "view of x" in html and ">view</span>" in html and ">owner</span>" in html
     assert "<style" not in html.split("Memory after this cell")[1].split("</div></div>")[0]
 
     # nbconvert's markdown prefers the HTML rendering (markdown may embed it).
-    markdown = export(runs[0], "markdown")
+    markdown = export(runs[0], "markdown", tmp_path, NBCONVERT_TIMEOUT).read_text()
     assert "Memory after this cell" in markdown and "view of x" in markdown
     assert "is gone: moved into <b>b</b>" in markdown
 

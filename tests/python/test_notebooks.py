@@ -104,15 +104,19 @@ def test_nbval_finds_the_committed_outputs_again() -> None:
     assert " passed" in result.stdout and " failed" not in result.stdout
 
 
-def export(path: Path, to: str, out_dir: Path) -> Path:
+def export(path: Path, to: str, out_dir: Path, timeout: float = 600) -> Path:
+    """The notebook at `path` exported with `jupyter nbconvert --to {to}`
+    into a folder of its own under `out_dir` (so exports of one notebook to
+    several formats do not mix); test_memory_exports uses it too."""
+    folder = out_dir / f"export-{to}"
     result = subprocess.run(
-        [str(JUPYTER), "nbconvert", "--to", to, "--output-dir", str(out_dir), str(path)],
+        [str(JUPYTER), "nbconvert", "--to", to, "--output-dir", str(folder), str(path)],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    produced = sorted(out_dir.glob(path.stem + ".*"))
+    produced = sorted(folder.glob(path.stem + ".*"))
     assert produced, f"nbconvert --to {to} wrote nothing"
     return produced[0]
 

@@ -78,8 +78,10 @@ impl History {
     }
 }
 
-/// Glob matching over characters, as SQLite's GLOB does for IPython:
-/// `*` is any run, `?` is any one character, everything else is literal.
+/// Glob matching over characters, the part of SQLite's GLOB (which
+/// IPython's history search uses) that clients send: `*` is any run, `?`
+/// is any one character. Unlike SQLite, `[...]` classes are not supported:
+/// brackets match themselves, like everything else.
 pub fn glob_matches(pattern: &str, text: &str) -> bool {
     let pattern: Vec<char> = pattern.chars().collect();
     let text: Vec<char> = text.chars().collect();

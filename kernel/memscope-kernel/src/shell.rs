@@ -78,15 +78,21 @@ impl<I: Interpreter> Shell<I> {
     /// Handles requests until the channel closes.
     pub fn run(&mut self, requests: &Receiver<Inbound>) {
         while let Ok(inbound) = requests.recv() {
-            if self.handle(&inbound) == QueuedCells::Abort {
-                self.abort_queued(requests);
-            }
+            self.serve(&inbound, Some(requests));
         }
     }
 
     /// Handles one request and says what becomes of the cells queued after
     /// it; [`Shell::run`] does that, a caller of `handle` alone must.
     pub fn handle(&mut self, inbound: &Inbound) -> QueuedCells {
+        self.serve(inbound, None)
+    }
+
+    /// Handles one request. When it asks for the queued cells to be
+    /// aborted, those waiting in `queue` are answered before this request
+    /// goes idle: a client sends its next cell when it sees idle, and that
+    /// cell must run, not be taken for one queued behind the failure.
+    fn serve(&mut self, inbound: &Inbound, queue: Option<&Receiver<Inbound>>) -> QueuedCells {
         let outbox = self.outbox.clone();
         let session = Session::new(&outbox, &inbound.message, Channel::Shell);
         // Before busy: a client that saw this request busy and interrupts
@@ -143,6 +149,9 @@ impl<I: Interpreter> Shell<I> {
                     );
                 }
             }
+        }
+        if let (QueuedCells::Abort, Some(queue)) = (queued, queue) {
+            self.abort_queued(queue);
         }
         session.idle();
         queued

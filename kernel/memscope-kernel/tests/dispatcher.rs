@@ -394,6 +394,36 @@ fn stop_on_error_aborts_queued_cells_only() {
     );
 }
 
+/// Regression: the failing cell went idle before the queued cells were
+/// aborted, so a client that sent its next cell on seeing idle (as nbclient
+/// does) could have that cell aborted too, on a loaded machine.
+#[test]
+fn queued_cells_are_aborted_before_the_failing_cell_goes_idle() {
+    let mut h = harness();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let failing = inbound(execute("fail"));
+    let queued = inbound(execute("print never"));
+    let (failing_id, queued_id) = (
+        failing.message.header.msg_id.clone(),
+        queued.message.header.msg_id.clone(),
+    );
+    tx.send(failing).unwrap();
+    tx.send(queued).unwrap();
+    drop(tx);
+    h.shell.run(&rx);
+    let mut order = Vec::new();
+    while let Ok(Outgoing::Message(_, m)) = h.out.try_recv() {
+        let parent = m.parent_header.clone().unwrap().msg_id;
+        if m.header.msg_type == "execute_reply" && parent == queued_id {
+            order.push("queued cell aborted");
+        }
+        if execution_state(&m) == "idle" && parent == failing_id {
+            order.push("failing cell idle");
+        }
+    }
+    assert_eq!(order, ["queued cell aborted", "failing cell idle"]);
+}
+
 #[test]
 fn unknown_and_unparsable_requests_get_error_replies() {
     let mut h = harness();
