@@ -30,18 +30,19 @@ pub struct Endpoints {
     pub outbox: Outbox,
 }
 
-/// Why the transport could not start.
+/// Why the transport could not start. The cause is the error's source, not
+/// part of its message: the binary prints the whole chain once.
 #[derive(Debug, thiserror::Error)]
 pub enum TransportError {
     #[error(transparent)]
     Scheme(#[from] SchemeError),
-    #[error("cannot bind {channel} socket to {url}: {source}")]
+    #[error("cannot bind {channel} socket to {url}")]
     Bind {
         channel: &'static str,
         url: String,
         source: zeromq::ZmqError,
     },
-    #[error("cannot start the thread that hands the outbox to the sockets: {0}")]
+    #[error("cannot start the thread that hands the outbox to the sockets")]
     Forwarder(#[source] std::io::Error),
 }
 
@@ -228,5 +229,36 @@ async fn write_messages(
         if let Err(error) = result {
             tracing::warn!(?channel, msg_type = %message.header.msg_type, %error, "send failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The message and its sources, joined as anyhow's `{:#}` prints them.
+    fn chain(error: &dyn std::error::Error) -> String {
+        let mut text = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            text.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        text
+    }
+
+    /// Regression: the cause was in the message and the source both, so
+    /// the printed chain said it twice.
+    #[test]
+    fn a_bind_error_names_its_cause_once() {
+        let error = TransportError::Bind {
+            channel: "shell",
+            url: "tcp://127.0.0.1:1".into(),
+            source: zeromq::ZmqError::Socket("address in use"),
+        };
+        assert_eq!(
+            chain(&error),
+            "cannot bind shell socket to tcp://127.0.0.1:1: Socket Error: address in use"
+        );
     }
 }
