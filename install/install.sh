@@ -37,11 +37,11 @@ REQUIREMENTS="$ROOT/install/requirements.txt"
 NOTEBOOK="$ROOT/notebooks/getting-started.ipynb"
 
 # Debian packages the build, the kernel and the tests need, in one list:
-# pkg-config and mold for the build; pandoc and XeTeX for nbconvert's LaTeX
+# pkg-config and mold for the build, patch for install/patch-evcxr.sh; pandoc and XeTeX for nbconvert's LaTeX
 # and PDF exports of notebooks, poppler-utils to read those PDFs back;
 # chromium for the JupyterLab browser test; iproute2 and util-linux to run
 # a kernel in a network namespace of its own (the no-network test).
-SYSTEM_PACKAGES="pkg-config mold pandoc texlive-xetex texlive-fonts-recommended texlive-plain-generic poppler-utils chromium iproute2 util-linux"
+SYSTEM_PACKAGES="pkg-config mold patch pandoc texlive-xetex texlive-fonts-recommended texlive-plain-generic poppler-utils chromium iproute2 util-linux"
 
 step() { printf '==> %s\n' "$*"; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
@@ -104,6 +104,10 @@ fi
 # runs on the same machine share one target directory instead of each
 # rebuilding every dependency. A CARGO_TARGET_DIR set by the caller wins.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${MEMSCOPE_CACHE_DIR:-$HOME/.cache/memscope}/target}"
+# evcxr, as published, with our patches (kernel/memscope-engine/evcxr):
+# cargo cannot read the workspace before they are in place.
+step "Patching evcxr (install/patch-evcxr.sh)"
+bash "$ROOT/install/patch-evcxr.sh"
 step "Building memscope (release) in $CARGO_TARGET_DIR"
 # --locked makes the build use exactly the versions in Cargo.lock, and fail
 # rather than silently update them.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole memscope test suite, in one command, on a fresh clone.
 #
-# 1. install/install.sh: system packages, the release build, .venv with the
-#    pinned Jupyter stack, the kernelspec (idempotent, fast when done).
+# 1. install/install.sh: system packages, evcxr with our patches
+#    (install/patch-evcxr.sh), the release build, .venv with the pinned
+#    Jupyter stack, the kernelspec (idempotent, fast when done).
 # 2. Tidy: `cargo fmt --check` and clippy with warnings as errors (the
 #    workspace's lints demand a SAFETY comment on every unsafe block).
 # 3. cargo test: the unit tests next to the code and the tidy tests
@@ -36,6 +37,11 @@ case ":$PATH:" in *":$CARGO_BIN_DIR:"*) ;; *) export PATH="$CARGO_BIN_DIR:$PATH"
 
 echo "==> Setting up (install/install.sh)"
 bash install/install.sh
+
+# install.sh has applied evcxr's patches already; this second run checks
+# that they are still the ones the workspace builds (it changes nothing
+# when they are), before any cargo command below reads the workspace.
+bash install/patch-evcxr.sh
 
 echo "==> Tidy: formatting and lints"
 cargo fmt --all --check

@@ -84,10 +84,11 @@ pub fn changes_result_format(code: &str) -> bool {
     })
 }
 
-/// Code whose completion makes rust-analyzer parse and index what typical
-/// cells need (the standard library's and ndarray's item maps, the
-/// prelude's imports, constructors, arithmetic, reductions, slicing,
-/// iterators, NpArray), so the first cell only pays for its own types.
+/// Code whose variables' types make rust-analyzer parse, resolve and infer
+/// what typical cells need (the standard library's and ndarray's item maps,
+/// the prelude's imports, constructors, arithmetic, reductions, slicing,
+/// iterators, NpArray), so the first cell only pays for its own types. It
+/// is analysed, never run.
 pub const WARM_UP_CODE: &str = "\
 let a = Array1::<f64>::linspace(0.0, 1.0, 11);
 let b = Array2::<f64>::zeros((2, 2)).t().to_owned() + 1.0;
@@ -95,8 +96,7 @@ let c = (&b * 2.0).sum() + a.mean().unwrap_or(0.0) + b.dot(&b).sum();
 let d = b.slice(s![.., 0]).mapv(|x| x * 2.0);
 let e = b.row(0).iter().map(|x| x + c).collect::<Vec<f64>>();
 let f = np::arange(0, 4, 1).reshape(&[2, 2]).t();
-let g = np::copy(&f, np::Order::C);
-d.";
+let g = np::copy(&f, np::Order::C);";
 
 #[cfg(test)]
 mod tests {

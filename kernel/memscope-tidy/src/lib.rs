@@ -19,8 +19,15 @@ pub fn repository_root() -> PathBuf {
         .expect("the repository root exists")
 }
 
-/// Every file below `dir` whose name ends in `.rs`, sorted.
+/// Folders whose files are not ours: evcxr's source with our patches
+/// applied, made by install/patch-evcxr.sh (git-ignored).
+const NOT_OURS: &[&str] = &["kernel/memscope-engine/evcxr/patched"];
+
+/// Every file below `dir` whose name ends in `.rs`, sorted, except in
+/// [`NOT_OURS`].
 pub fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let root = repository_root();
+    let not_ours: Vec<PathBuf> = NOT_OURS.iter().map(|dir| root.join(dir)).collect();
     let mut found = Vec::new();
     let mut pending = vec![dir.to_owned()];
     while let Some(dir) = pending.pop() {
@@ -30,7 +37,9 @@ pub fn rust_files(dir: &Path) -> Vec<PathBuf> {
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
-                pending.push(path);
+                if !not_ours.contains(&path) {
+                    pending.push(path);
+                }
             } else if path.extension().is_some_and(|ext| ext == "rs") {
                 found.push(path);
             }
