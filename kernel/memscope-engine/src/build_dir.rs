@@ -5,9 +5,11 @@
 //! kernel dies, however it dies), and it outlives the kernel, so the
 //! next kernel finds the prelude and its dependencies already built; the
 //! cells' libraries of earlier kernels do not outlive the next kernel's
-//! start.
+//! start. A folder that has built nothing yet starts with a copy of what
+//! a sibling built (see [`seed_from_sibling`]), so dependencies are
+//! compiled once for all folders, not once per folder.
 
-use std::fs::File;
+use std::fs::{File, FileTimes};
 use std::path::{Path, PathBuf};
 
 /// How many kernels can run at once before a new one falls back to a
@@ -46,9 +48,14 @@ impl BuildDir {
                 });
             }
         }
-        let folder = tempfile::Builder::new()
-            .prefix("memscope-build-")
-            .tempdir()?;
+        // Beside the slots if possible, where the dependency profile in
+        // `cache/.cargo` applies and siblings can seed it.
+        let mut temporary = tempfile::Builder::new();
+        temporary.prefix("temporary-");
+        let folder = match temporary.tempdir_in(cache) {
+            Ok(folder) => folder,
+            Err(_) => temporary.prefix("memscope-build-").tempdir()?,
+        };
         Ok(BuildDir {
             path: folder.path().to_owned(),
             _held: Held::Temporary { _folder: folder },
@@ -81,6 +88,134 @@ pub fn remove_cell_libraries(dir: &Path) {
     }
 }
 
+/// Gives `dir`, a build folder that has built nothing yet, a copy of what
+/// a sibling folder (another slot, say) built: the compiled dependencies of
+/// cells (ndarray, the prelude and theirs), their fingerprints and the
+/// crate's Cargo.lock, with their modification times, so that cargo finds
+/// them fresh instead of compiling them again (cargo's fingerprints hold no
+/// absolute path of the folder). Cells' libraries and incremental state
+/// are not copied. The sibling's cargo locks are held while it is copied,
+/// so no build writes to it meanwhile; a sibling that is building is
+/// skipped. Returns whether `dir` was seeded; on any failure it is left to
+/// build from scratch, as it would have without this.
+pub fn seed_from_sibling(dir: &Path) -> bool {
+    let target = dir.join("target");
+    if target.exists() {
+        return false;
+    }
+    let Some(siblings) = dir
+        .parent()
+        .and_then(|builds| std::fs::read_dir(builds).ok())
+    else {
+        return false;
+    };
+    for sibling in siblings.flatten().map(|entry| entry.path()) {
+        if sibling == dir || !sibling.join("target").is_dir() {
+            continue;
+        }
+        match copy_built(&sibling, dir) {
+            Ok(true) => return true,
+            Ok(false) => continue,
+            Err(error) => {
+                tracing::info!(
+                    "could not seed {} from {}: {error}",
+                    dir.display(),
+                    sibling.display()
+                );
+                let _ = std::fs::remove_dir_all(dir.join(SEEDING));
+            }
+        }
+    }
+    false
+}
+
+/// Where a seed is copied before it is renamed to `target`, so that a
+/// kernel killed mid-copy leaves no half a target folder.
+const SEEDING: &str = "target.seeding";
+
+/// Copies `from`'s build output into `to` while holding `from`'s cargo
+/// locks; `Ok(false)` when a build holds one of them.
+fn copy_built(from: &Path, to: &Path) -> std::io::Result<bool> {
+    let locks = cargo_locks(&from.join("target"));
+    if locks.is_empty() {
+        // cargo has never built there.
+        return Ok(false);
+    }
+    let mut held = Vec::new();
+    for lock in locks {
+        let file = File::open(&lock)?;
+        if file.try_lock().is_err() {
+            return Ok(false);
+        }
+        held.push(file);
+    }
+    let staging = to.join(SEEDING);
+    let _ = std::fs::remove_dir_all(&staging);
+    copy_tree(&from.join("target"), &staging)?;
+    let lock_file = from.join("Cargo.lock");
+    if lock_file.is_file() {
+        copy_with_times(&lock_file, &to.join("Cargo.lock"))?;
+    }
+    std::fs::rename(&staging, to.join("target"))?;
+    drop(held);
+    Ok(true)
+}
+
+/// Cargo's lock files in a target folder: one per output layout
+/// (`target/debug`, `target/<triple>/debug`, ...), at most three levels
+/// down.
+fn cargo_locks(target: &Path) -> Vec<PathBuf> {
+    let mut locks = Vec::new();
+    let mut pending = vec![(target.to_owned(), 0)];
+    while let Some((dir, depth)) = pending.pop() {
+        let lock = dir.join(".cargo-lock");
+        if lock.is_file() {
+            locks.push(lock);
+        }
+        if depth < 2 {
+            if let Ok(entries) = std::fs::read_dir(&dir) {
+                let dirs = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir());
+                pending.extend(dirs.map(|p| (p, depth + 1)));
+            }
+        }
+    }
+    locks
+}
+
+/// Copies the tree `from` to `to`, leaving out cells' libraries, cargo's
+/// lock files and the contents of `incremental` folders (the cell crate's
+/// own state, by far the largest part).
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let (source, destination) = (entry.path(), to.join(&*name));
+        if entry.file_type()?.is_dir() {
+            if name == "incremental" {
+                std::fs::create_dir_all(&destination)?;
+            } else {
+                copy_tree(&source, &destination)?;
+            }
+        } else if name != ".cargo-lock" && !is_cell_library(&name) {
+            copy_with_times(&source, &destination)?;
+        }
+    }
+    Ok(())
+}
+
+/// Copies a file and its modification time: cargo compares the times of
+/// outputs with those of their inputs and of the outputs they depend on.
+fn copy_with_times(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::copy(from, to)?;
+    let modified = std::fs::metadata(from)?.modified()?;
+    File::options()
+        .write(true)
+        .open(to)?
+        .set_times(FileTimes::new().set_modified(modified))
+}
+
 fn is_cell_library(name: &str) -> bool {
     name.strip_prefix("libcode_")
         .and_then(|rest| rest.strip_suffix(".so"))
@@ -106,17 +241,106 @@ mod tests {
     }
 
     #[test]
-    fn a_kernel_past_the_last_slot_gets_a_folder_that_goes_with_it() {
+    fn a_kernel_past_the_last_slot_gets_a_folder_beside_them_that_goes_with_it() {
         let cache = tempfile::tempdir().unwrap();
         let held: Vec<BuildDir> = (0..SLOTS)
             .map(|_| BuildDir::acquire(cache.path()).unwrap())
             .collect();
         let extra = BuildDir::acquire(cache.path()).unwrap();
         let path = extra.path().to_owned();
-        assert!(!path.starts_with(cache.path()) && path.is_dir());
+        // Beside the slots: under the dependency profile, and seeded.
+        assert_eq!(path.parent(), Some(cache.path()));
+        assert!(held.iter().all(|slot| slot.path() != path) && path.is_dir());
         drop(extra);
         assert!(!path.exists());
         drop(held);
+    }
+
+    /// A sibling's build output as cargo leaves it (with a cell library,
+    /// incremental state and cargo's locks), under `builds/name`.
+    fn built_sibling(builds: &Path, name: &str) -> PathBuf {
+        let sibling = builds.join(name);
+        let debug = sibling.join("target/x86_64-unknown-linux-gnu/debug");
+        for dir in ["deps", ".fingerprint/ndarray-1", "incremental/ctx-1"] {
+            std::fs::create_dir_all(debug.join(dir)).unwrap();
+        }
+        std::fs::create_dir_all(sibling.join("target/debug/build/num-traits-2")).unwrap();
+        for file in [
+            "deps/libndarray-1.rlib",
+            ".fingerprint/ndarray-1/lib-ndarray",
+            "incremental/ctx-1/query-cache.bin",
+            "libcode_7.so",
+            ".cargo-lock",
+        ] {
+            std::fs::write(debug.join(file), file).unwrap();
+        }
+        std::fs::write(sibling.join("target/debug/.cargo-lock"), "").unwrap();
+        std::fs::write(sibling.join("target/debug/build/num-traits-2/output"), "x").unwrap();
+        std::fs::write(sibling.join("Cargo.lock"), "# locked").unwrap();
+        let long_ago = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1 << 30);
+        File::options()
+            .write(true)
+            .open(debug.join("deps/libndarray-1.rlib"))
+            .unwrap()
+            .set_times(FileTimes::new().set_modified(long_ago))
+            .unwrap();
+        sibling
+    }
+
+    #[test]
+    fn a_new_folder_gets_the_dependencies_a_sibling_built_with_their_times() {
+        let builds = tempfile::tempdir().unwrap();
+        let sibling = built_sibling(builds.path(), "slot-0");
+        let fresh = builds.path().join("slot-1");
+        std::fs::create_dir_all(&fresh).unwrap();
+        assert!(seed_from_sibling(&fresh));
+
+        let debug = fresh.join("target/x86_64-unknown-linux-gnu/debug");
+        let rlib = "deps/libndarray-1.rlib";
+        assert_eq!(std::fs::read_to_string(debug.join(rlib)).unwrap(), rlib);
+        let modified = |path: &Path| std::fs::metadata(path).unwrap().modified().unwrap();
+        let sibling_debug = sibling.join("target/x86_64-unknown-linux-gnu/debug");
+        assert_eq!(
+            modified(&debug.join(rlib)),
+            modified(&sibling_debug.join(rlib))
+        );
+        assert!(debug.join(".fingerprint/ndarray-1/lib-ndarray").is_file());
+        assert!(fresh
+            .join("target/debug/build/num-traits-2/output")
+            .is_file());
+        assert_eq!(
+            std::fs::read_to_string(fresh.join("Cargo.lock")).unwrap(),
+            "# locked"
+        );
+        // Not the cells' libraries, incremental state or cargo's locks.
+        assert!(!debug.join("libcode_7.so").exists());
+        assert!(!debug.join(".cargo-lock").exists());
+        assert_eq!(
+            std::fs::read_dir(debug.join("incremental"))
+                .unwrap()
+                .count(),
+            0
+        );
+        assert!(!fresh.join(SEEDING).exists());
+    }
+
+    #[test]
+    fn a_folder_that_has_built_before_and_a_sibling_that_is_building_are_left_alone() {
+        let builds = tempfile::tempdir().unwrap();
+        let sibling = built_sibling(builds.path(), "slot-0");
+        let built = builds.path().join("slot-1");
+        std::fs::create_dir_all(built.join("target")).unwrap();
+        assert!(!seed_from_sibling(&built));
+        assert_eq!(std::fs::read_dir(built.join("target")).unwrap().count(), 0);
+
+        let building = File::open(sibling.join("target/debug/.cargo-lock")).unwrap();
+        building.lock().unwrap();
+        let fresh = builds.path().join("slot-2");
+        std::fs::create_dir_all(&fresh).unwrap();
+        assert!(!seed_from_sibling(&fresh));
+        assert!(!fresh.join("target").exists() && !fresh.join(SEEDING).exists());
+        drop(building);
+        assert!(seed_from_sibling(&fresh));
     }
 
     #[test]
