@@ -116,6 +116,14 @@ impl Worker {
         let launch = std::time::Instant::now();
         let (mut context, outputs) = start_context()?;
         tracing::info!("evcxr context ready after {:?}", launch.elapsed());
+        if self.config.cell_cache_bytes > 0 {
+            // Our patch 0004: a cell built before from the same code and
+            // inputs is neither analysed nor compiled again.
+            context.set_cell_cache(Some(evcxr::CellCacheConfig {
+                dir: self.config.cache_dir.join("cells"),
+                max_bytes: self.config.cell_cache_bytes,
+            }));
+        }
         let (fence_tx, fence_rx) = crossbeam_channel::unbounded();
         let process = self.process.clone();
         // Output events share the results channel with `Finished`, and the

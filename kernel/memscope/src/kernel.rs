@@ -13,6 +13,16 @@ use memscope_protocol::connection::read_connection_file;
 
 use crate::interpreter::EngineInterpreter;
 
+/// How much the cache of compiled cells may hold: `MEMSCOPE_CELL_CACHE_MIB`
+/// mebibytes (0 switches it off), 512 unless set.
+fn cell_cache_bytes() -> u64 {
+    let mib = std::env::var("MEMSCOPE_CELL_CACHE_MIB")
+        .ok()
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .unwrap_or(512);
+    mib.saturating_mul(1 << 20)
+}
+
 /// Where build artefacts persist between kernels.
 fn cache_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("MEMSCOPE_CACHE_DIR").filter(|d| !d.is_empty()) {
@@ -76,6 +86,7 @@ pub fn run(connection_file: &Path) -> Result<()> {
     let engine = Engine::start(EngineConfig {
         cache_dir: cache_dir(),
         prelude_dir: prelude,
+        cell_cache_bytes: cell_cache_bytes(),
     })
     .context("cannot start the Rust engine")?;
 
