@@ -61,6 +61,7 @@ impl Engine {
         // A cell process that dies mid-cell leaves its snapshot behind (see
         // `cell_process::snapshot`); as a subreaper we inherit it instead
         // of init, so we can signal it and reap it.
+        processes::use_one_malloc_arena();
         let subreaper = processes::become_subreaper();
         if !subreaper {
             tracing::warn!(
