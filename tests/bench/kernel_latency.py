@@ -88,10 +88,16 @@ def ensure_evcxr_jupyter() -> Path:
     return exe
 
 
-def start(kernel: str, evcxr: Path | None) -> tuple[KernelManager, object, float]:
+def start(kernel: str, evcxr: Path | None, cell_cache: bool = False) -> tuple[KernelManager, object, float]:
+    """A started kernel. memscope's cache of compiled cells is off unless
+    `cell_cache`: these figures are for cells compiled, as the first run of
+    a notebook compiles them (the cache's own figures are measured apart)."""
     km = KernelManager(kernel_name="memscope" if kernel == "memscope" else EVCXR_KERNEL)
+    env = dict(os.environ)
+    if not cell_cache:
+        env["MEMSCOPE_CELL_CACHE_MIB"] = "0"
     began = time.perf_counter()
-    km.start_kernel()
+    km.start_kernel(env=env)
     kc = km.client()
     kc.start_channels()
     kc.wait_for_ready(timeout=120)
@@ -137,8 +143,10 @@ def rss_mib(km: KernelManager) -> float:
     return sum(rss_split_mib(km))
 
 
-def session(kernel: str, evcxr: Path | None, figures: Figures, warm_cells: list[str], memory: str | None) -> None:
-    km, kc, started = start(kernel, evcxr)
+def session(
+    kernel: str, evcxr: Path | None, figures: Figures, warm_cells: list[str], memory: str | None, cell_cache: bool = False
+) -> None:
+    km, kc, started = start(kernel, evcxr, cell_cache)
     try:
         figures.start.append(started)
         if memory:

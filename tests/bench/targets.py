@@ -95,6 +95,18 @@ def kernel_rows(rounds: int, growth_cells: int) -> list[Row]:
             f"{m(peer.rss_mib):.0f} MiB", f"{m(ours.rss_mib) / m(peer.rss_mib):.2f}", "<= evcxr",
             m(ours.rss_mib) <= m(peer.rss_mib)),
     ]
+    print("the same session again, from memscope's cache of compiled cells", flush=True)
+    for _ in range(2):  # the first fills the cache, the second is measured
+        again = latency.Figures()
+        latency.session("memscope", None, again, latency.WARM_CELLS, None, cell_cache=True)
+    again_first = m(again.start) + m(again.setup) + m(again.first)
+    rows += [
+        Row("same cells again, cell cache: launch to first ndarray result", f"{again_first:.3f} s",
+            f"{peer_to_first:.3f} s", f"{again_first / peer_to_first:.2f}", "<= 1.5 s (goal)",
+            again_first <= 1.5),
+        Row("same cells again, cell cache: warm cell, median", f"{m(again.warm):.3f} s", f"{peer_warm:.3f} s",
+            f"{m(again.warm) / peer_warm:.2f}"),
+    ]
     print(f"long sessions: {growth_cells} cells each", flush=True)
     before, after = latency.growth("memscope", None, growth_cells)
     peer_before, peer_after = latency.growth("evcxr_jupyter", evcxr, growth_cells)
@@ -154,20 +166,27 @@ def tutorial_rows() -> list[Row]:
     notebook = ROOT / "notebooks" / "copying-arrays.ipynb"
     times = []
     with tempfile.TemporaryDirectory() as out:
-        for run in ("first", "again"):
+        # Fresh: the cell cache off, so every cell is analysed and compiled
+        # as in a notebook's first run; then a run that fills the cache
+        # (not reported), and the run that is served from it.
+        for run, cache in (("fresh", False), ("filling the cell cache", True), ("again", True)):
             print(f"tutorial: nbconvert --execute {notebook.name} ({run})", flush=True)
+            env = dict(os.environ)
+            if not cache:
+                env["MEMSCOPE_CELL_CACHE_MIB"] = "0"
             began = time.perf_counter()
             subprocess.run(
                 [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
                  "--ExecutePreprocessor.kernel_name=memscope", "--output-dir", out, str(notebook)],
-                check=True, capture_output=True,
+                check=True, capture_output=True, env=env,
             )
             times.append(time.perf_counter() - began)
+    del times[1]
     cells = sum(1 for cell in json.loads(notebook.read_text())["cells"] if cell["cell_type"] == "code")
     return [
         Row(f"tutorial run, nbconvert --execute ({cells} code cells), fresh kernel", f"{times[0]:.2f} s",
             target="<= 8 s", met=times[0] <= 8.0),
-        Row("tutorial run again", f"{times[1]:.2f} s", target="<= 5 s", met=times[1] <= 5.0),
+        Row("tutorial run again (cell cache)", f"{times[1]:.2f} s", target="<= 5 s", met=times[1] <= 5.0),
     ]
 
 
