@@ -27,6 +27,8 @@ def cache_dir() -> Path:
 def test_a_folder_no_kernel_has_built_in_compiles_no_dependency() -> None:
     builds = cache_dir() / "build"
     built_before = {slot for slot in builds.glob("slot-*") if (slot / "target").is_dir()}
+    # The suite's earlier kernels have built in a slot for this tree's
+    # prelude, which the seed is taken from.
     assert built_before, "the suite's earlier kernels have built in a slot"
 
     # Every slot there is taken, as by kernels running beside this one, so

@@ -96,9 +96,12 @@ pub fn remove_cell_libraries(dir: &Path) {
 /// absolute path of the folder). Cells' libraries and incremental state
 /// are not copied. The sibling's cargo locks are held while it is copied,
 /// so no build writes to it meanwhile; a sibling that is building is
-/// skipped. Returns whether `dir` was seeded; on any failure it is left to
-/// build from scratch, as it would have without this.
-pub fn seed_from_sibling(dir: &Path) -> bool {
+/// skipped. A sibling whose crate links the prelude at `prelude` is
+/// preferred (one built for another source tree's prelude would have cargo
+/// compile the prelude again), then the most recently built. Returns
+/// whether `dir` was seeded; on any failure it is left to build from
+/// scratch, as it would have without this.
+pub fn seed_from_sibling(dir: &Path, prelude: &Path) -> bool {
     let target = dir.join("target");
     if target.exists() {
         return false;
@@ -109,10 +112,22 @@ pub fn seed_from_sibling(dir: &Path) -> bool {
     else {
         return false;
     };
-    for sibling in siblings.flatten().map(|entry| entry.path()) {
-        if sibling == dir || !sibling.join("target").is_dir() {
-            continue;
-        }
+    let prelude = prelude.display().to_string();
+    let mut candidates: Vec<(bool, std::time::SystemTime, PathBuf)> = siblings
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|sibling| sibling != dir)
+        .filter_map(|sibling| {
+            let built = std::fs::metadata(sibling.join("target"))
+                .ok()?
+                .modified()
+                .ok()?;
+            let manifest = std::fs::read_to_string(sibling.join("Cargo.toml")).unwrap_or_default();
+            Some((manifest.contains(&prelude), built, sibling))
+        })
+        .collect();
+    candidates.sort_by_key(|(names_prelude, built, _)| std::cmp::Reverse((*names_prelude, *built)));
+    for (_, _, sibling) in candidates {
         match copy_built(&sibling, dir) {
             Ok(true) => return true,
             Ok(false) => continue,
@@ -293,7 +308,7 @@ mod tests {
         let sibling = built_sibling(builds.path(), "slot-0");
         let fresh = builds.path().join("slot-1");
         std::fs::create_dir_all(&fresh).unwrap();
-        assert!(seed_from_sibling(&fresh));
+        assert!(seed_from_sibling(&fresh, Path::new("/prelude")));
 
         let debug = fresh.join("target/x86_64-unknown-linux-gnu/debug");
         let rlib = "deps/libndarray-1.rlib";
@@ -325,22 +340,39 @@ mod tests {
     }
 
     #[test]
+    fn a_sibling_built_for_the_same_prelude_is_preferred_to_a_newer_one() {
+        let builds = tempfile::tempdir().unwrap();
+        let ours = built_sibling(builds.path(), "slot-0");
+        std::fs::write(ours.join("Cargo.toml"), "p = { path = \"/prelude\" }").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let other = built_sibling(builds.path(), "slot-1");
+        std::fs::write(other.join("Cargo.lock"), "# other").unwrap();
+        let fresh = builds.path().join("slot-2");
+        std::fs::create_dir_all(&fresh).unwrap();
+        assert!(seed_from_sibling(&fresh, Path::new("/prelude")));
+        assert_eq!(
+            std::fs::read_to_string(fresh.join("Cargo.lock")).unwrap(),
+            "# locked"
+        );
+    }
+
+    #[test]
     fn a_folder_that_has_built_before_and_a_sibling_that_is_building_are_left_alone() {
         let builds = tempfile::tempdir().unwrap();
         let sibling = built_sibling(builds.path(), "slot-0");
         let built = builds.path().join("slot-1");
         std::fs::create_dir_all(built.join("target")).unwrap();
-        assert!(!seed_from_sibling(&built));
+        assert!(!seed_from_sibling(&built, Path::new("/prelude")));
         assert_eq!(std::fs::read_dir(built.join("target")).unwrap().count(), 0);
 
         let building = File::open(sibling.join("target/debug/.cargo-lock")).unwrap();
         building.lock().unwrap();
         let fresh = builds.path().join("slot-2");
         std::fs::create_dir_all(&fresh).unwrap();
-        assert!(!seed_from_sibling(&fresh));
+        assert!(!seed_from_sibling(&fresh, Path::new("/prelude")));
         assert!(!fresh.join("target").exists() && !fresh.join(SEEDING).exists());
         drop(building);
-        assert!(seed_from_sibling(&fresh));
+        assert!(seed_from_sibling(&fresh, Path::new("/prelude")));
     }
 
     #[test]

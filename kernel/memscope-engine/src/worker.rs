@@ -58,7 +58,7 @@ impl Worker {
     pub fn run(self, jobs: Receiver<Job>) {
         let launch = std::time::Instant::now();
         crate::build_dir::remove_cell_libraries(&self.build_dir);
-        if crate::build_dir::seed_from_sibling(&self.build_dir) {
+        if crate::build_dir::seed_from_sibling(&self.build_dir, &self.config.prelude_dir) {
             tracing::info!("build folder seeded after {:?}", launch.elapsed());
         }
         let (mut context, fences) = match self.start_session() {
