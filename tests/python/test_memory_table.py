@@ -1,4 +1,4 @@
-"""The memory table after real cells: owners, views and aliases.
+"""The memory table after real cells: owners, views, aliases and copy-on-write.
 
 Every test runs Rust cells in one shared kernel (names are unique per test)
 and asserts on the JSON rendering of the table that follows each cell.
@@ -105,7 +105,7 @@ def test_integer_and_mask_indexing_copy(kc) -> None:
     assert t["f_masked"]["shape"] == [5]
 
 
-def test_arc_array_is_an_alias_until_written_then_splits(kc) -> None:
+def test_arc_array_clones_are_copy_on_write_until_written_then_split(kc) -> None:
     t = rows(
         memory(
             kc,
@@ -113,10 +113,15 @@ def test_arc_array_is_an_alias_until_written_then_splits(kc) -> None:
             "let arc_b = arc_a.clone();",
         )
     )
-    assert t["arc_a"]["role"] == t["arc_b"]["role"] == "alias"
+    assert t["arc_a"]["role"] == t["arc_b"]["role"] == "copy-on-write"
+    assert t["arc_a"]["copy_on_write_with"] == ["arc_b"] and t["arc_b"]["copy_on_write_with"] == ["arc_a"]
+    # A write through one handle copies first, so the other never sees it.
+    assert t["arc_a"]["alias_of"] == t["arc_b"]["alias_of"] == []
     assert t["arc_a"]["buffer"] == t["arc_b"]["buffer"]
+    assert t["arc_a"]["shares_memory_with"] == ["arc_b"], "they share memory until one is written"
     t = rows(memory(kc, "arc_a[0] = 10.0;"))
     assert t["arc_a"]["role"] == t["arc_b"]["role"] == "owner"
+    assert t["arc_a"]["copy_on_write_with"] == t["arc_b"]["copy_on_write_with"] == []
     assert t["arc_a"]["buffer"] != t["arc_b"]["buffer"]
     assert (t["arc_a"]["changed"], t["arc_b"]["changed"]) == ("modified", "unchanged")
     assert t["arc_a"]["shares_memory_with"] == []
@@ -191,7 +196,7 @@ def test_table_follows_the_result_and_never_uses_application_json(kc) -> None:
     assert set(data) == {"text/plain", "text/html", MEMORY_MIME}
     assert "tf" in data["text/plain"] and "<table" in data["text/html"]
     table = data[MEMORY_MIME]
-    assert table["version"] == 1
+    assert table["version"] == 2
     assert table["execution_count"] == reply["content"]["execution_count"]
     assert "address" not in rows(table)["tf"], "no addresses unless asked"
 
@@ -245,7 +250,7 @@ def test_a_view_outlives_its_dropped_owner(kc) -> None:
     assert gone(table)["od"]["why"] == "dropped"
 
 
-def test_arc_array_windows_are_views(kc) -> None:
+def test_arc_array_windows_are_copy_on_write_with_the_full_holder_as_base(kc) -> None:
     t = rows(
         memory(
             kc,
@@ -254,9 +259,13 @@ def test_arc_array_windows_are_views(kc) -> None:
             "let aw_t = aw.clone().reversed_axes();",
         )
     )
-    assert t["aw"]["role"] == "owner"
+    holders = ["aw", "aw_rev", "aw_t"]
+    assert (t["aw"]["role"], t["aw"]["base"]) == ("copy-on-write", None)
     for window in ("aw_rev", "aw_t"):
-        assert (t[window]["role"], t[window]["base"]) == ("view", "aw"), window
+        assert (t[window]["role"], t[window]["base"]) == ("copy-on-write", "aw"), window
+    for name in holders:
+        assert t[name]["copy_on_write_with"] == [h for h in holders if h != name], name
+        assert t[name]["alias_of"] == [], name
 
 
 def test_a_growing_vec_keeps_its_buffer_id_and_rebinding_makes_a_new_array(kc) -> None:

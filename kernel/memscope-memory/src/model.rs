@@ -2,8 +2,9 @@
 //! what it is, which buffer it lives in, and how it relates to the others.
 //!
 //! Invariant: built from layouts alone (never an element), in
-//! O(n log n + k) for n variables and k pairs whose extents overlap; never
-//! panics. Overlap is decided only between arrays of one buffer, since
+//! O(n log n + k + c) for n variables, k pairs whose extents overlap and c
+//! pairs of copy-on-write holders of one allocation (each pair is listed);
+//! never panics. Overlap is decided only between arrays of one buffer, since
 //! distinct live allocations never overlap.
 
 use std::collections::{BTreeMap, HashMap};
@@ -33,8 +34,15 @@ pub enum Role {
     Owner,
     /// It looks into a buffer that another array owns.
     View,
-    /// Two or more variables are the same array.
+    /// Two or more variables are the same array: a write through one name
+    /// is seen through every other.
     Alias,
+    /// An `ArcArray` whose allocation other variables' `ArcArray`s hold
+    /// too. They share memory now, but a write through any of them first
+    /// copies the allocation (ndarray's copy-on-write), so the others never
+    /// see it.
+    #[serde(rename = "copy-on-write")]
+    CopyOnWrite,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -60,9 +68,14 @@ pub struct Row {
     /// `None` for an array without elements.
     pub buffer: Option<BufferId>,
     pub role: Role,
-    /// The variable that owns the buffer, for views and for aliases of a view.
+    /// The variable that owns the buffer, for views, aliases of a view and
+    /// copy-on-write holders that are windows into their allocation.
     pub base: Base,
+    /// The other names of the same array (never `ArcArray` handles).
     pub alias_of: Vec<String>,
+    /// The other variables that hold the same allocation as copy-on-write
+    /// holders (empty unless the role is [`Role::CopyOnWrite`]).
+    pub copy_on_write_with: Vec<String>,
     /// Exactly: at least one element in common.
     pub shares_memory_with: Vec<String>,
     /// The exact answer would exceed the work bound: they may share.
@@ -182,11 +195,13 @@ pub(crate) fn group_by_memory(entries: &[Entry]) -> Vec<Group> {
     groups
 }
 
-/// Roles, bases and aliases of the members of one group.
+/// Roles, bases, aliases and fellow copy-on-write holders of the members
+/// of one group.
 pub(crate) struct Relations {
     pub role: Role,
     pub base: Base,
     pub alias_of: Vec<String>,
+    pub copy_on_write_with: Vec<String>,
 }
 
 /// Which members of a group allocated its memory: plain owners, the
@@ -236,14 +251,57 @@ enum ArrayKey<'a> {
     Layout(usize, &'a [usize], &'a [isize], usize),
 }
 
-fn array_key<'a>(facts: &'a ArrayFacts) -> ArrayKey<'a> {
+/// `None` for an `ArcArray`: it is never the same array as another
+/// variable, since a write through a shared handle copies the allocation
+/// first (so no other name sees it), and a unique handle has no other.
+fn array_key<'a>(facts: &'a ArrayFacts) -> Option<ArrayKey<'a>> {
     match &facts.storage {
-        Storage::Buffer(buffer) => ArrayKey::Handle(buffer.identity),
-        _ => ArrayKey::Layout(facts.first, &facts.shape, &facts.strides, facts.itemsize),
+        Storage::Buffer(buffer) => Some(ArrayKey::Handle(buffer.identity)),
+        Storage::Shared { .. } => None,
+        Storage::Owned | Storage::Borrowed => Some(ArrayKey::Layout(
+            facts.first,
+            &facts.shape,
+            &facts.strides,
+            facts.itemsize,
+        )),
     }
 }
 
-/// Roles, bases and aliases of every member of `group`, by entry index.
+/// An `ArcArray` handle whose allocation other handles hold too.
+fn holds_shared_allocation(facts: &ArrayFacts) -> bool {
+    matches!(facts.storage, Storage::Shared { unique: false })
+}
+
+/// The names of the group's `ArcArray` handles that are copy-on-write: all
+/// of its handles of a shared allocation, when there are two or more. A
+/// lone one shares with handles that are not variables (a temporary, a
+/// value inside another type), which the table cannot show, so it keeps
+/// the role `owner_flags` gives it.
+fn copy_on_write_holders<'a>(entries: &[Entry<'a>], group: &Group) -> Vec<&'a str> {
+    let holders: Vec<&str> = group
+        .members
+        .iter()
+        .filter(|&&m| holds_shared_allocation(entries[m].facts))
+        .map(|&m| entries[m].name)
+        .collect();
+    if holders.len() > 1 {
+        holders
+    } else {
+        Vec::new()
+    }
+}
+
+/// `names` without `name`, as owned strings.
+fn others(names: &[&str], name: &str) -> Vec<String> {
+    names
+        .iter()
+        .filter(|&&other| other != name)
+        .map(|&other| other.to_owned())
+        .collect()
+}
+
+/// Roles, bases, aliases and fellow copy-on-write holders of every member
+/// of `group`, by entry index.
 pub(crate) fn group_relations(entries: &[Entry], group: &Group) -> Vec<(usize, Relations)> {
     let owners = owner_flags(entries, group);
     let owner = group
@@ -256,27 +314,31 @@ pub(crate) fn group_relations(entries: &[Entry], group: &Group) -> Vec<(usize, R
     let mut same: HashMap<ArrayKey, Vec<&str>> = HashMap::new();
     for &m in &group.members {
         if element_count(&entries[m].facts.shape) > 0 {
-            same.entry(array_key(entries[m].facts))
-                .or_default()
-                .push(entries[m].name);
+            if let Some(key) = array_key(entries[m].facts) {
+                same.entry(key).or_default().push(entries[m].name);
+            }
         }
     }
+    let copy_on_write = copy_on_write_holders(entries, group);
     group
         .members
         .iter()
         .zip(owners)
         .map(|(&m, is_owner)| {
-            let alias_of: Vec<String> = same
-                .get(&array_key(entries[m].facts))
-                .into_iter()
-                .flatten()
-                .filter(|&&name| name != entries[m].name)
-                .map(|&name| name.to_owned())
-                .collect();
-            let role = match (alias_of.is_empty(), is_owner) {
-                (false, _) => Role::Alias,
-                (true, true) => Role::Owner,
-                (true, false) => Role::View,
+            let name = entries[m].name;
+            let alias_of = array_key(entries[m].facts)
+                .and_then(|key| same.get(&key))
+                .map_or_else(Vec::new, |names| others(names, name));
+            let copy_on_write_with = if holds_shared_allocation(entries[m].facts) {
+                others(&copy_on_write, name)
+            } else {
+                Vec::new()
+            };
+            let role = match (copy_on_write_with.is_empty(), alias_of.is_empty(), is_owner) {
+                (false, _, _) => Role::CopyOnWrite,
+                (true, false, _) => Role::Alias,
+                (true, true, true) => Role::Owner,
+                (true, true, false) => Role::View,
             };
             let base = match (&owner, is_owner) {
                 (_, true) => Base::None,
@@ -289,6 +351,7 @@ pub(crate) fn group_relations(entries: &[Entry], group: &Group) -> Vec<(usize, R
                     role,
                     base,
                     alias_of,
+                    copy_on_write_with,
                 },
             )
         })
@@ -310,6 +373,7 @@ pub(crate) fn lone_relations(entry: &Entry) -> Relations {
             Base::NotAVariable
         },
         alias_of: Vec::new(),
+        copy_on_write_with: Vec::new(),
     }
 }
 
@@ -432,6 +496,7 @@ pub(crate) fn row(
         role: relations.role,
         base: relations.base,
         alias_of: relations.alias_of,
+        copy_on_write_with: relations.copy_on_write_with,
         shares_memory_with: sharing.shares[index].clone(),
         may_share_with: sharing.may_share[index].clone(),
         bounds_overlap_with: sharing.bounds[index].clone(),

@@ -151,7 +151,8 @@ fn named(variables: Vec<(&str, ArrayFacts)>) -> Vec<(String, ArrayFacts)> {
 /// variable, then one per variable that is gone. Every column is always
 /// there and an empty list is `-`, so a snapshot states every value:
 /// `base` is the owner a view looks into (`not a variable` when the
-/// session has none), `shares` lists the variables with an element in
+/// session has none), `cow with` the other copy-on-write holders of its
+/// allocation, `shares` lists the variables with an element in
 /// common (`(may share)` when the exact answer was out of reach), and
 /// `bounds overlap` those whose first-to-last-byte bounds meet.
 fn compact(table: &MemoryTable) -> String {
@@ -160,6 +161,7 @@ fn compact(table: &MemoryTable) -> String {
         "role",
         "base",
         "alias of",
+        "cow with",
         "buffer",
         "bytes",
         "contiguous",
@@ -169,7 +171,7 @@ fn compact(table: &MemoryTable) -> String {
     ];
     let mut lines = vec![header.map(str::to_owned)];
     lines.extend(table.rows.iter().map(compact_row));
-    let mut widths = [0; 10];
+    let mut widths = [0; 11];
     for line in &lines {
         for (width, cell) in widths.iter_mut().zip(line) {
             *width = (*width).max(cell.chars().count());
@@ -195,7 +197,7 @@ fn compact(table: &MemoryTable) -> String {
     out
 }
 
-fn compact_row(row: &Row) -> [String; 10] {
+fn compact_row(row: &Row) -> [String; 11] {
     let list = |names: &[String]| {
         if names.is_empty() {
             "-".to_owned()
@@ -222,9 +224,15 @@ fn compact_row(row: &Row) -> [String; 10] {
     );
     [
         row.name.clone(),
-        format!("{:?}", row.role).to_lowercase(),
+        // The role as JSON names it (`copy-on-write`).
+        serde_json::to_value(row.role)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned(),
         base,
         list(&row.alias_of),
+        list(&row.copy_on_write_with),
         row.buffer
             .map_or_else(|| "-".to_owned(), |id| id.to_string()),
         row.bytes.to_string(),
@@ -291,9 +299,9 @@ fn an_array_alone_owns_its_buffer() {
     check(
         vec![("a", owned(X, &[10], &[1]))],
         expect![[r#"
-        name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-        a     owner  -     -         buf1    80     C F         new      -       -
-    "#]],
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         new      -       -
+        "#]],
     );
 }
 
@@ -305,9 +313,9 @@ fn a_slice_is_a_view_of_its_owner() {
             ("v", TEN.view(2, &[3], &[1])),
         ],
         expect![[r#"
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            a     owner  -     -         buf1    80     C F         new      v       v
-            v     view   a     -         buf1    24     C F         new      a       a
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         new      v       v
+            v     view   a     -         -         buf1    24     C F         new      a       a
         "#]],
     );
 }
@@ -321,10 +329,10 @@ fn interleaved_slices_overlap_in_bounds_but_share_nothing() {
             ("x", TEN.owner(&[10], &[1])),
         ],
         expect![[r#"
-            name   role   base  alias of  buffer  bytes  contiguous  changed  shares       bounds overlap
-            evens  view   x     -         buf1    40     no          new      x            odds, x
-            odds   view   x     -         buf1    40     no          new      x            evens, x
-            x      owner  -     -         buf1    80     C F         new      evens, odds  evens, odds
+            name   role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares       bounds overlap
+            evens  view   x     -         -         buf1    40     no          new      x            odds, x
+            odds   view   x     -         -         buf1    40     no          new      x            evens, x
+            x      owner  -     -         -         buf1    80     C F         new      evens, odds  evens, odds
         "#]],
     );
 }
@@ -338,9 +346,9 @@ fn disjoint_slices_of_one_buffer_share_nothing() {
             ("tail", TEN.view(5, &[5], &[1])),
         ],
         expect![[r#"
-            name  role  base            alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            head  view  not a variable  -         buf1    40     C F         new      -       -
-            tail  view  not a variable  -         buf1    40     C F         new      -       -
+            name  role  base            alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            head  view  not a variable  -         -         buf1    40     C F         new      -       -
+            tail  view  not a variable  -         -         buf1    40     C F         new      -       -
         "#]],
     );
 }
@@ -358,12 +366,12 @@ fn rows_and_columns_of_a_matrix_cross_at_one_element() {
             ("mt", m.view(0, &[4, 3], &[1, 4])),
         ],
         expect![[r#"
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares                bounds overlap
-            col2  view   m     -         buf1    24     no          new      m, mt, row1, row2     m, mt, row1, row2
-            m     owner  -     -         buf1    96     C           new      col2, mt, row1, row2  col2, mt, row1, row2
-            mt    view   m     -         buf1    96     F           new      col2, m, row1, row2   col2, m, row1, row2
-            row1  view   m     -         buf1    32     C F         new      col2, m, mt           col2, m, mt
-            row2  view   m     -         buf1    32     C F         new      col2, m, mt           col2, m, mt
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares                bounds overlap
+            col2  view   m     -         -         buf1    24     no          new      m, mt, row1, row2     m, mt, row1, row2
+            m     owner  -     -         -         buf1    96     C           new      col2, mt, row1, row2  col2, mt, row1, row2
+            mt    view   m     -         -         buf1    96     F           new      col2, m, row1, row2   col2, m, row1, row2
+            row1  view   m     -         -         buf1    32     C F         new      col2, m, mt           col2, m, mt
+            row2  view   m     -         -         buf1    32     C F         new      col2, m, mt           col2, m, mt
         "#]],
     );
 }
@@ -383,31 +391,46 @@ fn reversed_and_broadcast_views_are_exact() {
             ("late", TEN.view(4, &[6], &[1])),
         ],
         expect![[r#"
-            name       role   base  alias of  buffer  bytes  contiguous  changed  shares                              bounds overlap
-            evens      view   x     -         buf1    40     no          new      late, rev, x                        late, rev, rev_evens, third, x
-            late       view   x     -         buf1    48     C F         new      evens, rev, rev_evens, x            evens, rev, rev_evens, x
-            rev        view   x     -         buf1    80     no          new      evens, late, rev_evens, third, x    evens, late, rev_evens, third, x
-            rev_evens  view   x     -         buf1    40     no          new      late, rev, third, x                 evens, late, rev, third, x
-            third      view   x     -         buf1    64     no          new      rev, rev_evens, x                   evens, rev, rev_evens, x
-            x          owner  -     -         buf1    80     C F         new      evens, late, rev, rev_evens, third  evens, late, rev, rev_evens, third
+            name       role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares                              bounds overlap
+            evens      view   x     -         -         buf1    40     no          new      late, rev, x                        late, rev, rev_evens, third, x
+            late       view   x     -         -         buf1    48     C F         new      evens, rev, rev_evens, x            evens, rev, rev_evens, x
+            rev        view   x     -         -         buf1    80     no          new      evens, late, rev_evens, third, x    evens, late, rev_evens, third, x
+            rev_evens  view   x     -         -         buf1    40     no          new      late, rev, third, x                 evens, late, rev, third, x
+            third      view   x     -         -         buf1    64     no          new      rev, rev_evens, x                   evens, rev, rev_evens, x
+            x          owner  -     -         -         buf1    80     C F         new      evens, late, rev, rev_evens, third  evens, late, rev, rev_evens, third
         "#]],
     );
 }
 
 #[test]
 fn the_same_array_under_two_names_is_an_alias() {
+    // `let b = a.clone();` on an NpArray: one array, two names.
     check(
-        vec![("a", arc(X, &[10], &[1])), ("b", arc(X, &[10], &[1]))],
+        vec![("a", TEN.owner(&[10], &[1])), ("b", TEN.owner(&[10], &[1]))],
         expect![[r#"
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            a     alias  -     b         buf1    80     C F         new      b       b
-            b     alias  -     a         buf1    80     C F         new      a       a
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            a     alias  -     b         -         buf1    80     C F         new      b       b
+            b     alias  -     a         -         buf1    80     C F         new      a       a
         "#]],
     );
 }
 
 #[test]
-fn copy_on_write_splits_an_alias_into_two_owners() {
+fn arc_array_clones_are_copy_on_write_not_aliases() {
+    // `let b = a.clone();` on an ArcArray: one allocation for now, but a
+    // write through either copies it first, so neither sees the other's.
+    check(
+        vec![("a", arc(X, &[10], &[1])), ("b", arc(X, &[10], &[1]))],
+        expect![[r#"
+            name  role           base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            a     copy-on-write  -     -         b         buf1    80     C F         new      b       b
+            b     copy-on-write  -     -         a         buf1    80     C F         new      a       a
+        "#]],
+    );
+}
+
+#[test]
+fn a_write_splits_copy_on_write_holders_into_two_owners() {
     Session::new()
         .cell(
             "let b = a.clone();",
@@ -422,14 +445,14 @@ fn copy_on_write_splits_an_alias_into_two_owners() {
         )
         .check(expect![[r#"
             cell 1: let b = a.clone();
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            a     alias  -     b         buf1    80     C F         new      b       b
-            b     alias  -     a         buf1    80     C F         new      a       a
+            name  role           base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            a     copy-on-write  -     -         b         buf1    80     C F         new      b       b
+            b     copy-on-write  -     -         a         buf1    80     C F         new      a       a
 
             cell 2: b[0] = 1.0;
-            name  role   base  alias of  buffer  bytes  contiguous  changed    shares  bounds overlap
-            a     owner  -     -         buf1    80     C F         unchanged  -       -
-            b     owner  -     -         buf2    80     C F         modified   -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed    shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         unchanged  -       -
+            b     owner  -     -         -         buf2    80     C F         modified   -       -
         "#]]);
 }
 
@@ -440,12 +463,12 @@ fn a_move_keeps_the_buffer_under_a_new_owner() {
         .cell("let b = a;", vec![("b", owned(X, &[10], &[1]))])
         .check(expect![[r#"
             cell 1: let a = ...;
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            a     owner  -     -         buf1    80     C F         new      -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         new      -       -
 
             cell 2: let b = a;
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            b     owner  -     -         buf1    80     C F         new      -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            b     owner  -     -         -         buf1    80     C F         new      -       -
             a is gone: moved into b
         "#]]);
 }
@@ -461,13 +484,13 @@ fn a_dropped_buffer_does_not_lend_its_id_to_a_new_one() {
         )
         .check(expect![[r#"
             cell 1:
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            a     owner  -     -         buf1    80     C F         new      -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         new      -       -
 
             cell 2: drop(a);
                     let c = Array1::zeros(10);
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            c     owner  -     -         buf2    80     C F         new      -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            c     owner  -     -         -         buf2    80     C F         new      -       -
             a is gone: dropped
         "#]]);
 }
@@ -480,9 +503,9 @@ fn buffer_ids_follow_names_not_addresses() {
             ("b", owned(0x1000, &[2], &[1])),
         ],
         expect![[r#"
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            a     owner  -     -         buf1    16     C F         new      -       -
-            b     owner  -     -         buf2    16     C F         new      -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            a     owner  -     -         -         buf1    16     C F         new      -       -
+            b     owner  -     -         -         buf2    16     C F         new      -       -
         "#]],
     );
 }
@@ -514,16 +537,16 @@ fn writes_mark_exactly_the_variables_they_touch() {
         )
         .check(expect![[r#"
             cell 1:
-            name   role   base  alias of  buffer  bytes  contiguous  changed  shares       bounds overlap
-            evens  view   x     -         buf1    40     no          new      x            odds, x
-            odds   view   x     -         buf1    40     no          new      x            evens, x
-            x      owner  -     -         buf1    80     C F         new      evens, odds  evens, odds
+            name   role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares       bounds overlap
+            evens  view   x     -         -         buf1    40     no          new      x            odds, x
+            odds   view   x     -         -         buf1    40     no          new      x            evens, x
+            x      owner  -     -         -         buf1    80     C F         new      evens, odds  evens, odds
 
             cell 2: odds.fill(0.0);
-            name   role   base  alias of  buffer  bytes  contiguous  changed    shares       bounds overlap
-            evens  view   x     -         buf1    40     no          unchanged  x            odds, x
-            odds   view   x     -         buf1    40     no          modified   x            evens, x
-            x      owner  -     -         buf1    80     C F         modified   evens, odds  evens, odds
+            name   role   base  alias of  cow with  buffer  bytes  contiguous  changed    shares       bounds overlap
+            evens  view   x     -         -         buf1    40     no          unchanged  x            odds, x
+            odds   view   x     -         -         buf1    40     no          modified   x            evens, x
+            x      owner  -     -         -         buf1    80     C F         modified   evens, odds  evens, odds
         "#]]);
 }
 
@@ -541,20 +564,20 @@ fn plain_arrays_count_as_modified_when_a_cell_uses_a_mutable_binding() {
         .check(expect![[r#"
             cell 1: let mut a = Array1::zeros(10);
                     let b = a.clone();
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            a     owner  -     -         buf1    80     C F         new      -       -
-            b     owner  -     -         buf2    80     C F         new      -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         new      -       -
+            b     owner  -     -         -         buf2    80     C F         new      -       -
 
             cell 2: a[0] = 1.0;
                     println!("{b}");
-            name  role   base  alias of  buffer  bytes  contiguous  changed    shares  bounds overlap
-            a     owner  -     -         buf1    80     C F         modified   -       -
-            b     owner  -     -         buf2    80     C F         unchanged  -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed    shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         modified   -       -
+            b     owner  -     -         -         buf2    80     C F         unchanged  -       -
 
             cell 3: let b = 1;
-            name  role   base  alias of  buffer  bytes  contiguous  changed    shares  bounds overlap
-            a     owner  -     -         buf1    80     C F         unchanged  -       -
-            b     owner  -     -         buf2    80     C F         new        -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed    shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         unchanged  -       -
+            b     owner  -     -         -         buf2    80     C F         new        -       -
         "#]]);
 }
 
@@ -573,19 +596,19 @@ fn char_literals_naming_a_mutable_array_do_not_mark_it_modified() {
         .check(expect![[r#"
             cell 1: let mut n = Array1::zeros(10);
                     let mut t = Array1::zeros(10);
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            n     owner  -     -         buf1    80     C F         new      -       -
-            t     owner  -     -         buf2    80     C F         new      -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            n     owner  -     -         -         buf1    80     C F         new      -       -
+            t     owner  -     -         -         buf2    80     C F         new      -       -
 
             cell 2: println!("{}{}", '\n', '\t');
-            name  role   base  alias of  buffer  bytes  contiguous  changed    shares  bounds overlap
-            n     owner  -     -         buf1    80     C F         unchanged  -       -
-            t     owner  -     -         buf2    80     C F         unchanged  -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed    shares  bounds overlap
+            n     owner  -     -         -         buf1    80     C F         unchanged  -       -
+            t     owner  -     -         -         buf2    80     C F         unchanged  -       -
 
             cell 3: n[0] = 1.0;
-            name  role   base  alias of  buffer  bytes  contiguous  changed    shares  bounds overlap
-            n     owner  -     -         buf1    80     C F         modified   -       -
-            t     owner  -     -         buf2    80     C F         unchanged  -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed    shares  bounds overlap
+            n     owner  -     -         -         buf1    80     C F         modified   -       -
+            t     owner  -     -         -         buf2    80     C F         unchanged  -       -
         "#]]);
 }
 
@@ -603,24 +626,24 @@ fn lifetimes_comments_and_byte_strings_naming_a_mutable_array_do_not_mark_it_mod
         .check(expect![[r#"
             cell 1: let mut a = Array1::zeros(10);
                     let mut b = Array1::zeros(10);
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            a     owner  -     -         buf1    80     C F         new      -       -
-            b     owner  -     -         buf2    80     C F         new      -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         new      -       -
+            b     owner  -     -         -         buf2    80     C F         new      -       -
 
             cell 2: fn first<'a>(v: &'a [f64]) -> &'a f64 { &v[0] }
-            name  role   base  alias of  buffer  bytes  contiguous  changed    shares  bounds overlap
-            a     owner  -     -         buf1    80     C F         unchanged  -       -
-            b     owner  -     -         buf2    80     C F         unchanged  -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed    shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         unchanged  -       -
+            b     owner  -     -         -         buf2    80     C F         unchanged  -       -
 
             cell 3: /* outer /* inner */ a and b */
-            name  role   base  alias of  buffer  bytes  contiguous  changed    shares  bounds overlap
-            a     owner  -     -         buf1    80     C F         unchanged  -       -
-            b     owner  -     -         buf2    80     C F         unchanged  -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed    shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         unchanged  -       -
+            b     owner  -     -         -         buf2    80     C F         unchanged  -       -
 
             cell 4: let bytes = b"x";
-            name  role   base  alias of  buffer  bytes  contiguous  changed    shares  bounds overlap
-            a     owner  -     -         buf1    80     C F         unchanged  -       -
-            b     owner  -     -         buf2    80     C F         unchanged  -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed    shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         unchanged  -       -
+            b     owner  -     -         -         buf2    80     C F         unchanged  -       -
         "#]]);
 }
 
@@ -629,9 +652,9 @@ fn empty_arrays_hold_no_buffer() {
     check(
         vec![("e", owned(8, &[0], &[1]))],
         expect![[r#"
-        name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-        e     owner  -     -         -       0      C F         new      -       -
-    "#]],
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            e     owner  -     -         -         -       0      C F         new      -       -
+        "#]],
     );
 }
 
@@ -643,9 +666,9 @@ fn a_view_with_its_bases_layout_is_still_a_view() {
             ("whole", TEN.view(0, &[10], &[1])),
         ],
         expect![[r#"
-            name   role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            a      owner  -     -         buf1    80     C F         new      whole   whole
-            whole  view   a     -         buf1    80     C F         new      a       a
+            name   role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            a      owner  -     -         -         buf1    80     C F         new      whole   whole
+            whole  view   a     -         -         buf1    80     C F         new      a       a
         "#]],
     );
 }
@@ -689,15 +712,15 @@ fn views_name_the_oldest_of_an_owners_aliases() {
         )
         .check(expect![[r#"
             cell 1: let x = np::zeros(&[10]);
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            x     owner  -     -         buf1    80     C F         new      -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            x     owner  -     -         -         buf1    80     C F         new      -       -
 
             cell 2: let alias = x.clone();
                     let v = x.slice(s![2..4]);
-            name   role   base  alias of  buffer  bytes  contiguous  changed    shares    bounds overlap
-            alias  alias  -     x         buf1    80     C F         new        v, x      v, x
-            v      view   x     -         buf1    16     C F         new        alias, x  alias, x
-            x      alias  -     alias     buf1    80     C F         unchanged  alias, v  alias, v
+            name   role   base  alias of  cow with  buffer  bytes  contiguous  changed    shares    bounds overlap
+            alias  alias  -     x         -         buf1    80     C F         new        v, x      v, x
+            v      view   x     -         -         buf1    16     C F         new        alias, x  alias, x
+            x      alias  -     alias     -         buf1    80     C F         unchanged  alias, v  alias, v
         "#]]);
 }
 
@@ -716,15 +739,15 @@ fn aliases_made_in_one_cell_follow_the_order_of_their_lets() {
             cell 1: let x = np::zeros(&[10]);
                     let same = x.clone();
                     let v = x.slice(s![2..4]);
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares   bounds overlap
-            same  alias  -     x         buf1    80     C F         new      v, x     v, x
-            v     view   x     -         buf1    16     C F         new      same, x  same, x
-            x     alias  -     same      buf1    80     C F         new      same, v  same, v
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares   bounds overlap
+            same  alias  -     x         -         buf1    80     C F         new      v, x     v, x
+            v     view   x     -         -         buf1    16     C F         new      same, x  same, x
+            x     alias  -     same      -         buf1    80     C F         new      same, v  same, v
         "#]]);
 }
 
 #[test]
-fn arc_array_windows_are_views_of_the_full_holder() {
+fn arc_array_windows_are_copy_on_write_with_the_full_holder_as_base() {
     // A 3x4 C-ordered ArcArray, its reversal, its transpose and its tail.
     check(
         vec![
@@ -734,35 +757,112 @@ fn arc_array_windows_are_views_of_the_full_holder() {
             ("tail", arc(X + 4 * F64, &[2, 4], &[4, 1])),
         ],
         expect![[r#"
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares         bounds overlap
-            a     owner  -     -         buf1    96     C           new      at, rev, tail  at, rev, tail
-            at    view   a     -         buf1    96     F           new      a, rev, tail   a, rev, tail
-            rev   view   a     -         buf1    96     no          new      a, at, tail    a, at, tail
-            tail  view   a     -         buf1    64     C           new      a, at, rev     a, at, rev
+            name  role           base  alias of  cow with       buffer  bytes  contiguous  changed  shares         bounds overlap
+            a     copy-on-write  -     -         at, rev, tail  buf1    96     C           new      at, rev, tail  at, rev, tail
+            at    copy-on-write  a     -         a, rev, tail   buf1    96     F           new      a, rev, tail   a, rev, tail
+            rev   copy-on-write  a     -         a, at, tail    buf1    96     no          new      a, at, tail    a, at, tail
+            tail  copy-on-write  a     -         a, at, rev     buf1    64     C           new      a, at, rev     a, at, rev
+        "#]],
+    );
+}
+
+#[test]
+fn arc_array_windows_that_share_no_element_are_still_copy_on_write_with_each_other() {
+    // head and tail hold one allocation through a: a write through either
+    // copies it, though they share no memory now.
+    check(
+        vec![
+            ("a", arc(X, &[10], &[1])),
+            ("head", arc(X, &[3], &[1])),
+            ("tail", arc(X + 5 * F64, &[5], &[1])),
+        ],
+        expect![[r#"
+            name  role           base  alias of  cow with    buffer  bytes  contiguous  changed  shares      bounds overlap
+            a     copy-on-write  -     -         head, tail  buf1    80     C F         new      head, tail  head, tail
+            head  copy-on-write  a     -         a, tail     buf1    24     C F         new      a           a
+            tail  copy-on-write  a     -         a, head     buf1    40     C F         new      a           a
+        "#]],
+    );
+}
+
+#[test]
+fn overlapping_arc_array_windows_without_their_full_holder_are_copy_on_write() {
+    check(
+        vec![
+            ("left", arc(X, &[6], &[1])),
+            ("right", arc(X + 4 * F64, &[6], &[1])),
+        ],
+        expect![[r#"
+            name   role           base            alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            left   copy-on-write  not a variable  -         right     buf1    48     C F         new      right   right
+            right  copy-on-write  not a variable  -         left      buf1    48     C F         new      left    left
         "#]],
     );
 }
 
 #[test]
 fn arc_array_windows_whose_holder_is_gone_have_no_owner() {
+    // Disjoint windows whose fellow holders are not variables: nothing in
+    // their layouts ties them to one allocation, so each keeps its role.
     check(
         vec![
             ("head", arc(X, &[3], &[1])),
             ("tail", arc(X + 5 * F64, &[5], &[1])),
         ],
         expect![[r#"
-            name  role  base            alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            head  view  not a variable  -         buf1    24     C F         new      -       -
-            tail  view  not a variable  -         buf2    40     C F         new      -       -
+            name  role  base            alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            head  view  not a variable  -         -         buf1    24     C F         new      -       -
+            tail  view  not a variable  -         -         buf2    40     C F         new      -       -
         "#]],
     );
+}
+
+#[test]
+fn an_arc_array_whose_fellow_holders_are_not_variables_keeps_its_role() {
+    // The other handle is a temporary (or inside a value of another type).
+    check(
+        vec![("lone", arc(X, &[10], &[1]))],
+        expect![[r#"
+        name  role  base            alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+        lone  view  not a variable  -         -         buf1    80     C F         new      -       -
+    "#]],
+    );
+}
+
+#[test]
+fn a_unique_arc_array_owns_its_allocation() {
     // The sole holder owns its allocation, however it looks at it.
     check(
-        vec![("only", arc_alone(X, &[3], &[2]))],
+        vec![
+            ("only", arc_alone(X, &[10], &[1])),
+            ("strided", arc_alone(Y, &[3], &[2])),
+        ],
         expect![[r#"
-        name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-        only  owner  -     -         buf1    24     no          new      -       -
-    "#]],
+            name     role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            only     owner  -     -         -         buf1    80     C F         new      -       -
+            strided  owner  -     -         -         buf2    24     no          new      -       -
+        "#]],
+    );
+}
+
+#[test]
+fn a_borrowed_view_with_an_arc_arrays_layout_is_a_view_not_an_alias() {
+    // Writing through `a` needs it unborrowed (or copies it first), so the
+    // two are not one array.
+    let view = array(
+        "ArrayView1<f64>".to_owned(),
+        X,
+        &[10],
+        &[1],
+        Storage::Borrowed,
+    );
+    check(
+        vec![("a", arc_alone(X, &[10], &[1])), ("v", view)],
+        expect![[r#"
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         new      v       v
+            v     view   a     -         -         buf1    80     C F         new      a       a
+        "#]],
     );
 }
 
@@ -776,13 +876,13 @@ fn a_move_into_an_existing_variable_hands_over_the_buffer() {
         .cell("b = a;", vec![("b", owned(X, &[10], &[1]))])
         .check(expect![[r#"
             cell 1: let mut b = ...;
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            a     owner  -     -         buf1    80     C F         new      -       -
-            b     owner  -     -         buf2    24     C F         new      -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         new      -       -
+            b     owner  -     -         -         buf2    24     C F         new      -       -
 
             cell 2: b = a;
-            name  role   base  alias of  buffer  bytes  contiguous  changed   shares  bounds overlap
-            b     owner  -     -         buf1    80     C F         modified  -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed   shares  bounds overlap
+            b     owner  -     -         -         buf1    80     C F         modified  -       -
             a is gone: moved into b
         "#]]);
 }
@@ -802,19 +902,19 @@ fn a_vec_that_grows_into_new_memory_keeps_its_buffer_id() {
         )
         .check(expect![[r#"
             cell 1:
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            v     owner  -     -         buf1    32     C F         new      -       -
-            w     owner  -     -         buf2    16     C F         new      -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            v     owner  -     -         -         buf1    32     C F         new      -       -
+            w     owner  -     -         -         buf2    16     C F         new      -       -
 
             cell 2: v.push(1.0);
-            name  role   base  alias of  buffer  bytes  contiguous  changed    shares  bounds overlap
-            v     owner  -     -         buf1    40     C F         modified   -       -
-            w     owner  -     -         buf2    16     C F         unchanged  -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed    shares  bounds overlap
+            v     owner  -     -         -         buf1    40     C F         modified   -       -
+            w     owner  -     -         -         buf2    16     C F         unchanged  -       -
 
             cell 3: let v = vec![0.0; 5];
-            name  role   base  alias of  buffer  bytes  contiguous  changed    shares  bounds overlap
-            v     owner  -     -         buf3    40     C F         new        -       -
-            w     owner  -     -         buf2    16     C F         unchanged  -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed    shares  bounds overlap
+            v     owner  -     -         -         buf3    40     C F         new        -       -
+            w     owner  -     -         -         buf2    16     C F         unchanged  -       -
         "#]]);
 }
 
@@ -828,14 +928,14 @@ fn a_restart_forgets_the_old_process() {
         .cell("let b = a;", vec![("b", owned(X, &[10], &[1]))])
         .check(expect![[r#"
             cell 1:
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            a     owner  -     -         buf1    80     C F         new      -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         new      -       -
 
             restart
 
             cell 2: let b = a;
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            b     owner  -     -         buf2    80     C F         new      -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            b     owner  -     -         -         buf2    80     C F         new      -       -
         "#]]);
 }
 
@@ -848,16 +948,16 @@ fn a_binding_made_immutable_again_is_not_modified_by_reading_it() {
         .cell("println!(\"{}\", a.sum());", arrays())
         .check(expect![[r#"
             cell 1: let mut a = Array1::zeros(10);
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            a     owner  -     -         buf1    80     C F         new      -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         new      -       -
 
             cell 2: let a = a;
-            name  role   base  alias of  buffer  bytes  contiguous  changed  shares  bounds overlap
-            a     owner  -     -         buf1    80     C F         new      -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         new      -       -
 
             cell 3: println!("{}", a.sum());
-            name  role   base  alias of  buffer  bytes  contiguous  changed    shares  bounds overlap
-            a     owner  -     -         buf1    80     C F         unchanged  -       -
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed    shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         unchanged  -       -
         "#]]);
 }
 
@@ -949,6 +1049,7 @@ fn json_rendering() {
               "bytes": 40,
               "c_contiguous": false,
               "changed": "new",
+              "copy_on_write_with": [],
               "dtype": "f64",
               "f_contiguous": false,
               "itemsize": 8,
@@ -977,6 +1078,7 @@ fn json_rendering() {
               "bytes": 48,
               "c_contiguous": false,
               "changed": "new",
+              "copy_on_write_with": [],
               "dtype": "f64",
               "f_contiguous": true,
               "itemsize": 8,
@@ -1008,6 +1110,7 @@ fn json_rendering() {
               "bytes": 40,
               "c_contiguous": false,
               "changed": "new",
+              "copy_on_write_with": [],
               "dtype": "f64",
               "f_contiguous": false,
               "itemsize": 8,
@@ -1042,6 +1145,7 @@ fn json_rendering() {
               "bytes": 80,
               "c_contiguous": true,
               "changed": "new",
+              "copy_on_write_with": [],
               "dtype": "f64",
               "f_contiguous": true,
               "itemsize": 8,
@@ -1077,6 +1181,7 @@ fn json_rendering() {
               "bytes": 80,
               "c_contiguous": true,
               "changed": "new",
+              "copy_on_write_with": [],
               "dtype": "f64",
               "f_contiguous": true,
               "itemsize": 8,
@@ -1098,7 +1203,7 @@ fn json_rendering() {
               "writeable": true
             }
           ],
-          "version": 1
+          "version": 2
         }"#]]
     .assert_eq(&pretty);
 }
@@ -1110,6 +1215,79 @@ fn html_rendering_uses_inline_styles_only() {
         assert!(!html.contains(banned), "{banned} in {html}");
     }
     expect_file!["snapshots/table.html"].assert_eq(&html);
+}
+
+/// The table the copy-on-write rendering tests show: two full `ArcArray`
+/// handles of one allocation and a third handle that is a window into it.
+fn copy_on_write_scenario() -> MemoryTable {
+    let variables = named(vec![
+        ("a", arc(X, &[10], &[1])),
+        ("b", arc(X, &[10], &[1])),
+        ("tail", arc(X + 6 * F64, &[4], &[1])),
+    ]);
+    MemoryTracker::new().observe(&variables, "", Some(1))
+}
+
+#[test]
+fn text_rendering_of_copy_on_write_holders() {
+    let rendered = text::render(&copy_on_write_scenario(), RenderOptions::default());
+    expect![[r#"
+        Memory after this cell
+         name | type           | dtype | shape | strides | bytes | role          | base / alias of                    | shares memory with | contiguous | writeable | changed | buffer
+        ------+----------------+-------+-------+---------+-------+---------------+------------------------------------+--------------------+------------+-----------+---------+--------
+         a    | ArcArray1<f64> | f64   | [10]  | [1]     | 80 B  | copy-on-write | copy-on-write with b, tail         | b, tail            | C F        | yes       | new     | buf1
+         b    | ArcArray1<f64> | f64   | [10]  | [1]     | 80 B  | copy-on-write | copy-on-write with a, tail         | a, tail            | C F        | yes       | new     | buf1
+         tail | ArcArray1<f64> | f64   | [4]   | [1]     | 32 B  | copy-on-write | copy-on-write with a, b; view of a | a, b               | C F        | yes       | new     | buf1
+
+        buf1 (80 B, one mark per element):
+          a     ##########
+          b     ##########
+          tail  ......####"#]].assert_eq(&rendered);
+}
+
+#[test]
+fn json_rendering_of_copy_on_write_holders() {
+    let rendered = json::render(&copy_on_write_scenario(), RenderOptions::default());
+    let value: serde_json::Value = serde_json::from_str(&rendered).unwrap();
+    assert_eq!(value["version"], 2);
+    let relations: Vec<serde_json::Value> = value["variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|variable| {
+            serde_json::json!([
+                variable["name"],
+                variable["role"],
+                variable["base"],
+                variable["alias_of"],
+                variable["copy_on_write_with"],
+                variable["shares_memory_with"],
+            ])
+        })
+        .collect();
+    assert_eq!(
+        relations,
+        [
+            serde_json::json!(["a", "copy-on-write", null, [], ["b", "tail"], ["b", "tail"]]),
+            serde_json::json!(["b", "copy-on-write", null, [], ["a", "tail"], ["a", "tail"]]),
+            serde_json::json!(["tail", "copy-on-write", "a", [], ["a", "b"], ["a", "b"]]),
+        ]
+    );
+}
+
+#[test]
+fn html_rendering_of_copy_on_write_holders() {
+    let html = html::render(&copy_on_write_scenario(), RenderOptions::default());
+    let badge = "<span style=\"background-color:#a21caf;color:#ffffff;padding:0 6px;border-radius:3px\">copy-on-write</span>";
+    assert_eq!(html.matches(badge).count(), 3, "{html}");
+    for relation in [
+        ">copy-on-write with b, tail<",
+        ">copy-on-write with a, tail<",
+        ">copy-on-write with a, b; view of a<",
+    ] {
+        assert!(html.contains(relation), "{relation} in {html}");
+    }
+    assert!(!html.contains("same array as"), "{html}");
 }
 
 #[test]

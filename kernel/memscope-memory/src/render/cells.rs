@@ -28,6 +28,7 @@ pub fn role(role: Role) -> &'static str {
         Role::Owner => "owner",
         Role::View => "view",
         Role::Alias => "alias",
+        Role::CopyOnWrite => "copy-on-write",
     }
 }
 
@@ -39,19 +40,26 @@ pub fn changed(change: Change) -> &'static str {
     }
 }
 
+/// How a row relates to the others: the names it is the same array as,
+/// or shares copy-on-write memory with, then the owner it looks into.
 pub fn base_or_alias(row: &Row) -> String {
+    let names = |words: &str, names: &[String]| {
+        (!names.is_empty()).then(|| format!("{words} {}", names.join(", ")))
+    };
     let base = match &row.base {
         Base::None => None,
         Base::Variable(name) => Some(format!("view of {name}")),
         Base::NotAVariable => Some("view; owner is not a variable".to_owned()),
     };
-    let alias =
-        (!row.alias_of.is_empty()).then(|| format!("same array as {}", row.alias_of.join(", ")));
-    match (base, alias) {
-        (Some(base), Some(alias)) => format!("{alias}; {base}"),
-        (Some(one), None) | (None, Some(one)) => one,
-        (None, None) => String::new(),
-    }
+    let parts: Vec<String> = [
+        names("same array as", &row.alias_of),
+        names("copy-on-write with", &row.copy_on_write_with),
+        base,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    parts.join("; ")
 }
 
 pub fn shares(row: &Row) -> String {

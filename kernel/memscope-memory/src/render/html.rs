@@ -20,6 +20,7 @@ fn role_colour(role: Role) -> &'static str {
         Role::Owner => "#2e7d32",
         Role::View => "#1565c0",
         Role::Alias => "#c2410c",
+        Role::CopyOnWrite => "#a21caf",
     }
 }
 

@@ -7,8 +7,10 @@ use serde::Serialize;
 use super::RenderOptions;
 use crate::model::{Base, Change, GoneWhy, MemoryTable, Role, Row};
 
-/// Bumped when a field changes meaning or disappears.
-pub const VERSION: u32 = 1;
+/// Bumped when a field changes meaning or disappears. Version 2: `ArcArray`
+/// handles of one shared allocation have the role `copy-on-write` and list
+/// each other in `copy_on_write_with` (they were `alias`, in `alias_of`).
+pub const VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -35,7 +37,10 @@ struct Variable<'a> {
     base: Option<&'a str>,
     /// True for a view whose owner is not a variable of the session.
     base_is_gone: bool,
+    /// The other names of the same array: a write is seen through each.
     alias_of: &'a [String],
+    /// The other variables sharing its allocation until one of them writes.
+    copy_on_write_with: &'a [String],
     shares_memory_with: &'a [String],
     /// Pairs the exact check could not settle within its work bound.
     may_share_with: &'a [String],
@@ -119,6 +124,7 @@ fn variable(row: &Row, options: RenderOptions) -> Variable<'_> {
         },
         base_is_gone: row.base == Base::NotAVariable,
         alias_of: &row.alias_of,
+        copy_on_write_with: &row.copy_on_write_with,
         shares_memory_with: &row.shares_memory_with,
         may_share_with: &row.may_share_with,
         bounds_overlap_with: &row.bounds_overlap_with,
