@@ -5,15 +5,24 @@ The same arrays are built in NumPy and, with the prelude's `np` and
 "shares memory with" must equal `np.shares_memory`, its "bounds overlap
 with" must equal `np.may_share_memory`, and every variable must be an alias,
 an owner or a view exactly when it is one in NumPy.
+
+Two more scenarios write into existing arrays (in-place operators through
+aliases and views, `np.copyto`) and convert or flatten arrays in memory
+orders K, A, C and F (`np.asarray`, `ravel`, `reshape`, `flatten`): there
+the elements every variable ends up with must be NumPy's too, and after
+each write the table's "changed" column must name exactly the variables
+whose elements NumPy's write reached.
 """
 
 from __future__ import annotations
 
+import ast
 from itertools import combinations
 
 import numpy as np
 
-from memory_table import memory, rows
+from kernel_harness import run, stream_text
+from memory_table import memory, rows, tables
 
 # (NumPy statement, the same in Rust). Each defines one variable.
 SCENARIO = [
@@ -63,13 +72,13 @@ def numpy_namespace() -> dict[str, np.ndarray]:
 VIEWS_OF_A_PRIVATE_COPY = {"tflat"}
 
 
-def numpy_role(name: str, arrays: dict[str, np.ndarray]) -> str:
+def numpy_role(name: str, arrays: dict[str, np.ndarray], private_copies: set[str] = VIEWS_OF_A_PRIVATE_COPY) -> str:
     array = arrays[name]
     if any(other is array for n, other in arrays.items() if n != name):
         return "alias"
     base = array.base
     if base is not None and np.shares_memory(array, base):
-        if name in VIEWS_OF_A_PRIVATE_COPY:
+        if name in private_copies:
             assert not any(np.shares_memory(array, other) for n, other in arrays.items() if n != name)
             return "owner"
         return "view"
@@ -86,6 +95,22 @@ def test_every_pair_agrees_with_numpy(kernel) -> None:
     names = [statement.split(" = ")[0] for statement, _ in SCENARIO]
     assert set(names) <= set(kernel_rows) and set(names) == set(arrays)
 
+    disagreements = disagreements_with_numpy(names, arrays, kernel_rows)
+    assert disagreements == [], "\n".join(disagreements)
+    # The scenario must exercise every answer, or the check proves little.
+    answers = {(np.shares_memory(arrays[a], arrays[b]), np.may_share_memory(arrays[a], arrays[b])) for a, b in combinations(names, 2)}
+    assert answers == {(True, True), (False, True), (False, False)}
+    assert {numpy_role(n, arrays) for n in names} == {"alias", "owner", "view"}
+
+
+def disagreements_with_numpy(
+    names: list[str],
+    arrays: dict[str, np.ndarray],
+    kernel_rows: dict[str, dict],
+    private_copies: set[str] = VIEWS_OF_A_PRIVATE_COPY,
+) -> list[str]:
+    """Where the table differs from NumPy for these variables: sharing and
+    bounds of every pair, roles, shapes, strides and flags."""
     disagreements = []
     for a, b in combinations(names, 2):
         exact = np.shares_memory(arrays[a], arrays[b])
@@ -96,7 +121,7 @@ def test_every_pair_agrees_with_numpy(kernel) -> None:
             disagreements.append(f"{a}/{b}: numpy {exact}/{bounds}, memscope {ours_exact}/{ours_bounds}")
         assert (a in kernel_rows[b]["shares_memory_with"]) == ours_exact, f"{a}/{b} not symmetric"
     for name in names:
-        expected = numpy_role(name, arrays)
+        expected = numpy_role(name, arrays, private_copies)
         if kernel_rows[name]["role"] != expected:
             disagreements.append(f"{name}: numpy {expected}, memscope {kernel_rows[name]['role']}")
         row = kernel_rows[name]
@@ -107,11 +132,7 @@ def test_every_pair_agrees_with_numpy(kernel) -> None:
         flags = (array.flags.c_contiguous, array.flags.f_contiguous, array.flags.writeable)
         if (row["c_contiguous"], row["f_contiguous"], row["writeable"]) != flags:
             disagreements.append(f"{name}: flags {row['c_contiguous'], row['f_contiguous'], row['writeable']} vs {flags}")
-    assert disagreements == [], "\n".join(disagreements)
-    # The scenario must exercise every answer, or the check proves little.
-    answers = {(np.shares_memory(arrays[a], arrays[b]), np.may_share_memory(arrays[a], arrays[b])) for a, b in combinations(names, 2)}
-    assert answers == {(True, True), (False, True), (False, False)}
-    assert {numpy_role(n, arrays) for n in names} == {"alias", "owner", "view"}
+    return disagreements
 
 
 def test_views_name_their_base_as_numpy_does(kernel) -> None:
@@ -129,3 +150,146 @@ def test_views_name_their_base_as_numpy_does(kernel) -> None:
             assert row["base"] in named, f"{name}: base {row['base']} vs numpy {named}"
         else:
             assert row["base"] is None and row["base_is_gone"], f"{name}: numpy's base is not a variable"
+
+
+# (NumPy statement, the same in Rust, what the statement writes: a NumPy
+# expression for the elements written, or None for a statement that only
+# binds a name). Names are prefixed so as not to meet the scenario above in
+# the shared kernel.
+WRITES = [
+    ("ip_a = np.arange(6.0)", "let ip_a = np::arange(0.0, 6.0, 1.0);", None),
+    ("ip_b = ip_a", "let mut ip_b = ip_a.clone();", None),
+    ("ip_odds = ip_a[1::2]", "let ip_odds = ip_a.slice(s![1..;2]);", None),
+    # b = a; b += 1 changes a (and every view of it).
+    ("ip_b += 1", "ip_b += 1.0;", "ip_b"),
+    # b = b + 1 binds new memory and changes nothing.
+    ("ip_grown = ip_b", "let ip_grown = ip_b.clone();", None),
+    ("ip_grown = ip_grown + 1", "let ip_grown = &ip_grown + 1.0;", None),
+    # Through a stepped view: only every second element, so ip_odds is
+    # unchanged.
+    ("ip_evens = ip_a[::2]", "let mut ip_evens = ip_a.slice(s![..;2]);", None),
+    ("ip_evens *= 2", "ip_evens *= 2.0;", "ip_evens"),
+    # Broadcasting right operands.
+    ("ip_m = np.zeros((2, 3))", "let mut ip_m = np::zeros(&[2, 3]);", None),
+    ("ip_m += ip_a[:3]", "ip_m += &ip_a.slice(s![..3]);", "ip_m"),
+    ("ip_m *= np.array([[1.0], [3.0]])", "ip_m *= &np::array2(&[[1.0], [3.0]]);", "ip_m"),
+    # Overlapping right operands are read before anything is written.
+    ("ip_col = ip_m[:, 1]", "let mut ip_col = ip_m.slice(s![.., 1]);", None),
+    ("ip_col -= ip_col[::-1]", "ip_col -= &ip_col.slice(s![..;-1]);", "ip_col"),
+    ("ip_r = np.arange(5.0)", "let mut ip_r = np::arange(0.0, 5.0, 1.0);", None),
+    ("ip_r += ip_r[::-1]", "ip_r += &ip_r.slice(s![..;-1]);", "ip_r"),
+    ("ip_r[1:] += ip_r[:-1]", "{ let mut tail = ip_r.slice(s![1..]); tail += &ip_r.slice(s![..4]); }", "ip_r[1:]"),
+    # asarray of an array is that array; copyto fills a preallocated one.
+    ("ip_same = np.asarray(ip_a)", "let ip_same = np::asarray(&ip_a);", None),
+    ("ip_dst = np.zeros((2, 3))", "let ip_dst = np::zeros(&[2, 3]);", None),
+    ("np.copyto(ip_dst, ip_a[3:])", "np::copyto(&ip_dst, &ip_a.slice(s![3..])).unwrap();", "ip_dst"),
+    ("np.copyto(ip_dst[1], ip_same[::-2])", "np::copyto(&ip_dst.slice(s![1, ..]), &ip_same.slice(s![..;-2])).unwrap();", "ip_dst[1]"),
+]
+
+# (NumPy statement, the same in Rust): views and copies in orders K, A, C, F.
+ORDERS = [
+    ("ord_g = np.arange(12.0).reshape(3, 4)", "let ord_g = np::arange(0.0, 12.0, 1.0).reshape(&[3, 4]);"),
+    ("ord_t = ord_g.T", "let ord_t = ord_g.t();"),
+    ("ord_k = ord_t.ravel(order='K')", "let ord_k = ord_t.ravel_order(np::Order::K);"),
+    ("ord_a = ord_t.ravel(order='A')", "let ord_a = ord_t.ravel_order(np::Order::A);"),
+    ("ord_f = ord_t.ravel(order='F')", "let ord_f = ord_t.ravel_order(np::Order::F);"),
+    ("ord_c = ord_t.ravel(order='C')", "let ord_c = ord_t.ravel_order(np::Order::C);"),
+    ("ord_stepped = ord_g[:, ::2].ravel()", "let ord_stepped = ord_g.slice(s![.., ..;2]).ravel();"),
+    ("ord_mirror = ord_g[:, ::-1].ravel(order='K')", "let ord_mirror = ord_g.slice(s![.., ..;-1]).ravel_order(np::Order::K);"),
+    ("ord_rf = ord_t.reshape(2, 6, order='F')", "let ord_rf = ord_t.reshape_order(&[2, 6], np::Order::F);"),
+    ("ord_ra = ord_t.reshape(6, 2, order='A')", "let ord_ra = ord_t.reshape_order(&[6, 2], np::Order::A);"),
+    ("ord_rc = ord_t.reshape(12)", "let ord_rc = ord_t.reshape(&[12]);"),
+    ("ord_gf = ord_g.reshape(4, 3, order='F')", "let ord_gf = ord_g.reshape_order(&[4, 3], np::Order::F);"),
+    ("ord_flat_k = ord_t.flatten(order='K')", "let ord_flat_k = ord_t.flatten_order(np::Order::K);"),
+    ("ord_same = np.asarray(ord_t, order='F')", "let ord_same = np::array_from(&ord_t, np::CopyMode::IfNeeded, np::Order::F).unwrap();"),
+    ("ord_new = np.asarray(ord_t, order='C')", "let ord_new = np::array_from(&ord_t, np::CopyMode::IfNeeded, np::Order::C).unwrap();"),
+    ("ord_fresh = np.array(ord_g, copy=True)", "let ord_fresh = np::array_from(&ord_g, np::CopyMode::Always, np::Order::K).unwrap();"),
+]
+
+# NumPy's reshapes that copy return a view of a private copy (see above).
+ORDER_PRIVATE_COPIES = {"ord_rc", "ord_gf"}
+
+
+def arrays_in(namespace: dict[str, object]) -> dict[str, np.ndarray]:
+    return {name: value for name, value in namespace.items() if isinstance(value, np.ndarray)}
+
+
+def kernel_values(kc, names: list[str]) -> dict[str, list[float]]:
+    """Every named NpArray's elements in C order, as the kernel holds them."""
+    code = "\n".join(f'println!("{name} {{:?}}", {name}.to_vec());' for name in names)
+    reply, msgs = run(kc, code)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    values = {}
+    for line in stream_text(msgs).splitlines():
+        name, elements = line.split(" ", 1)
+        values[name] = ast.literal_eval(elements)
+    return values
+
+
+def value_disagreements(kc, arrays: dict[str, np.ndarray]) -> list[str]:
+    names = sorted(arrays)
+    ours = kernel_values(kc, names)
+    return [
+        f"{name}: numpy {arrays[name].ravel().tolist()}, memscope {ours.get(name)}"
+        for name in names
+        if ours.get(name) != arrays[name].ravel().tolist()
+    ]
+
+
+def test_writes_through_aliases_and_views_agree_with_numpy(kernel) -> None:
+    kc = kernel.kc
+    namespace: dict[str, object] = {"np": np}
+    table = None
+    wrong_changes = []
+    for statement, rust, writes in WRITES:
+        before = arrays_in(namespace)
+        exec(statement, namespace)  # noqa: S102 - our own fixed statements
+        reply, msgs = run(kc, rust)
+        assert reply["content"]["status"] == "ok", (rust, reply["content"])
+        (table,) = tables(msgs)
+        if writes is None:
+            continue
+        # The table marks a variable modified exactly when NumPy's write
+        # reached one of its elements.
+        written = eval(writes, namespace)  # noqa: S307 - our own fixed expressions
+        changed = rows(table)
+        for name, array in before.items():
+            expected = "modified" if np.shares_memory(array, written) else "unchanged"
+            if changed[name]["changed"] != expected:
+                wrong_changes.append(f"after {statement!r}: {name} {changed[name]['changed']}, numpy {expected}")
+    assert wrong_changes == [], "\n".join(wrong_changes)
+
+    arrays = arrays_in(namespace)
+    names = sorted(arrays)
+    kernel_rows = rows(table)
+    assert set(names) <= set(kernel_rows)
+    disagreements = disagreements_with_numpy(names, arrays, kernel_rows)
+    disagreements += value_disagreements(kc, arrays)
+    assert disagreements == [], "\n".join(disagreements)
+    # The scenario shows what it claims: the alias changed the original, the
+    # new binding did not, and the odd elements were not written.
+    assert arrays["ip_a"].tolist() == [2.0, 2.0, 6.0, 4.0, 10.0, 6.0]
+    assert not np.shares_memory(arrays["ip_grown"], arrays["ip_a"])
+    assert arrays["ip_col"].tolist() == [-4.0, 4.0], "read before written"
+    assert {numpy_role(n, arrays) for n in names} == {"alias", "owner", "view"}
+
+
+def test_memory_orders_agree_with_numpy(kernel) -> None:
+    kc = kernel.kc
+    table = None
+    for _, rust in ORDERS:
+        table = memory(kc, rust)
+    namespace: dict[str, object] = {"np": np}
+    for statement, _ in ORDERS:
+        exec(statement, namespace)  # noqa: S102 - our own fixed statements
+    arrays = arrays_in(namespace)
+    names = [statement.split(" = ")[0] for statement, _ in ORDERS]
+    kernel_rows = rows(table)
+    assert set(names) <= set(kernel_rows) and set(names) == set(arrays)
+    disagreements = disagreements_with_numpy(names, arrays, kernel_rows, ORDER_PRIVATE_COPIES)
+    disagreements += value_disagreements(kc, arrays)
+    assert disagreements == [], "\n".join(disagreements)
+    # Views where NumPy makes views, copies where it copies.
+    views = {n for n in names if n != "ord_g" and np.shares_memory(arrays[n], arrays["ord_g"])}
+    assert views == {"ord_t", "ord_k", "ord_a", "ord_f", "ord_rf", "ord_ra", "ord_same"}
+    assert arrays["ord_same"] is arrays["ord_t"]

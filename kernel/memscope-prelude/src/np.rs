@@ -15,11 +15,29 @@
 //! through `NpArray::<T>::zeros(...)` or `full`; `arange` takes all three
 //! of start, stop and step; shapes are slices (`&[3, 4]`); functions that
 //! NumPy lets raise return a `Result` where failure is ordinary
-//! (`broadcast_to`).
+//! (`broadcast_to`, `array_from`, `copyto`); NumPy's `copy=` keyword is
+//! [`CopyMode`].
 
 use crate::nparray::{Arange, Element, NpArray, NpError};
 
 pub use crate::nparray::Order;
+
+/// NumPy 2's `copy=` keyword of `np.array` and `np.asarray` (NumPy calls
+/// the type `np._CopyMode`), for [`array_from`].
+///
+/// (Not named `Copy`: a glob import of `np` would then hide Rust's `Copy`
+/// trait.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CopyMode {
+    /// Always new memory (`copy=True`, the default of `np.array`).
+    Always,
+    /// New memory only if the array is not laid out as the order asks
+    /// (`copy=None`, what `np.asarray` does).
+    IfNeeded,
+    /// Never new memory: an error if the layout does not fit
+    /// (`copy=False`).
+    Never,
+}
 
 /// A new 1-D array with a copy of `values` (NumPy's `np.array([...])`).
 ///
@@ -246,6 +264,96 @@ pub fn transpose<T: Element>(a: &NpArray<T>) -> NpArray<T> {
 /// ```
 pub fn broadcast_to<T: Element>(a: &NpArray<T>, shape: &[usize]) -> Result<NpArray<T>, NpError> {
     a.broadcast_to(shape)
+}
+
+/// `a` itself, an alias (NumPy's `np.asarray(a)` of an array, which needs
+/// no conversion and so returns the very same array).
+///
+/// ```
+/// use memscope_prelude::*;
+/// let a = np::arange(0, 4, 1);
+/// let b = np::asarray(&a);
+/// assert!(b.is_same_array(&a));
+/// b.set(&[0], 100);
+/// assert_eq!(a.at(&[0]), 100);
+/// ```
+pub fn asarray<T: Element>(a: &NpArray<T>) -> NpArray<T> {
+    a.clone()
+}
+
+/// `a` as an array laid out in `order`, copied or not as `copy` says
+/// (NumPy's `np.array(a, copy=..., order=...)` and `np.asarray(a,
+/// order=..., copy=...)`).
+///
+/// Whether the layout fits: any layout fits K and A (for an existing
+/// array they mean "as it is"); C needs a C-contiguous array, F an
+/// F-contiguous one. With [`CopyMode::IfNeeded`] an array that fits is
+/// returned itself (an alias, as `np::asarray` does) and one that does not
+/// is copied in `order`; [`CopyMode::Always`] copies in `order` (K keeping
+/// the axis order); [`CopyMode::Never`] returns the array itself or
+/// [`NpError::CopyNotAllowed`], NumPy's "Unable to avoid copy while
+/// creating an array as requested."
+///
+/// ```
+/// use memscope_prelude::*;
+/// use np::{CopyMode, Order};
+/// let m = np::arange(0, 6, 1).reshape(&[2, 3]);
+/// let t = m.t(); // F-contiguous
+/// assert!(np::array_from(&t, CopyMode::IfNeeded, Order::F).unwrap().is_same_array(&t));
+/// let c = np::array_from(&t, CopyMode::IfNeeded, Order::C).unwrap(); // a copy
+/// assert!(c.flags().c_contiguous && !c.shares_memory(&m));
+/// assert!(np::array_from(&t, CopyMode::Never, Order::C).is_err());
+/// let fresh = np::array_from(&m, CopyMode::Always, Order::K).unwrap();
+/// assert!(fresh.owns_data() && !fresh.shares_memory(&m));
+/// ```
+pub fn array_from<T: Element>(
+    a: &NpArray<T>,
+    copy: CopyMode,
+    order: Order,
+) -> Result<NpArray<T>, NpError> {
+    let flags = a.flags();
+    let fits = match order {
+        Order::K | Order::A => true,
+        Order::C => flags.c_contiguous,
+        Order::F => flags.f_contiguous,
+    };
+    match copy {
+        CopyMode::Always => Ok(a.copy_order(order)),
+        CopyMode::IfNeeded | CopyMode::Never if fits => Ok(a.clone()),
+        CopyMode::IfNeeded => Ok(a.copy_order(order)),
+        CopyMode::Never => Err(NpError::CopyNotAllowed {
+            order,
+            shape: a.shape().to_vec(),
+            strides: a.strides().to_vec(),
+        }),
+    }
+}
+
+/// Copies `src`'s elements into `dst`, which keeps its shape and memory
+/// (NumPy's `np.copyto(dst, src)`, or `dst[...] = src`): `src` is
+/// broadcast to `dst`'s shape (extra leading axes of length 1 are
+/// ignored), and read completely before anything is written when the two
+/// share memory. Every view and alias of `dst`'s memory sees the new
+/// values. Nothing is written on an error.
+///
+/// ```
+/// use memscope_prelude::*;
+/// let dst = np::zeros(&[2, 3]);
+/// np::copyto(&dst, &np::array(&[1.0, 2.0, 3.0])).unwrap(); // every row
+/// assert_eq!(dst.to_vec(), vec![1.0, 2.0, 3.0, 1.0, 2.0, 3.0]);
+/// assert!(np::copyto(&dst, &np::zeros(&[2])).is_err());
+/// ```
+///
+/// # Errors
+/// [`NpError::ReadOnly`] if `dst` is read-only (checked first), or
+/// [`NpError::NotBroadcastableInto`] if `src` does not broadcast to `dst`'s
+/// shape.
+///
+/// # Panics
+/// If another view of either buffer is alive (`view()`, `view_mut()`).
+#[track_caller]
+pub fn copyto<T: Element>(dst: &NpArray<T>, src: &NpArray<T>) -> Result<(), NpError> {
+    dst.copy_from(src)
 }
 
 /// `a` itself (an alias) if it is C-contiguous, else a C-ordered copy

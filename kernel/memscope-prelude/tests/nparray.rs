@@ -207,7 +207,7 @@ fn reshape_is_a_view_when_it_can_be_and_a_copy_otherwise() {
     let block = m.slice(s![.., ..3]);
     assert!(block.reshape_view(&[9]).is_err());
     assert!(block.reshape(&[9]).owns_data());
-    // ravel: a view of contiguous data, a copy otherwise.
+    // ravel: a view of C-contiguous data, a copy otherwise.
     assert!(m.ravel().shares_memory(&m));
     assert!(!m.t().ravel().shares_memory(&m));
     assert!(matches!(
@@ -366,6 +366,66 @@ fn read_only_owners_give_read_only_views() {
 }
 
 #[test]
+fn writeable_flags_follow_numpy() {
+    // A view of a read-only array is read-only, and so is a view of it; it
+    // cannot be made writeable while the owner is read-only.
+    let mut a = np::zeros(&[4]);
+    a.set_writeable(false);
+    let mut view = a.slice(s![1..]);
+    assert!(!view.flags().writeable && !view.slice(s![1..]).flags().writeable);
+    let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        view.set_writeable(true);
+    }));
+    let message = refused.unwrap_err().downcast::<String>().unwrap();
+    assert!(message.starts_with("cannot set WRITEABLE flag to True of this array"));
+    assert!(!view.flags().writeable);
+
+    // v = b[1:]; v.flags.writeable = False; w = v[1:]: w is read-only, and
+    // may be made writeable again, since its owner b is writeable.
+    let b = np::zeros(&[4]);
+    let mut frozen_view = b.slice(s![1..]);
+    frozen_view.set_writeable(false);
+    let mut inner = frozen_view.slice(s![1..]);
+    assert!(!inner.flags().writeable);
+    inner.set_writeable(true);
+    inner.set(&[0], 1.0);
+    assert_eq!(b.at(&[2]), 1.0);
+
+    // Copies of a broadcast view are writeable and own their memory.
+    let broadcast = np::arange(0, 3, 1).broadcast_to(&[2, 3]).unwrap();
+    for copy in [
+        broadcast.copy(),
+        np::copy_default(&broadcast),
+        np::ascontiguousarray(&broadcast),
+        broadcast.flatten(),
+        broadcast.ravel(),
+    ] {
+        assert!(copy.flags().writeable && copy.owns_data());
+        assert!(!copy.shares_memory(&broadcast));
+    }
+    // One row of it repeats no element: it may be made writeable (as
+    // NumPy allows for `np.broadcast_to(x, (2, 3))[0]`), and writes reach x.
+    let mut row = broadcast.slice(s![0, ..]);
+    assert!(!row.flags().writeable);
+    row.set_writeable(true);
+    row.set(&[1], 7);
+    assert_eq!(broadcast.at(&[1, 1]), 7);
+}
+
+#[test]
+fn broadcasting_gives_axes_of_length_one_stride_zero() {
+    // np.broadcast_to(x[None, :], (1, 3)).strides == (0, 8), and
+    // np.broadcast_to(m[:, :1], (2, 1)).strides == (24, 0).
+    let x = np::arange(0, 3, 1);
+    let row = x.slice(s![NewAxis, ..]).broadcast_to(&[1, 3]).unwrap();
+    assert_eq!(row.strides(), &[0, 1]);
+    let m = np::arange(0.0, 6.0, 1.0).reshape(&[2, 3]);
+    let column = m.slice(s![.., ..1]).broadcast_to(&[2, 1]).unwrap();
+    assert_eq!(column.strides(), &[3, 0]);
+    assert_eq!(column.to_vec(), vec![0.0, 3.0]);
+}
+
+#[test]
 #[should_panic(expected = "assignment destination is read-only")]
 fn set_on_a_read_only_array_panics() {
     let mut a = np::zeros(&[2]);
@@ -465,6 +525,25 @@ fn views_work_as_ndarray_arrays() {
     assert_eq!(
         NpArray::from(array![[1.0], [2.0]]).to_array(),
         array![[1.0], [2.0]].into_dyn()
+    );
+}
+
+#[test]
+fn floats_print_as_floats() {
+    let x = np::array(&[0.0, -1.0, 4.5]);
+    assert_eq!(x.to_string(), "[0.0, -1.0, 4.5]");
+    assert_eq!(format!("{x:.2}"), "[0.00, -1.00, 4.50]");
+    assert_eq!(x.view().to_string(), "[0.0, -1.0, 4.5]");
+    assert_eq!(x.view_mut().to_string(), "[0.0, -1.0, 4.5]");
+    let m = np::zeros(&[2, 2]);
+    assert_eq!(m.to_string(), "[[0.0, 0.0],\n [0.0, 0.0]]");
+    assert!(format!("{m:?}").contains("data: [[0.0, 0.0],\n [0.0, 0.0]]"));
+    assert_eq!(NpArray::<f32>::ones(&[2]).to_string(), "[1.0, 1.0]");
+    // Integers and booleans print as before.
+    assert_eq!(np::arange(-1, 2, 1).to_string(), "[-1, 0, 1]");
+    assert_eq!(
+        np::arange(0, 3, 1).map(|v| v > 0).to_string(),
+        "[false, true, true]"
     );
 }
 

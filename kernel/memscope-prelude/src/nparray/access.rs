@@ -6,10 +6,7 @@
 
 use std::rc::Rc;
 
-use super::{Element, NpArray};
-
-/// NumPy's message for a write to a read-only array.
-const READ_ONLY: &str = "assignment destination is read-only";
+use super::{Element, NpArray, NpError};
 
 impl<T: Element> NpArray<T> {
     /// The element at `index`, or `None` if the index has the wrong length
@@ -92,9 +89,11 @@ impl<T: Element> NpArray<T> {
     }
 
     /// Copies `source`'s elements into this array (NumPy's `a[...] =
-    /// source`), broadcasting `source` if its shape is smaller. Overlapping
+    /// source`), broadcasting `source` if its shape is smaller (extra
+    /// leading axes of length 1 are ignored, as in NumPy). Overlapping
     /// memory is handled as NumPy does: `source` is read completely before
-    /// anything is written.
+    /// anything is written. [`np::copyto`](crate::np::copyto) is the same
+    /// with a `Result`.
     ///
     /// ```
     /// use memscope_prelude::*;
@@ -108,25 +107,43 @@ impl<T: Element> NpArray<T> {
     /// ```
     ///
     /// # Panics
-    /// If `source` cannot be broadcast to this array's shape, if this array
-    /// is read-only, or if another view of either buffer is alive.
+    /// If this array is read-only, if `source` cannot be broadcast to this
+    /// array's shape (checked in that order, before anything is written,
+    /// with NumPy's messages), or if another view of either buffer is alive.
     #[track_caller]
     pub fn assign(&self, source: &NpArray<T>) {
-        let Ok(source) = source.broadcast_to(self.shape()) else {
-            panic!(
-                "could not broadcast input array from shape {} into shape {}",
-                source.shape_text(),
-                self.shape_text()
-            );
-        };
+        if let Err(error) = self.copy_from(source) {
+            panic!("{error}");
+        }
+    }
+
+    /// What `assign` and `np::copyto` do: every check first, then the copy.
+    #[track_caller]
+    pub(crate) fn copy_from(&self, source: &NpArray<T>) -> Result<(), NpError> {
+        if !self.writeable {
+            return Err(NpError::ReadOnly);
+        }
+        let trimmed = source.layout.without_extra_unit_axes(self.ndim());
+        if trimmed.broadcast_to(self.shape()).is_err() {
+            return Err(NpError::NotBroadcastableInto {
+                from: source.shape().to_vec(),
+                into: self.shape().to_vec(),
+            });
+        }
+        // ndarray's `assign` broadcasts the rest of the way.
+        let source = source.view_with(trimmed);
         if Rc::ptr_eq(&self.buffer, &source.buffer) {
             // One buffer cannot be borrowed for reading and writing at once
-            // (and the regions may overlap): read everything first.
+            // (and the regions may overlap): read everything first. (This is
+            // NumPy's rule; its own loop strays from it in one case, two
+            // overlapping 1-D arrays stepping the same way with different
+            // steps, where it reads elements it has already written.)
             let snapshot = source.to_array();
             self.write(|mut target| target.assign(&snapshot));
         } else {
             source.read(|source| self.write(|mut target| target.assign(&source)));
         }
+        Ok(())
     }
 
     /// Sets NumPy's WRITEABLE flag of this handle (`a.flags.writeable =
@@ -143,12 +160,18 @@ impl<T: Element> NpArray<T> {
     /// ```
     ///
     /// The flag belongs to the handle: aliases cloned before the call keep
-    /// theirs (in Python, `b = a` shares one flag).
+    /// theirs (in Python, `b = a` shares one flag). As in NumPy, a view
+    /// that is read-only only because it was made so (or made from a
+    /// read-only view) can be made writeable again while its owner is
+    /// writeable.
     ///
     /// # Panics
-    /// When asked to make writeable a broadcast view (one element at several
-    /// indices) or a view whose owner is read-only, with NumPy's message
-    /// "cannot set WRITEABLE flag to True of this array".
+    /// When asked to make writeable a view whose owner is read-only, with
+    /// NumPy's message "cannot set WRITEABLE flag to True of this array".
+    /// Also for a broadcast view (one element at several indices), which
+    /// NumPy 2 allows (and then writes one element many times); here it
+    /// stays read-only, because a mutable Rust view must not reach one
+    /// element through two indices.
     #[track_caller]
     pub fn set_writeable(&mut self, writeable: bool) {
         if writeable {
@@ -172,7 +195,7 @@ impl<T: Element> NpArray<T> {
     /// Panics with NumPy's message unless this array is writeable.
     #[track_caller]
     pub(crate) fn assert_writeable(&self) {
-        assert!(self.writeable, "{READ_ONLY}");
+        assert!(self.writeable, "{}", NpError::ReadOnly);
     }
 
     /// NumPy's wording for a bad index, with the index and the shape.

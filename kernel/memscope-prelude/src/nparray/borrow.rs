@@ -17,6 +17,7 @@ use ndarray::{
 };
 
 use super::buffer::Buffer;
+use super::fmt::write_elements;
 use super::layout::Layout;
 use super::{Element, NpArray};
 
@@ -263,9 +264,10 @@ impl<T> DerefMut for NpViewMut<'_, T> {
     }
 }
 
-impl<T: fmt::Display> fmt::Display for NpView<'_, T> {
+/// The elements, as an [`NpArray`] prints them (floats as floats).
+impl<T: Element> fmt::Display for NpView<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.view, f)
+        write_elements(self.view.view(), f)
     }
 }
 
@@ -275,9 +277,10 @@ impl<T: fmt::Debug> fmt::Debug for NpView<'_, T> {
     }
 }
 
-impl<T: fmt::Display> fmt::Display for NpViewMut<'_, T> {
+/// The elements, as an [`NpArray`] prints them (floats as floats).
+impl<T: Element> fmt::Display for NpViewMut<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.view, f)
+        write_elements(self.view.view(), f)
     }
 }
 

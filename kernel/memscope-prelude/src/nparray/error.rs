@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use super::layout::Order;
+
 /// A shape in Python's notation: `(3, 4)`, `(3,)`, `()`.
 pub(crate) fn shape_tuple(shape: &[usize]) -> String {
     match shape {
@@ -14,7 +16,8 @@ pub(crate) fn shape_tuple(shape: &[usize]) -> String {
     }
 }
 
-/// Why an array could not be built, reshaped or broadcast.
+/// Why an array could not be built, reshaped, broadcast, converted or
+/// written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NpError {
     /// The number of elements does not match the requested shape.
@@ -29,6 +32,20 @@ pub enum NpError {
         strides: Vec<isize>,
         new_shape: Vec<usize>,
     },
+    /// A conversion asked never to copy (`np::CopyMode::Never`), but the
+    /// array is not contiguous in the order asked for (NumPy's
+    /// `np.asarray(a, order=..., copy=False)`).
+    CopyNotAllowed {
+        order: Order,
+        shape: Vec<usize>,
+        strides: Vec<isize>,
+    },
+    /// The destination of a copy (`np::copyto`) is read-only.
+    ReadOnly,
+    /// The source of a copy cannot be broadcast to the destination's shape
+    /// (NumPy's rules for assignment: align on the right, each axis equal
+    /// or 1 in `from`; extra leading axes of `from` must be 1).
+    NotBroadcastableInto { from: Vec<usize>, into: Vec<usize> },
 }
 
 impl fmt::Display for NpError {
@@ -56,6 +73,25 @@ impl fmt::Display for NpError {
                 shape_tuple(shape),
                 strides,
                 shape_tuple(new_shape)
+            ),
+            NpError::CopyNotAllowed {
+                order,
+                shape,
+                strides,
+            } => write!(
+                f,
+                "Unable to avoid copy while creating an array as requested. (An array of shape {} \
+                 with strides {:?} (in elements) is not {order:?}-contiguous; \
+                 np::CopyMode::IfNeeded copies when needed.)",
+                shape_tuple(shape),
+                strides
+            ),
+            NpError::ReadOnly => f.write_str("assignment destination is read-only"),
+            NpError::NotBroadcastableInto { from, into } => write!(
+                f,
+                "could not broadcast input array from shape {} into shape {}",
+                shape_tuple(from),
+                shape_tuple(into)
             ),
         }
     }

@@ -1,7 +1,8 @@
 //! Where an array's elements are in its buffer: an offset, a shape and
 //! strides (all in elements), and the arithmetic on them that NumPy does:
-//! contiguity flags, the strides of a new array in C, F or K order,
-//! transposing, broadcasting, and listing element offsets.
+//! contiguity flags, the strides of a new array in C, F or K order, the
+//! order in which `flatten` and `ravel` walk the elements, transposing,
+//! broadcasting, and listing element offsets.
 //!
 //! Everything here is pure arithmetic on numbers; nothing touches memory.
 //! Element counts and contiguity are `memscope-cell-abi`'s, the very
@@ -24,13 +25,16 @@ pub(crate) struct Layout {
     pub strides: Vec<isize>,
 }
 
-/// NumPy's memory orders for new arrays (the `order` argument of
-/// `numpy.copy`, `numpy.empty_like`, ...).
+/// NumPy's memory orders: the `order` argument of `numpy.copy`,
+/// `numpy.empty_like`, `numpy.asarray`, ... (how a new array is laid out),
+/// and of `ravel`, `flatten` and `reshape` (in which order the elements are
+/// read; `reshape` takes no K).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Order {
     /// Keep the source's layout as closely as possible: C or F if it is
     /// contiguous that way, otherwise the axes ordered as its strides are
-    /// (largest stride first), with no gaps and no negative strides.
+    /// (largest stride first), with no gaps and no negative strides. For
+    /// reading, the order in which the elements lie in memory.
     #[default]
     K,
     /// F if the source is Fortran-contiguous and not C-contiguous, else C.
@@ -201,10 +205,12 @@ impl Layout {
         let mut strides = vec![0; target.len()];
         for (axis, (&len, &stride)) in self.shape.iter().zip(&self.strides).enumerate() {
             let wanted = target[new_axes + axis];
-            strides[new_axes + axis] = if len == wanted {
-                stride
-            } else if len == 1 {
+            // Like NumPy's, every axis of length 1 gets stride 0, even one
+            // that keeps its length: it is repeated (or not) all the same.
+            strides[new_axes + axis] = if len == 1 {
                 0
+            } else if len == wanted {
+                stride
             } else {
                 return Err(not_broadcastable());
             };
@@ -219,12 +225,134 @@ impl Layout {
     /// Strides (in elements) for a new, packed array with this shape in
     /// `order`, following `self`'s layout for K and A.
     pub fn strides_for_new(&self, order: Order) -> Vec<isize> {
-        match order {
-            Order::C => c_strides(&self.shape),
+        match self.resolve_any(order) {
+            Order::C | Order::A => c_strides(&self.shape),
             Order::F => f_strides(&self.shape),
-            Order::A if self.is_f_contiguous() && !self.is_c_contiguous() => f_strides(&self.shape),
-            Order::A => c_strides(&self.shape),
             Order::K => self.keep_order_strides(),
+        }
+    }
+
+    /// NumPy's `order='A'` for this layout: F if it is F- and not
+    /// C-contiguous, else C. The other orders are returned unchanged.
+    pub fn resolve_any(&self, order: Order) -> Order {
+        match order {
+            Order::A if self.is_f_contiguous() && !self.is_c_contiguous() => Order::F,
+            Order::A => Order::C,
+            other => other,
+        }
+    }
+
+    /// The axes, slowest first, along which `flatten` (and a `ravel` that
+    /// copies) walks the elements in `order`: C walks the axes as they are
+    /// (the last index fastest), F reversed, K as the elements lie in
+    /// memory. Permuting the axes this way and walking in C order visits
+    /// the elements in `order`.
+    pub fn walk_axes(&self, order: Order) -> Vec<usize> {
+        let ndim = self.shape.len();
+        match self.resolve_any(order) {
+            Order::C | Order::A => (0..ndim).collect(),
+            Order::F => (0..ndim).rev().collect(),
+            Order::K => self.keep_order_walk(),
+        }
+    }
+
+    /// NumPy's walk in K order (its iterator's, which `flatten` and
+    /// `ravel` use): the axes sorted so that |stride| falls from the
+    /// slowest axis to the fastest, with the index still running forwards
+    /// on reversed axes. An axis of length 1 or of stride 0 (a broadcast
+    /// one) gives no reason to move, so it stays where C order puts it
+    /// unless an axis that must move passes it.
+    ///
+    /// The sort is an insertion sort, and the details matter because with
+    /// such axes the result is not a plain sort: the axes are placed from
+    /// the last to the first into a list kept fastest first; each looks
+    /// back over the placed axes, passing those whose |stride| is larger
+    /// and those that give no reason, stops at the first whose |stride| is
+    /// not larger, and lands just ahead of the last larger one it passed.
+    /// (Checked against NumPy 2.3's `flatten(order='K')` on tens of
+    /// thousands of random layouts.)
+    fn keep_order_walk(&self) -> Vec<usize> {
+        let ndim = self.shape.len();
+        let weight = |axis: usize| {
+            (self.shape[axis] > 1 && self.strides[axis] != 0)
+                .then(|| self.strides[axis].unsigned_abs())
+        };
+        let mut fastest_first: Vec<usize> = Vec::with_capacity(ndim);
+        for axis in (0..ndim).rev() {
+            let mut position = fastest_first.len();
+            if let Some(own) = weight(axis) {
+                for (i, &placed) in fastest_first.iter().enumerate().rev() {
+                    match weight(placed) {
+                        None => continue,
+                        Some(theirs) if theirs > own => position = i,
+                        Some(_) => break,
+                    }
+                }
+            }
+            fastest_first.insert(position, axis);
+        }
+        fastest_first.reverse();
+        fastest_first
+    }
+
+    /// A 1-D layout with stride 1 over the same elements, walking them in
+    /// `order`, if the elements allow one: NumPy's `ravel` makes a view
+    /// exactly then. C needs a C-contiguous layout, F an F-contiguous one
+    /// (A picks one of them, as for copies), and K any layout whose axes
+    /// can be reordered into a contiguous block with positive strides: a
+    /// transposed or permuted contiguous array, but no reversed axis and
+    /// no broadcast one.
+    pub fn flat_view(&self, order: Order) -> Option<Layout> {
+        let viewable = match self.resolve_any(order) {
+            Order::C | Order::A => self.is_c_contiguous(),
+            Order::F => self.is_f_contiguous(),
+            Order::K => self.is_packed_in_some_axis_order(),
+        };
+        // Every stride that moves is positive in each case, so the first
+        // element is also the lowest one.
+        viewable.then(|| Layout {
+            offset: self.offset,
+            shape: vec![self.size()],
+            strides: vec![1],
+        })
+    }
+
+    /// Whether the axes that move (length above 1), sorted by stride,
+    /// fastest first, have the strides of a packed array: 1, then each
+    /// the previous times its length. Negative and zero strides fail.
+    fn is_packed_in_some_axis_order(&self) -> bool {
+        let mut moving: Vec<(usize, isize)> = self
+            .shape
+            .iter()
+            .zip(&self.strides)
+            .filter(|(&len, _)| len > 1)
+            .map(|(&len, &stride)| (len, stride))
+            .collect();
+        moving.sort_by_key(|&(_, stride)| stride.unsigned_abs());
+        let mut packed_stride = 1_isize;
+        for (len, stride) in moving {
+            if stride != packed_stride {
+                return false;
+            }
+            packed_stride *= len as isize;
+        }
+        true
+    }
+
+    /// This layout without the leading axes of length 1 that it has
+    /// beyond `ndim` axes: NumPy drops them from the source of an
+    /// assignment (`a[...] = b`, `np.copyto`), so a `(1, 3)` source fills
+    /// a `(3,)` destination.
+    pub fn without_extra_unit_axes(&self, ndim: usize) -> Layout {
+        let extra = self.shape.len().saturating_sub(ndim);
+        let droppable = self.shape[..extra]
+            .iter()
+            .take_while(|&&len| len == 1)
+            .count();
+        Layout {
+            offset: self.offset,
+            shape: self.shape[droppable..].to_vec(),
+            strides: self.strides[droppable..].to_vec(),
         }
     }
 
@@ -245,6 +373,28 @@ impl Layout {
         slowest_first.sort_by_key(|&axis| std::cmp::Reverse(self.strides[axis].unsigned_abs()));
         packed_strides(&self.shape, slowest_first.iter().rev().copied())
     }
+}
+
+/// The shape that arrays of shapes `a` and `b` broadcast to together
+/// (NumPy's rules: align on the right; on each axis the lengths are equal
+/// or one of them is 1), or `None` if they do not.
+pub(crate) fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let ndim = a.len().max(b.len());
+    // The length of axis `axis` of the result, seen from `shape`: 1 where
+    // `shape` has no such axis.
+    let length = |shape: &[usize], axis: usize| {
+        (axis + shape.len())
+            .checked_sub(ndim)
+            .map_or(1, |own| shape[own])
+    };
+    (0..ndim)
+        .map(|axis| match (length(a, axis), length(b, axis)) {
+            (x, y) if x == y => Some(x),
+            (1, y) => Some(y),
+            (x, 1) => Some(x),
+            _ => None,
+        })
+        .collect()
 }
 
 /// C-order strides: the last axis has stride 1. Like NumPy, an axis of
@@ -374,6 +524,101 @@ mod tests {
         let f = layout(0, &[2, 3], &[1, 2]);
         assert_eq!(f.strides_for_new(Order::A), vec![1, 2]);
         assert_eq!(f.strides_for_new(Order::C), vec![3, 1]);
+    }
+
+    /// The elements of `l` in the order `flatten` walks them in `order`.
+    fn walked(l: &Layout, order: Order) -> Vec<usize> {
+        l.permuted(&l.walk_axes(order)).offsets().collect()
+    }
+
+    #[test]
+    fn walks_in_k_order_follow_numpy() {
+        // NumPy 2.3's `flatten(order='K')` of these layouts (made with
+        // `as_strided` over `arange`), written out.
+        let broadcast_rows = layout(0, &[2, 3], &[0, 1]);
+        assert_eq!(walked(&broadcast_rows, Order::K), vec![0, 1, 2, 0, 1, 2]);
+        let reversed_transpose = layout(3, &[3, 2], &[1, -3]);
+        assert_eq!(
+            walked(&reversed_transpose, Order::K),
+            vec![3, 4, 5, 0, 1, 2]
+        );
+        let reversed_broadcast = layout(3, &[2, 4], &[0, -1]);
+        assert_eq!(
+            walked(&reversed_broadcast, Order::K),
+            vec![3, 2, 1, 0, 3, 2, 1, 0]
+        );
+        let permuted = layout(0, &[4, 2, 3], &[1, 12, 4]);
+        assert_eq!(walked(&permuted, Order::K), (0..24).collect::<Vec<_>>());
+        // Axes of length 1 and broadcast axes set no order of their own.
+        let mixed = layout(0, &[2, 4, 3, 1], &[48, 1, 0, 8]);
+        let rows: Vec<usize> = [0, 1, 2, 3, 48, 49, 50, 51].into_iter().collect();
+        let expected: Vec<usize> = rows.iter().flat_map(|&r| [r; 3]).collect();
+        assert_eq!(walked(&mixed, Order::K), expected);
+        let passed_over = layout(36, &[3, 1, 3, 4], &[1, 24, 0, -12]);
+        let block: Vec<usize> = [36, 37, 38, 24, 25, 26, 12, 13, 14, 0, 1, 2].into();
+        assert_eq!(walked(&passed_over, Order::K), block.repeat(3));
+        let two_broadcasts = layout(96, &[3, 1, 4, 2, 1], &[0, 2, 24, 0, -96]);
+        let pairs: Vec<usize> = [96, 120, 144, 168].iter().flat_map(|&x| [x, x]).collect();
+        assert_eq!(walked(&two_broadcasts, Order::K), pairs.repeat(3));
+        // C and F walks, and A for an F-contiguous layout.
+        let f = layout(0, &[2, 3], &[1, 2]);
+        assert_eq!(walked(&f, Order::C), vec![0, 2, 4, 1, 3, 5]);
+        assert_eq!(walked(&f, Order::F), vec![0, 1, 2, 3, 4, 5]);
+        assert_eq!(walked(&f, Order::A), vec![0, 1, 2, 3, 4, 5]);
+        assert_eq!(walked(&f, Order::K), vec![0, 1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn flat_views_exist_only_for_contiguous_walks() {
+        let flat = |l: &Layout, order| l.flat_view(order).map(|v| (v.offset, v.strides));
+        let c = layout(2, &[2, 3], &[3, 1]);
+        assert_eq!(flat(&c, Order::C), Some((2, vec![1])));
+        assert_eq!(flat(&c, Order::F), None);
+        assert_eq!(flat(&c, Order::K), Some((2, vec![1])));
+        let t = c.transposed();
+        assert_eq!(flat(&t, Order::C), None);
+        assert_eq!(flat(&t, Order::F), Some((2, vec![1])));
+        assert_eq!(flat(&t, Order::A), Some((2, vec![1])));
+        assert_eq!(flat(&t, Order::K), Some((2, vec![1])));
+        // A permuted cube: only K.
+        let cube = layout(0, &[4, 2, 3], &[1, 12, 4]);
+        assert_eq!(flat(&cube, Order::A), None);
+        assert_eq!(flat(&cube, Order::K), Some((0, vec![1])));
+        // Reversed, stepped and broadcast layouts are never viewed flat.
+        for never in [
+            layout(5, &[2, 3], &[-3, -1]),
+            layout(0, &[4], &[2]),
+            layout(0, &[2, 3], &[0, 1]),
+        ] {
+            for order in [Order::C, Order::F, Order::A, Order::K] {
+                assert_eq!(flat(&never, order), None, "{never:?} {order:?}");
+            }
+        }
+        // Axes of length 1 do not count, whatever their stride.
+        let row = layout(6, &[1, 6], &[-6, 1]);
+        assert_eq!(flat(&row, Order::C), Some((6, vec![1])));
+        assert_eq!(flat(&row, Order::K), Some((6, vec![1])));
+    }
+
+    #[test]
+    fn shapes_broadcast_together_on_the_right() {
+        assert_eq!(broadcast_shapes(&[2, 3], &[3]), Some(vec![2, 3]));
+        assert_eq!(broadcast_shapes(&[3], &[2, 1]), Some(vec![2, 3]));
+        assert_eq!(broadcast_shapes(&[2, 3], &[1, 2, 3]), Some(vec![1, 2, 3]));
+        assert_eq!(broadcast_shapes(&[0, 3], &[1]), Some(vec![0, 3]));
+        assert_eq!(broadcast_shapes(&[], &[4]), Some(vec![4]));
+        assert_eq!(broadcast_shapes(&[2, 3], &[4]), None);
+        assert_eq!(broadcast_shapes(&[0, 3], &[2, 3]), None);
+    }
+
+    #[test]
+    fn assignment_sources_lose_extra_leading_unit_axes() {
+        let source = layout(0, &[1, 1, 3], &[3, 3, 1]);
+        assert_eq!(source.without_extra_unit_axes(2).shape, vec![1, 3]);
+        assert_eq!(source.without_extra_unit_axes(1).strides, vec![1]);
+        assert_eq!(source.without_extra_unit_axes(0).shape, vec![3]);
+        let kept = layout(0, &[2, 1, 3], &[3, 3, 1]);
+        assert_eq!(kept.without_extra_unit_axes(2).shape, vec![2, 1, 3]);
     }
 
     #[test]

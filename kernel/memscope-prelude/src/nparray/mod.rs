@@ -24,7 +24,10 @@
 //! assert!(np::shares_memory(&a, &evens) && !np::shares_memory(&a, &c));
 //! ```
 //!
-//! To compute, borrow an array as a plain ndarray array with
+//! Arithmetic comes in NumPy's two kinds: `&a + &b` makes a new array,
+//! while `a += &b` (and `-=`, `*=`, `/=`, with an array or a scalar)
+//! writes into `a`'s memory, so its aliases and views see the result. To
+//! compute anything else, borrow an array as a plain ndarray array with
 //! [`NpArray::view`] or [`NpArray::view_mut`]; results come back with
 //! [`NpArray::from`].
 //!
@@ -57,8 +60,16 @@
 //!   shows uninitialised memory).
 //! * `take` accepts no negative indices; `mask` needs the array's exact
 //!   shape.
-//! * `shares_memory` is exact up to 4 million elements (both arrays
-//!   together); beyond, it answers from the address bounds.
+//! * `shares_memory` is always exact, like NumPy's default
+//!   (`max_work=None`): it asks the exact solver with no bound on its
+//!   work, so deliberately tangled strides can make it slow, but never
+//!   wrong.
+//! * A broadcast view cannot be made writeable (NumPy 2 allows it): a
+//!   mutable Rust view must not reach one element through two indices.
+//! * In-place arithmetic (`a += &b`) on integers is Rust's: `/=`
+//!   truncates, and overflow (in debug builds) or division by zero panics
+//!   (NumPy wraps around, warns, or refuses `/=`), possibly after some
+//!   elements were written.
 //! * No dtype views (`a.view(np.uint8)`) and no arrays of objects or
 //!   strings: elements are the plain numbers and `bool` ([`Element`]).
 
@@ -70,6 +81,7 @@ mod copies;
 mod element;
 mod error;
 mod fmt;
+mod in_place;
 mod layout;
 pub(crate) use allocation::collected;
 mod ops;

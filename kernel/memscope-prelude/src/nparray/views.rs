@@ -1,25 +1,26 @@
 //! Views: new arrays on the same buffer, made by slicing, transposing,
-//! reshaping and broadcasting (NumPy's basic indexing and friends).
+//! reshaping, raveling and broadcasting (NumPy's basic indexing and
+//! friends), and `flatten`, the copy that `ravel` falls back to.
 //!
 //! Slicing and reshaping are done by ndarray on a temporary view of the
 //! buffer; the resulting view's position is then read back as an offset
 //! into the buffer, so the new `NpArray` can outlive the borrow.
 
-use ndarray::{ArrayD, IxDyn, SliceArg, SliceInfoElem};
+use ndarray::{IxDyn, SliceArg, SliceInfoElem};
 
 use memscope_cell_abi::layout::element_count;
 
 use super::borrow::layout_in;
 use super::error::{shape_tuple, NpError};
-use super::layout::{c_strides, Layout};
+use super::layout::{c_strides, f_strides, Layout, Order};
 use super::{Element, NpArray};
 
 /// How a reshape can be done.
 enum Reshaped<T> {
     /// As a view with this layout.
     View(Layout),
-    /// Only by copying; here are the elements, in C order.
-    Copy(ArrayD<T>),
+    /// Only by copying; here are the elements, in the reshape's order.
+    Copy(Vec<T>),
 }
 
 impl<T: Element> NpArray<T> {
@@ -180,9 +181,54 @@ impl<T: Element> NpArray<T> {
     /// `Result`).
     #[track_caller]
     pub fn reshape(&self, shape: &[usize]) -> NpArray<T> {
-        match self.reshaped(shape) {
+        self.reshape_order(shape, Order::C)
+    }
+
+    /// The elements with a new shape, read and placed in `order` (NumPy's
+    /// `reshape(shape, order=...)`): C walks both shapes with the last
+    /// index fastest, F with the first index fastest, A is F for an array
+    /// that is F- and not C-contiguous and C otherwise. A view when new
+    /// strides can walk the same memory in that order, else a copy laid
+    /// out in that order.
+    ///
+    /// ```
+    /// use memscope_prelude::*;
+    /// let m = np::arange(0, 6, 1).reshape(&[2, 3]);
+    /// let t = m.t(); // F-contiguous
+    /// let f = t.reshape_order(&[6], np::Order::F);
+    /// assert!(f.shares_memory(&m)); // a view: F order is memory order
+    /// assert_eq!(f.to_vec(), vec![0, 1, 2, 3, 4, 5]);
+    /// let c = t.reshape_order(&[6], np::Order::C); // a copy
+    /// assert_eq!(c.to_vec(), vec![0, 3, 1, 4, 2, 5]);
+    /// let columns = m.reshape_order(&[3, 2], np::Order::F); // a copy, F-ordered
+    /// assert_eq!((columns.strides(), columns.at(&[1, 0])), (&[1, 3][..], 3));
+    /// ```
+    ///
+    /// # Panics
+    /// If the number of elements differs, or for `Order::K`, which NumPy
+    /// refuses too ("order 'K' is not permitted for reshaping").
+    #[track_caller]
+    pub fn reshape_order(&self, shape: &[usize], order: Order) -> NpArray<T> {
+        let column_major = match self.layout.resolve_any(order) {
+            Order::K => panic!("order 'K' is not permitted for reshaping"),
+            Order::F => true,
+            Order::C | Order::A => false,
+        };
+        match self.reshaped(shape, column_major) {
             Ok(Reshaped::View(layout)) => self.view_with(layout),
-            Ok(Reshaped::Copy(elements)) => NpArray::from(elements),
+            Ok(Reshaped::Copy(elements)) => {
+                let strides = if column_major {
+                    f_strides(shape)
+                } else {
+                    c_strides(shape)
+                };
+                let layout = Layout {
+                    offset: 0,
+                    shape: shape.to_vec(),
+                    strides,
+                };
+                NpArray::allocate(elements, layout)
+            }
             Err(error) => panic!("{error}"),
         }
     }
@@ -198,7 +244,7 @@ impl<T: Element> NpArray<T> {
     /// assert!(m.t().reshape_view(&[12]).is_err());
     /// ```
     pub fn reshape_view(&self, shape: &[usize]) -> Result<NpArray<T>, NpError> {
-        match self.reshaped(shape)? {
+        match self.reshaped(shape, false)? {
             Reshaped::View(layout) => Ok(self.view_with(layout)),
             Reshaped::Copy(_) => Err(NpError::CopyRequired {
                 shape: self.shape().to_vec(),
@@ -208,10 +254,10 @@ impl<T: Element> NpArray<T> {
         }
     }
 
-    /// ndarray's `to_shape` decides: it returns a view when the layout
-    /// allows one. (When it does not, it has already copied; `reshape_view`
-    /// then drops that copy.)
-    fn reshaped(&self, shape: &[usize]) -> Result<Reshaped<T>, NpError> {
+    /// ndarray's `to_shape` decides, in C order or (`column_major`) F
+    /// order: it returns a view when the layout allows one. (When it does
+    /// not, it has already copied; `reshape_view` then drops that copy.)
+    fn reshaped(&self, shape: &[usize], column_major: bool) -> Result<Reshaped<T>, NpError> {
         if element_count(shape) != Some(self.size()) {
             return Err(NpError::SizeMismatch {
                 size: self.size(),
@@ -219,35 +265,84 @@ impl<T: Element> NpArray<T> {
             });
         }
         if self.is_empty() {
-            // No element to walk: any strides do; give NumPy's C strides.
+            // No element to walk: any strides do; give NumPy's packed ones.
             return Ok(Reshaped::View(Layout {
                 offset: self.layout.offset,
                 shape: shape.to_vec(),
-                strides: c_strides(shape),
+                strides: if column_major {
+                    f_strides(shape)
+                } else {
+                    c_strides(shape)
+                },
             }));
         }
+        let order = if column_major {
+            ndarray::Order::ColumnMajor
+        } else {
+            ndarray::Order::RowMajor
+        };
         Ok(self.read_in_buffer(|buffer, view| {
             let reshaped = view
-                .to_shape((shape.to_vec(), ndarray::Order::RowMajor))
+                .to_shape((shape.to_vec(), order))
                 .expect("the sizes were checked");
             if reshaped.is_view() {
                 Reshaped::View(layout_in(buffer, &reshaped.view()))
             } else {
-                Reshaped::Copy(reshaped.into_owned())
+                // Walking the new array in the reshape's order is walking
+                // the old one in that order.
+                let walk = if column_major {
+                    reshaped.view().reversed_axes()
+                } else {
+                    reshaped.view()
+                };
+                Reshaped::Copy(walk.iter().copied().collect())
             }
         }))
     }
 
-    /// The elements as 1-D in C order: a view if possible, else a copy
-    /// (NumPy's `ravel`).
+    /// The elements as 1-D in C order: a view if the array is
+    /// C-contiguous, else a copy (NumPy's `ravel`). Unlike
+    /// `reshape(&[size])`, it never returns a strided view: NumPy's ravel
+    /// is always contiguous.
     ///
     /// ```
     /// use memscope_prelude::*;
     /// let m = np::arange(0, 6, 1).reshape(&[2, 3]);
+    /// assert!(m.ravel().shares_memory(&m));
     /// assert_eq!(m.t().ravel().to_vec(), vec![0, 3, 1, 4, 2, 5]);
+    /// let every_other = np::arange(0, 6, 1).slice(s![..;2]);
+    /// assert!(every_other.ravel().owns_data()); // a copy
     /// ```
     pub fn ravel(&self) -> NpArray<T> {
-        self.reshape(&[self.size()])
+        self.ravel_order(Order::C)
+    }
+
+    /// The elements as 1-D in `order` (NumPy's `ravel(order=...)`): a view
+    /// with stride 1 when the elements already lie in memory in that order,
+    /// else a copy (the same as [`flatten_order`](NpArray::flatten_order)).
+    /// C needs a C-contiguous array, F an F-contiguous one, A either (F
+    /// order for an F- and not C-contiguous array); K, memory order, takes
+    /// any array whose axes can be reordered into one contiguous block: a
+    /// transpose or any permutation of a contiguous array, but nothing
+    /// reversed, stepped or broadcast.
+    ///
+    /// ```
+    /// use memscope_prelude::*;
+    /// let m = np::arange(0, 6, 1).reshape(&[2, 3]);
+    /// let t = m.t();
+    /// for order in [np::Order::K, np::Order::A, np::Order::F] {
+    ///     assert!(t.ravel_order(order).shares_memory(&m)); // views
+    /// }
+    /// assert_eq!(t.ravel_order(np::Order::K).to_vec(), vec![0, 1, 2, 3, 4, 5]);
+    /// assert!(t.ravel_order(np::Order::C).owns_data()); // a copy
+    /// let reversed = m.slice(s![.., ..;-1]);
+    /// assert!(reversed.ravel_order(np::Order::K).owns_data()); // a copy too
+    /// ```
+    pub fn ravel_order(&self, order: Order) -> NpArray<T> {
+        match self.layout.flat_view(order) {
+            Some(layout) => self.view_with(layout),
+            None => self.flatten_order(order),
+        }
     }
 
     /// The elements as 1-D in C order, always in new memory that the result
@@ -261,7 +356,23 @@ impl<T: Element> NpArray<T> {
     /// assert_eq!(flat.to_vec(), vec![0, 1, 2, 3, 4, 5]);
     /// ```
     pub fn flatten(&self) -> NpArray<T> {
-        NpArray::from_vec(self.to_vec())
+        self.flatten_order(Order::C)
+    }
+
+    /// The elements as 1-D in `order`, always in new memory (NumPy's
+    /// `flatten(order=...)`): C row by row, F column by column, A F for an
+    /// F- and not C-contiguous array and C otherwise, K in the order the
+    /// elements lie in memory (a reversed axis is still read forwards).
+    ///
+    /// ```
+    /// use memscope_prelude::*;
+    /// let m = np::arange(0, 6, 1).reshape(&[2, 3]);
+    /// assert_eq!(m.flatten_order(np::Order::F).to_vec(), vec![0, 3, 1, 4, 2, 5]);
+    /// assert_eq!(m.t().flatten_order(np::Order::K).to_vec(), vec![0, 1, 2, 3, 4, 5]);
+    /// ```
+    pub fn flatten_order(&self, order: Order) -> NpArray<T> {
+        let walk = self.layout.walk_axes(order);
+        NpArray::from_vec(self.permuted_axes(&walk).to_vec())
     }
 
     /// A read-only view with a larger shape, repeating elements along new or
