@@ -122,15 +122,17 @@ def _after(fact: str, prefix: str) -> str | None:
 
 
 def mentioned(claim: str, markdown: str) -> list[str]:
-    """The names a claim is about that its cell's text never mentions in
-    backticks: a claim must restate the prose, not add to it."""
+    """The names a claim is about that its cell's text never writes as code
+    (in backticks, alone or inside a longer span such as `view of x`): a
+    claim must restate the prose, not add to it."""
     subject, _, fact = claim.partition(": ")
     names = [subject]
     for prefix in ("view of ", "base ", "alias of ", "copy-on-write with ", "shares memory with ",
                    "shares no element with ", "moved into "):
         if fact.startswith(prefix) and fact != "shares memory with nobody":
             names.append(fact[len(prefix) :])
-    return [name for name in names if f"`{name}`" not in markdown]
+    in_code = {word for span in re.findall(r"`([^`]+)`", markdown) for word in re.findall(r"\w+", span)}
+    return [name for name in names if name not in in_code]
 
 
 def failures(nb: Any) -> list[str]:

@@ -7,6 +7,9 @@ outputs, and their exports read well.
 * `pytest --nbval` re-runs them and compares the fresh outputs, memory
   tables included, with the committed ones (notebooks/nbval-sanitize.cfg
   lists what may differ).
+* Every fact the prose states about the variables (listed per markdown
+  cell, see notebook_claims.py) agrees with the memory table before it,
+  in the committed outputs and in a fresh run.
 * Exports of the committed tutorial to HTML, markdown, LaTeX and PDF carry
   the memory tables a reader needs.
 """
@@ -23,6 +26,7 @@ from nbclient import NotebookClient
 
 from kernel_harness import FIRST_CELL_TIMEOUT, STARTUP_TIMEOUT
 from memory_table import notebook_tables
+import notebook_claims
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -67,6 +71,7 @@ def test_notebook_runs_clean_in_a_fresh_kernel(path: Path, tmp_path: Path) -> No
         assert len(tables) >= 10, f"{path.name}: only {len(tables)} memory tables"
         roles = {row["role"] for table in tables for row in table["variables"]}
         assert {"owner", "view"} <= roles, roles
+    assert not notebook_claims.failures(nb), "\n".join(notebook_claims.failures(nb))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -102,6 +107,43 @@ def test_nbval_finds_the_committed_outputs_again() -> None:
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert " passed" in result.stdout and " failed" not in result.stdout
+
+
+# The fewest claims a tutorial may list: enough that the check cannot pass
+# by having nothing to check.
+MIN_CLAIMS = {"copying-arrays.ipynb": 25, "views-and-strides.ipynb": 20, "ownership-and-sharing.ipynb": 20,
+              "getting-started.ipynb": 3}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_prose_agrees_with_the_committed_tables(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    claims = [claim for cell in nb.cells for claim in notebook_claims.claims_of(cell)]
+    assert len(claims) >= MIN_CLAIMS.get(path.name, 1), f"only {len(claims)} claims"
+    problems = notebook_claims.failures(nb)
+    assert not problems, "\n".join(problems)
+    for index, cell in enumerate(nb.cells):
+        for claim in notebook_claims.claims_of(cell):
+            assert cell.cell_type == "markdown", f"cell {index}: claims belong to the prose"
+            missing = notebook_claims.mentioned(claim, cell.source)
+            assert not missing, f"cell {index}: {claim!r} is about {missing}, which its text never names"
+
+
+def test_a_claim_the_table_contradicts_is_caught() -> None:
+    row = {"name": "v", "role": "view", "base": "a", "base_is_gone": False, "alias_of": [],
+           "shares_memory_with": ["a"], "changed": "unchanged", "buffer": "buf1", "writeable": True,
+           "c_contiguous": False, "f_contiguous": False, "strides": [2]}
+    owner = dict(row, name="a", role="owner", base=None, shares_memory_with=["v"], c_contiguous=True,
+                 f_contiguous=True, strides=[1])
+    table = {"variables": [owner, row], "gone": [{"name": "old", "why": "dropped", "into": None}]}
+    good = ["v: view of a", "v: shares memory with a", "v: strides [2]", "v: not contiguous", "v: in buf1",
+            "a: owner", "a: C-contiguous", "v: base a", "old: dropped", "v: unchanged", "v: writeable"]
+    assert [notebook_claims.check(claim, table) for claim in good] == [None] * len(good)
+    bad = ["v: owner", "v: view of b", "v: shares memory with nobody", "v: shares no element with a",
+           "v: strides [1]", "v: modified", "v: buffer of its own", "old: moved into v", "b: owner",
+           "v: read-only", "v: alias of a", "a: base v", "v: copy-on-write with a", "v: made of cheese", "no colon"]
+    for claim in bad:
+        assert notebook_claims.check(claim, table), f"{claim!r} should have failed"
 
 
 def export(path: Path, to: str, out_dir: Path, timeout: float = 600) -> Path:
