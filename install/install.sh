@@ -144,9 +144,11 @@ fi
 # installing under the venv's prefix keeps it out of the user's global
 # Jupyter configuration.
 # The kernel runs from its own copy in the venv: the shared target
-# directory's binary is whichever clone built last, and the kernelspec pins
-# this clone's prelude for the same reason. The copy is replaced by a rename,
-# so a kernel that is running keeps its file.
+# directory's binary is whichever clone built last. The binary carries its
+# prelude (unpacked into the cache on first use), so the kernelspec names no
+# file of this clone. The copy is replaced by a rename, so a kernel that is
+# running keeps its file. `memscope install` also fetches the crates cells
+# build against, so kernels start without the network.
 step "Registering the memscope kernel in $VENV"
 MEMSCOPE_BIN="$VENV/bin/memscope"
 if ! cmp -s "$BUILT_BIN" "$MEMSCOPE_BIN"; then
@@ -154,7 +156,7 @@ if ! cmp -s "$BUILT_BIN" "$MEMSCOPE_BIN"; then
     mv -f "$MEMSCOPE_BIN.new" "$MEMSCOPE_BIN"
 fi
 export MEMSCOPE_BIN
-MEMSCOPE_PRELUDE_DIR="$ROOT/kernel/memscope-prelude" "$MEMSCOPE_BIN" install --prefix "$VENV"
+"$MEMSCOPE_BIN" install --prefix "$VENV"
 kernelspecs="$("$VENV/bin/jupyter" kernelspec list)"
 spec_dir="$(printf '%s\n' "$kernelspecs" | awk '$1 == "memscope" { print $2 }')"
 [ -n "$spec_dir" ] \

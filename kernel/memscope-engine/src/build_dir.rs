@@ -101,6 +101,25 @@ pub fn remove_cell_libraries(dir: &Path) {
 /// compile the prelude again), then the most recently built. Returns
 /// whether `dir` was seeded; on any failure it is left to build from
 /// scratch, as it would have without this.
+/// The copy of the last lock file [`use_lock_file`] put in a folder.
+const LOCK_SEED: &str = ".memscope-seed.lock";
+
+/// Makes `dir`'s `Cargo.lock` the lock file `seed` (the versions this
+/// memscope was tested with), unless `seed` is what it was made from
+/// last time: a folder keeps what cargo added to it since (a cell's
+/// `:dep`), and a new memscope's seed replaces it. cargo then resolves
+/// the cell crate to those versions, so it needs no crate that was not
+/// fetched at install time. Returns whether the lock was written.
+pub fn use_lock_file(dir: &Path, seed: &Path) -> std::io::Result<bool> {
+    let wanted = std::fs::read(seed)?;
+    if std::fs::read(dir.join(LOCK_SEED)).ok().as_deref() == Some(&wanted[..]) {
+        return Ok(false);
+    }
+    std::fs::write(dir.join("Cargo.lock"), &wanted)?;
+    std::fs::write(dir.join(LOCK_SEED), &wanted)?;
+    Ok(true)
+}
+
 pub fn seed_from_sibling(dir: &Path, prelude: &Path) -> bool {
     let target = dir.join("target");
     if target.exists() {
@@ -240,6 +259,32 @@ fn is_cell_library(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lock_file_is_used_once_per_seed() {
+        let folder = tempfile::tempdir().unwrap();
+        let seed = folder.path().join("seed.lock");
+        std::fs::write(&seed, "version = 4\n").unwrap();
+        let dir = folder.path().join("slot");
+        std::fs::create_dir(&dir).unwrap();
+        assert!(use_lock_file(&dir, &seed).unwrap());
+        assert_eq!(
+            std::fs::read_to_string(dir.join("Cargo.lock")).unwrap(),
+            "version = 4\n"
+        );
+        // What cargo adds later (a `:dep`) stays while the seed is the same.
+        std::fs::write(dir.join("Cargo.lock"), "version = 4\n# and a dep\n").unwrap();
+        assert!(!use_lock_file(&dir, &seed).unwrap());
+        assert!(std::fs::read_to_string(dir.join("Cargo.lock"))
+            .unwrap()
+            .contains("a dep"));
+        // A new memscope's seed replaces it.
+        std::fs::write(&seed, "version = 4\n# newer\n").unwrap();
+        assert!(use_lock_file(&dir, &seed).unwrap());
+        assert!(std::fs::read_to_string(dir.join("Cargo.lock"))
+            .unwrap()
+            .contains("newer"));
+    }
 
     #[test]
     fn two_holders_get_different_slots_and_a_released_slot_is_reused() {

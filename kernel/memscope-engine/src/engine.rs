@@ -31,6 +31,9 @@ pub struct EngineConfig {
     pub cache_dir: PathBuf,
     /// The `memscope-prelude` crate, linked into every cell.
     pub prelude_dir: PathBuf,
+    /// The lock file the cell crate is built with (see
+    /// `build_dir::use_lock_file`); cargo resolves afresh without one.
+    pub cell_lock: Option<PathBuf>,
     /// The most the cache of compiled cells (`cache_dir/cells`) may hold;
     /// 0 switches it off.
     pub cell_cache_bytes: u64,

@@ -61,10 +61,18 @@ impl Worker {
         if crate::build_dir::seed_from_sibling(&self.build_dir, &self.config.prelude_dir) {
             tracing::info!("build folder seeded after {:?}", launch.elapsed());
         }
+        if let Some(lock) = &self.config.cell_lock {
+            if let Err(error) = crate::build_dir::use_lock_file(&self.build_dir, lock) {
+                tracing::warn!("cannot use the lock file {}: {error}", lock.display());
+            }
+        }
         let (mut context, fences) = match self.start_session() {
             Ok(parts) => parts,
             Err(error) => {
-                let message = format!("the Rust engine could not start: {error}");
+                let message = format!(
+                    "the Rust engine could not start: {error}{}",
+                    toolchain_hint(&error.to_string())
+                );
                 tracing::error!("{message}");
                 return refuse_all(jobs, &self.results, message);
             }
@@ -329,4 +337,20 @@ fn inspect(context: &mut CommandContext, code: &str, cursor: usize) -> Option<Mi
         bundle.push(("text/html".to_owned(), html));
     }
     Some(bundle)
+}
+
+/// What to do when evcxr could not find a tool it runs: the kernel has
+/// only the environment its front end gave it.
+fn toolchain_hint(error: &str) -> &'static str {
+    let missing_tool = ["cargo", "rustc", "`cc`", "linker"]
+        .iter()
+        .any(|tool| error.contains(tool))
+        && (error.contains("not found") || error.contains("Cannot find"));
+    if missing_tool {
+        ". The kernel looks on its PATH and in the folders `memscope install` recorded \
+         (MEMSCOPE_TOOLCHAIN_PATH in the kernelspec): install Rust (rustup) and a C linker \
+         (Debian: build-essential), then run `memscope install` again."
+    } else {
+        ""
+    }
 }

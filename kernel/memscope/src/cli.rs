@@ -21,11 +21,18 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         connection_file: PathBuf,
     },
-    /// Register the kernelspec "memscope" with Jupyter.
+    /// Register the kernelspec "memscope" with Jupyter, after fetching the
+    /// crates cells build against (so kernels never need the network).
     Install {
         #[command(flatten)]
         location: Location,
+        /// Do not fetch crates (kernels then fetch them on first use).
+        #[arg(long)]
+        no_fetch: bool,
     },
+    /// Fetch the crates cells build against, at the versions this memscope
+    /// was tested with (what `install` does first).
+    Fetch,
     /// Remove the kernelspec "memscope".
     Uninstall {
         #[command(flatten)]

@@ -1,13 +1,16 @@
-//! Writing and removing the kernelspec.
+//! Writing and removing the kernelspec, and fetching what kernels build.
 //!
 //! Invariant: installing is idempotent: files whose content would not
-//! change are not rewritten.
+//! change are not rewritten. The kernelspec names no file of the source
+//! tree: the binary carries its prelude (`embedded_prelude`), and the
+//! kernelspec records only the binary and the toolchain's folders.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
 use crate::cli::Target;
+use crate::places;
 
 const KERNEL_NAME: &str = "memscope";
 const LOGO_SVG: &[u8] = include_bytes!("../assets/logo-svg.svg");
@@ -30,11 +33,8 @@ fn user_data_dir() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir).join("jupyter"));
     }
-    let home = std::env::var_os("HOME").context("HOME is not set")?;
-    Ok(PathBuf::from(home)
-        .join(".local")
-        .join("share")
-        .join("jupyter"))
+    let home = places::home_dir().context("cannot find the home folder (HOME is not set)")?;
+    Ok(home.join(".local").join("share").join("jupyter"))
 }
 
 fn sys_prefix() -> Result<PathBuf> {
@@ -53,16 +53,22 @@ fn sys_prefix() -> Result<PathBuf> {
     ))
 }
 
-/// The kernel.json that starts this very binary with the given prelude.
-pub fn kernel_json(executable: &Path, prelude: &Path) -> String {
-    let spec = serde_json::json!({
+/// The kernel.json that starts this very binary, with the folders of the
+/// cargo and rustc found at install time in front of the kernel's `PATH`.
+pub fn kernel_json(executable: &Path, toolchain: &[PathBuf]) -> String {
+    let mut spec = serde_json::json!({
         "argv": [executable.to_string_lossy(), "kernel", "--connection-file", "{connection_file}"],
         "display_name": "Rust (memscope)",
         "language": "rust",
         "interrupt_mode": "message",
-        "env": { "MEMSCOPE_PRELUDE_DIR": prelude.to_string_lossy() },
+        "env": {},
         "metadata": { "debugger": false }
     });
+    if let Ok(path) = std::env::join_paths(toolchain) {
+        if !toolchain.is_empty() {
+            spec["env"][places::TOOLCHAIN_VARIABLE] = path.to_string_lossy().into();
+        }
+    }
     let mut text = serde_json::to_string_pretty(&spec).unwrap_or_default();
     text.push('\n');
     text
@@ -75,21 +81,22 @@ fn write_if_changed(path: &Path, content: &[u8]) -> Result<()> {
     std::fs::write(path, content).with_context(|| format!("cannot write {}", path.display()))
 }
 
-pub fn install(target: &Target) -> Result<()> {
+/// Registers the kernelspec in `target`; with `fetch`, first downloads every
+/// crate a kernel's cells build against, so kernels never need the network.
+pub fn install(target: &Target, fetch: bool) -> Result<()> {
     let executable = std::env::current_exe().context("cannot find the memscope executable")?;
-    let prelude = crate::kernel::prelude_dir();
-    let prelude = prelude.canonicalize().unwrap_or(prelude);
-    if !prelude.join("Cargo.toml").is_file() {
-        bail!(
-            "the prelude crate is not at {} (set MEMSCOPE_PRELUDE_DIR to its folder)",
-            prelude.display()
-        );
+    let toolchain = places::toolchain_dirs();
+    if toolchain.is_empty() {
+        bail!("cannot find cargo and rustc (on PATH or in ~/.cargo/bin): install Rust first, for example with rustup");
+    }
+    if fetch {
+        fetch_crates(&toolchain)?;
     }
     let dir = data_dir(target)?.join("kernels").join(KERNEL_NAME);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     write_if_changed(
         &dir.join("kernel.json"),
-        kernel_json(&executable, &prelude).as_bytes(),
+        kernel_json(&executable, &toolchain).as_bytes(),
     )?;
     write_if_changed(&dir.join("logo-svg.svg"), LOGO_SVG)?;
     write_if_changed(&dir.join("logo-32x32.png"), LOGO_32)?;
@@ -98,6 +105,43 @@ pub fn install(target: &Target) -> Result<()> {
         "Installed the kernelspec {KERNEL_NAME} in {}",
         dir.display()
     );
+    Ok(())
+}
+
+/// Unpacks the prelude into the cache and has cargo download every crate
+/// a cell crate depends on, at the versions of the lock file the kernel
+/// builds with, through a throwaway crate that depends on the prelude as a
+/// cell crate does.
+pub fn fetch_crates(toolchain: &[PathBuf]) -> Result<()> {
+    let cache = places::cache_dir()?;
+    let prelude = crate::kernel::prelude(&cache)?;
+    let scratch = tempfile::tempdir().context("cannot create a temporary folder")?;
+    std::fs::create_dir(scratch.path().join("src"))?;
+    std::fs::write(scratch.path().join("src").join("lib.rs"), "")?;
+    std::fs::write(
+        scratch.path().join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"memscope-fetch\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\nmemscope-prelude = {{ path = {:?} }}\n",
+            prelude.crate_dir.to_string_lossy()
+        ),
+    )?;
+    if prelude.cell_lock.is_file() {
+        std::fs::copy(&prelude.cell_lock, scratch.path().join("Cargo.lock"))?;
+    }
+    let path = std::env::join_paths(toolchain.iter().cloned().chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))?;
+    println!("Fetching the crates memscope's cells build against");
+    let status = std::process::Command::new("cargo")
+        .arg("fetch")
+        .current_dir(scratch.path())
+        .env("PATH", path)
+        .status()
+        .context("cannot run cargo fetch")?;
+    if !status.success() {
+        bail!("cargo fetch failed ({status}): kernels would need the network to build their first cell");
+    }
     Ok(())
 }
 
@@ -123,7 +167,7 @@ mod tests {
     fn kernel_json_starts_this_binary_in_message_interrupt_mode() {
         let text = kernel_json(
             Path::new("/opt/bin/memscope"),
-            Path::new("/opt/src/memscope-prelude"),
+            &[PathBuf::from("/opt/rust/bin"), PathBuf::from("/usr/bin")],
         );
         let spec: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(
@@ -139,8 +183,8 @@ mod tests {
         assert_eq!(spec["interrupt_mode"], "message");
         assert_eq!(spec["display_name"], "Rust (memscope)");
         assert_eq!(
-            spec["env"]["MEMSCOPE_PRELUDE_DIR"],
-            "/opt/src/memscope-prelude"
+            spec["env"],
+            serde_json::json!({ places::TOOLCHAIN_VARIABLE: "/opt/rust/bin:/usr/bin" })
         );
     }
 
@@ -149,10 +193,10 @@ mod tests {
         let folder = tempfile::tempdir().unwrap();
         let prefix = folder.path().to_owned();
         let target = Target::Prefix(prefix.clone());
-        install(&target).unwrap();
+        install(&target, false).unwrap();
         let spec = prefix.join("share/jupyter/kernels/memscope/kernel.json");
         let modified = std::fs::metadata(&spec).unwrap().modified().unwrap();
-        install(&target).unwrap();
+        install(&target, false).unwrap();
         assert_eq!(
             std::fs::metadata(&spec).unwrap().modified().unwrap(),
             modified

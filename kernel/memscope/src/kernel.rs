@@ -11,7 +11,9 @@ use memscope_kernel::interpreter::Interpreter;
 use memscope_kernel::shell::Shell;
 use memscope_protocol::connection::read_connection_file;
 
+use crate::embedded_prelude::{self, UnpackedPrelude};
 use crate::interpreter::EngineInterpreter;
+use crate::places;
 
 /// How much the cache of compiled cells may hold: `MEMSCOPE_CELL_CACHE_MIB`
 /// mebibytes (0 switches it off), 512 unless set.
@@ -23,26 +25,21 @@ fn cell_cache_bytes() -> u64 {
     mib.saturating_mul(1 << 20)
 }
 
-/// Where build artefacts persist between kernels.
-fn cache_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("MEMSCOPE_CACHE_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
-    }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir).join("memscope");
-    }
-    let home = std::env::var_os("HOME").unwrap_or_else(|| "/tmp".into());
-    PathBuf::from(home).join(".cache").join("memscope")
-}
-
-/// The prelude crate cells link against: beside this crate in the source
-/// tree unless MEMSCOPE_PRELUDE_DIR says otherwise (the kernelspec pins it,
-/// so a binary shared by several source trees uses the one it was
-/// installed from).
-pub fn prelude_dir() -> PathBuf {
+/// The prelude cells link against and the lock file their crates build
+/// with: the copy this binary carries, unpacked into the cache; or, when
+/// `MEMSCOPE_PRELUDE_DIR` names a source tree's prelude (to work on the
+/// prelude itself), that crate and its workspace's lock file.
+pub fn prelude(cache_dir: &Path) -> Result<UnpackedPrelude> {
     match std::env::var_os("MEMSCOPE_PRELUDE_DIR").filter(|d| !d.is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../memscope-prelude"),
+        Some(dir) => {
+            let crate_dir = PathBuf::from(dir);
+            let cell_lock = crate_dir.join("../../Cargo.lock");
+            Ok(UnpackedPrelude {
+                crate_dir,
+                cell_lock,
+            })
+        }
+        None => embedded_prelude::unpack(cache_dir),
     }
 }
 
@@ -79,13 +76,20 @@ pub fn run(connection_file: &Path) -> Result<()> {
     // Read the connection file first, so a bad path fails before anything
     // starts.
     let info = read_connection_file(connection_file)?;
+    // Before any thread or child: it sets PATH.
+    places::use_recorded_toolchain();
     let rustc = ask_rustc_version();
-    let prelude = prelude_dir();
-    let prelude = prelude.canonicalize().unwrap_or(prelude);
+    let cache_dir = places::cache_dir()?;
+    let prelude = prelude(&cache_dir)?;
+    let prelude_dir = prelude
+        .crate_dir
+        .canonicalize()
+        .unwrap_or(prelude.crate_dir);
     // The engine sets evcxr's environment, so it starts before any thread.
     let engine = Engine::start(EngineConfig {
-        cache_dir: cache_dir(),
-        prelude_dir: prelude,
+        cache_dir,
+        prelude_dir,
+        cell_lock: prelude.cell_lock.is_file().then_some(prelude.cell_lock),
         cell_cache_bytes: cell_cache_bytes(),
     })
     .context("cannot start the Rust engine")?;

@@ -7,10 +7,12 @@
 
 mod build_progress;
 mod cli;
+mod embedded_prelude;
 mod install;
 mod interpreter;
 mod kernel;
 mod memory_display;
+mod places;
 
 use clap::Parser;
 
@@ -22,7 +24,10 @@ fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Kernel { connection_file } => kernel::run(&connection_file),
-        cli::Command::Install { location } => install::install(&location.resolve()),
+        cli::Command::Install { location, no_fetch } => {
+            install::install(&location.resolve(), !no_fetch)
+        }
+        cli::Command::Fetch => install::fetch_crates(&places::toolchain_dirs()),
         cli::Command::Uninstall { location } => install::uninstall(&location.resolve()),
     };
     match result {

@@ -1,0 +1,139 @@
+//! Where things are: the user's home, the cache, and the Rust toolchain,
+//! found the same way whatever environment the kernel was started with.
+//!
+//! Invariant: nothing here falls back to a folder shared by all users
+//! (such as `/tmp`): a kernel that Kernel Gateway starts with only `PATH`
+//! still uses its user's own cache, found through the password database.
+
+use std::ffi::{CStr, OsString};
+use std::os::unix::ffi::OsStringExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+/// The kernelspec's record of the folders holding the `cargo` and `rustc`
+/// that `memscope install` found, put in front of `PATH` by the kernel.
+pub const TOOLCHAIN_VARIABLE: &str = "MEMSCOPE_TOOLCHAIN_PATH";
+
+/// `$HOME`, or else the home folder the password database gives the user
+/// this process runs as.
+pub fn home_dir() -> Option<PathBuf> {
+    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        return Some(PathBuf::from(home));
+    }
+    home_from_password_database()
+}
+
+fn home_from_password_database() -> Option<PathBuf> {
+    let mut buffer = vec![0_u8; 16 * 1024];
+    // SAFETY: all-zero bytes are a valid `passwd` (null pointers, zero ids).
+    let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call: `entry` and `found` are
+    // locals, and `buffer` is writable for the length passed.
+    let status = unsafe {
+        libc::getpwuid_r(
+            libc::getuid(),
+            &mut entry,
+            buffer.as_mut_ptr().cast(),
+            buffer.len(),
+            &mut found,
+        )
+    };
+    if status != 0 || found.is_null() || entry.pw_dir.is_null() {
+        return None;
+    }
+    // SAFETY: on success `pw_dir` points at a NUL-terminated string inside
+    // `buffer`, which is still alive here.
+    let dir = unsafe { CStr::from_ptr(entry.pw_dir) };
+    let dir = OsString::from_vec(dir.to_bytes().to_vec());
+    (!dir.is_empty()).then(|| PathBuf::from(dir))
+}
+
+/// Where build artefacts, build folders and the unpacked prelude persist:
+/// `$MEMSCOPE_CACHE_DIR`, else `$XDG_CACHE_HOME/memscope`, else
+/// `~/.cache/memscope`.
+pub fn cache_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("MEMSCOPE_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join("memscope"));
+    }
+    let home = home_dir().context(
+        "cannot find a cache folder: HOME is not set and the password database has no home \
+         for this user (set MEMSCOPE_CACHE_DIR)",
+    )?;
+    Ok(home.join(".cache").join("memscope"))
+}
+
+/// The folders of `cargo` and `rustc` as this process would run them:
+/// from `PATH`, else from `$CARGO_HOME/bin` or `~/.cargo/bin`, where rustup
+/// puts them. Empty when neither is found.
+pub fn toolchain_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for tool in ["cargo", "rustc"] {
+        if let Some(dir) = find_tool(tool) {
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+    }
+    dirs
+}
+
+fn find_tool(tool: &str) -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| home_dir().map(|home| home.join(".cargo")));
+    on_path
+        .into_iter()
+        .chain(cargo_home.map(|home| home.join("bin")))
+        .find(|dir| is_executable(&dir.join(tool)))
+        .map(|dir| dir.canonicalize().unwrap_or(dir))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// Puts the toolchain folders the kernelspec recorded in front of `PATH`,
+/// so that cargo and rustc are found even in an environment that has only
+/// a bare `PATH`. Call it before any thread starts (it sets a variable).
+pub fn use_recorded_toolchain() {
+    let Some(recorded) = std::env::var_os(TOOLCHAIN_VARIABLE).filter(|v| !v.is_empty()) else {
+        return;
+    };
+    let current = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs: Vec<PathBuf> = std::env::split_paths(&recorded).collect();
+    for dir in std::env::split_paths(&current) {
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    if let Ok(path) = std::env::join_paths(dirs) {
+        std::env::set_var("PATH", path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_database_knows_this_users_home() {
+        let home = home_from_password_database().expect("a home for the current user");
+        assert!(home.is_absolute(), "{}", home.display());
+    }
+
+    #[test]
+    fn cargo_is_found_for_the_tests() {
+        // The tests run under cargo, so its folder must be found.
+        assert!(find_tool("cargo").is_some());
+    }
+}
