@@ -4,9 +4,9 @@
 # Usage: install/install.sh   (from any directory)
 #
 # The script builds the kernel from source, creates a Python virtual
-# environment in .venv at the repository root with JupyterLab and the test
-# tools, registers the kernel there, and proves the whole chain works by
-# executing notebooks/getting-started.ipynb into a temporary directory.
+# environment in .venv at the repository root with JupyterLab, nbconvert and
+# nbclient, registers the kernel there, and proves the whole chain works by
+# executing notebooks/getting-started.ipynb into the cache folder.
 #
 # It is meant for a fresh Debian 12 machine with rustup's stable toolchain,
 # gcc and Python 3.11, and it is idempotent: every step first checks whether
@@ -36,12 +36,11 @@ VENV="$ROOT/.venv"
 REQUIREMENTS="$ROOT/install/requirements.txt"
 NOTEBOOK="$ROOT/notebooks/getting-started.ipynb"
 
-# Debian packages the build, the kernel and the tests need, in one list:
-# pkg-config and mold for the build, patch for install/patch-evcxr.sh; pandoc and XeTeX for nbconvert's LaTeX
-# and PDF exports of notebooks, poppler-utils to read those PDFs back;
-# chromium for the JupyterLab browser test; iproute2 and util-linux to run
-# a kernel in a network namespace of its own (the no-network test).
-SYSTEM_PACKAGES="pkg-config mold patch pandoc texlive-xetex texlive-fonts-recommended texlive-plain-generic poppler-utils chromium iproute2 util-linux"
+# Debian packages the build and the kernel need: pkg-config and mold for
+# the build (evcxr links cells with mold when it is there), patch for
+# install/patch-evcxr.sh. What only the tests need (TeX, pandoc, Chromium,
+# ...) is installed by tests/setup.sh, not here.
+SYSTEM_PACKAGES="pkg-config mold patch"
 
 step() { printf '==> %s\n' "$*"; }
 warn() { printf 'warning: %s\n' "$*" >&2; }
@@ -58,34 +57,7 @@ command -v rustc >/dev/null 2>&1 || die "rustc not found; install Rust with rust
 command -v python3 >/dev/null 2>&1 || die "python3 not found; install Python 3.11 first"
 
 # --- a. System packages -----------------------------------------------------
-# apt-get update is slow and touches the network, so it only runs when at
-# least one package is actually missing.
-step "Checking system packages: $SYSTEM_PACKAGES"
-if command -v apt-get >/dev/null 2>&1; then
-    missing=()
-    for pkg in $SYSTEM_PACKAGES; do
-        # A package that was removed but left its configuration behind is
-        # still known to dpkg, so the status line is checked, not just the
-        # exit code.
-        if ! dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed'; then
-            missing+=("$pkg")
-        fi
-    done
-    if [ "${#missing[@]}" -gt 0 ]; then
-        SUDO=()
-        if [ "$(id -u)" -ne 0 ]; then
-            command -v sudo >/dev/null 2>&1 \
-                || die "missing packages (${missing[*]}) and not root; install them as root"
-            SUDO=(sudo)
-        fi
-        step "Installing system packages: ${missing[*]}"
-        "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-        "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
-            apt-get install -y -qq --no-install-recommends "${missing[@]}"
-    fi
-else
-    warn "apt-get not found; skipping system packages. Make sure these are installed: $SYSTEM_PACKAGES"
-fi
+bash "$ROOT/install/system-packages.sh" $SYSTEM_PACKAGES
 
 # --- b. Rust standard library sources ---------------------------------------
 # rust-analyzer, which runs inside the kernel for completion and inspection,
@@ -169,17 +141,13 @@ if [ "$(realpath -- "$spec_dir" 2>/dev/null || printf '%s' "$spec_dir")" != "$(r
     warn "Jupyter uses the memscope kernelspec in $spec_dir, not $expected_dir; remove the other one to use this build"
 fi
 
-# --- f. Browser test tools -------------------------------------------------
-# Debian's Chromium and playwright-core for the JupyterLab test
-# (tests/python/test_browser.py); install/browser.sh is idempotent.
-bash "$ROOT/install/browser.sh"
-
-# --- g. Proof ---------------------------------------------------------------
+# --- f. Proof ---------------------------------------------------------------
 # Executing the getting-started notebook exercises the real path a user takes:
 # Jupyter starts the kernel from its kernelspec and runs every cell. The
-# executed copy goes to a fresh temporary directory so the committed notebook
-# is never modified.
-PROOF_DIR="$(mktemp -d -t memscope-proof.XXXXXX)"
+# executed copy goes to the cache folder, never over the committed notebook.
+# It goes into the cache, replaced on every run, so nothing is left in /tmp.
+PROOF_DIR="${MEMSCOPE_CACHE_DIR:-$HOME/.cache/memscope}/proof"
+mkdir -p "$PROOF_DIR"
 step "Executing notebooks/getting-started.ipynb"
 "$VENV/bin/jupyter" nbconvert --to notebook --execute "$NOTEBOOK" \
     --ExecutePreprocessor.kernel_name=memscope \

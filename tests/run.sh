@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The whole memscope test suite, in one command, on a fresh clone.
 #
-# 1. install/install.sh: system packages, evcxr with our patches
-#    (install/patch-evcxr.sh), the release build, .venv with the pinned
-#    Jupyter stack, the kernelspec (idempotent, fast when done).
+# 1. install/install.sh: what a user needs (system packages for the build,
+#    evcxr with our patches (install/patch-evcxr.sh), the release build,
+#    .venv with the pinned Jupyter stack, the kernelspec); then
+#    tests/setup.sh: what only the tests need (TeX, pandoc, Chromium, the
+#    Python test tools, the browser test's npm packages). Both idempotent.
 # 2. Tidy: `cargo fmt --check` and clippy with warnings as errors (the
 #    workspace's lints demand a SAFETY comment on every unsafe block).
 # 3. cargo test: the unit tests next to the code and the tidy tests
@@ -35,8 +37,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$MEMSCOPE_CACHE_DIR/target}"
 CARGO_BIN_DIR="${CARGO_HOME:-$HOME/.cargo}/bin"
 case ":$PATH:" in *":$CARGO_BIN_DIR:"*) ;; *) export PATH="$CARGO_BIN_DIR:$PATH" ;; esac
 
-echo "==> Setting up (install/install.sh)"
+echo "==> Setting up (install/install.sh, then tests/setup.sh)"
 bash install/install.sh
+bash tests/setup.sh
 
 # install.sh has applied evcxr's patches already; this second run checks
 # that they are still the ones the workspace builds (it changes nothing

@@ -14,7 +14,7 @@ no part (the memscope kernelspec stays visible: it is in .venv/share/jupyter);
 it is always shut down at the end, with its kernels.
 
 Needs node, npm's packages in tests/browser and /usr/bin/chromium, which
-install/browser.sh installs; without them the test fails (it is never skipped).
+tests/browser/setup.sh installs; without them the test fails (it is never skipped).
 """
 
 from __future__ import annotations
@@ -224,7 +224,7 @@ def lab(tmp_path: Path) -> Iterator[LabServer]:
 
 @pytest.fixture
 def node() -> str:
-    """node's path; fails (never skips) when something install/browser.sh
+    """node's path; fails (never skips) when something tests/browser/setup.sh
     installs is missing, before any server is started."""
     path = shutil.which("node")
     missing = []
@@ -235,7 +235,7 @@ def node() -> str:
     if not os.access(CHROMIUM, os.X_OK):
         missing.append(f"{CHROMIUM} (Debian package chromium)")
     if missing:
-        pytest.fail(f"missing {', '.join(missing)}; run install/browser.sh")
+        pytest.fail(f"missing {', '.join(missing)}; run tests/browser/setup.sh")
     assert path is not None
     return path
 

@@ -2,10 +2,10 @@
 # Install what the browser test (tests/python/test_browser.py, which runs
 # tests/browser/jupyterlab.mjs) needs, on a Debian machine.
 #
-# Usage: install/browser.sh   (from any directory; install/install.sh calls it)
+# Usage: tests/browser/setup.sh   (from any directory; tests/setup.sh calls it)
 #
 # 1. A check that Debian's Chromium (/usr/bin/chromium) is there:
-#    install/install.sh installs it with its other system packages. The test
+#    tests/setup.sh installs it with the tests' other system packages. The test
 #    drives this browser; nothing here downloads a browser of its own
 #    (playwright-core never does, and no `playwright install` runs).
 # 2. The test's npm packages (playwright-core, pinned in
@@ -20,7 +20,7 @@
 
 set -euo pipefail
 
-ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
+ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 BROWSER_DIR="$ROOT/tests/browser"
 CHROMIUM=/usr/bin/chromium
 NODE_MAJOR_MIN=20 # playwright-core's "engines"
@@ -39,8 +39,8 @@ node_major="$(node -p 'process.versions.node.split(".")[0]')"
 
 # --- b. Chromium ------------------------------------------------------------
 step "Checking $CHROMIUM"
-# install/install.sh installs Debian's chromium with its other system packages.
-[ -x "$CHROMIUM" ] || die "$CHROMIUM is missing: run install/install.sh (it installs Debian's chromium package)"
+# tests/setup.sh installs Debian's chromium with the tests' other packages.
+[ -x "$CHROMIUM" ] || die "$CHROMIUM is missing: run tests/setup.sh (it installs Debian's chromium package)"
 
 # --- c. npm packages --------------------------------------------------------
 step "Checking npm packages in tests/browser"
