@@ -183,3 +183,17 @@ def test_memscope_install_fills_an_empty_cargo_cache(installed: Path, tmp_path: 
                               env=None, isolated=True, tmp_path=tmp_path)
     assert results[0]["status"] == "ok" and results[0]["result"] == "[0, 1, 2]", results
     assert "offline set-up failed" not in stderr, stderr
+
+
+def test_a_cache_folder_it_cannot_write_gives_a_clear_error(installed: Path, tmp_path: Path) -> None:
+    """The kernel stays up and every cell says what is wrong (a file where
+    the cache folder should be: not writable, even for root)."""
+    specs = kernelspec(installed, "memscope-no-cache", hide_the_clone=False)
+    unwritable = "/dev/null/memscope-cache"
+    results, stderr = session(specs, "memscope-no-cache", ["1 + 1", "2 + 2"],
+                              env=dict(os.environ, MEMSCOPE_CACHE_DIR=unwritable), isolated=False,
+                              tmp_path=tmp_path)
+    for cell in results:
+        assert cell["status"] == "error", cell
+        assert unwritable in cell["error"] and "cannot" in cell["error"], cell
+    assert "panicked" not in stderr, stderr

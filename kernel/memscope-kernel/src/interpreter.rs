@@ -112,3 +112,23 @@ pub trait Interpreter: Send {
     fn is_complete(&self, code: &str) -> Completeness;
     fn interrupter(&self) -> Arc<dyn Interrupter>;
 }
+
+/// A kernel picks its interpreter at start-up (the engine, or one that
+/// explains why the engine could not start).
+impl Interpreter for Box<dyn Interpreter> {
+    fn execute(&mut self, code: &str, execution_count: usize, io: &mut dyn CellIo) -> CellOutcome {
+        (**self).execute(code, execution_count, io)
+    }
+    fn complete(&mut self, code: &str, cursor: usize) -> Completions {
+        (**self).complete(code, cursor)
+    }
+    fn inspect(&mut self, code: &str, cursor: usize) -> Option<MimeBundle> {
+        (**self).inspect(code, cursor)
+    }
+    fn is_complete(&self, code: &str) -> Completeness {
+        (**self).is_complete(code)
+    }
+    fn interrupter(&self) -> Arc<dyn Interrupter> {
+        (**self).interrupter()
+    }
+}

@@ -14,6 +14,7 @@ use memscope_protocol::connection::read_connection_file;
 use crate::embedded_prelude::{self, UnpackedPrelude};
 use crate::interpreter::EngineInterpreter;
 use crate::places;
+use crate::unavailable::Unavailable;
 
 /// How much the cache of compiled cells may hold: `MEMSCOPE_CELL_CACHE_MIB`
 /// mebibytes (0 switches it off), 512 unless set.
@@ -64,6 +65,23 @@ fn rustc_version(asked: Option<std::process::Child>) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// The engine, with its cache folder and the prelude unpacked there.
+fn start_engine() -> Result<Engine> {
+    let cache_dir = places::cache_dir()?;
+    let prelude = prelude(&cache_dir)?;
+    let prelude_dir = prelude
+        .crate_dir
+        .canonicalize()
+        .unwrap_or(prelude.crate_dir);
+    Engine::start(EngineConfig {
+        cache_dir,
+        prelude_dir,
+        cell_lock: prelude.cell_lock.is_file().then_some(prelude.cell_lock),
+        cell_cache_bytes: cell_cache_bytes(),
+    })
+    .context("cannot start the Rust engine")
+}
+
 pub fn run(connection_file: &Path) -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -79,20 +97,15 @@ pub fn run(connection_file: &Path) -> Result<()> {
     // Before any thread or child: it sets PATH.
     places::use_recorded_toolchain();
     let rustc = ask_rustc_version();
-    let cache_dir = places::cache_dir()?;
-    let prelude = prelude(&cache_dir)?;
-    let prelude_dir = prelude
-        .crate_dir
-        .canonicalize()
-        .unwrap_or(prelude.crate_dir);
     // The engine sets evcxr's environment, so it starts before any thread.
-    let engine = Engine::start(EngineConfig {
-        cache_dir,
-        prelude_dir,
-        cell_lock: prelude.cell_lock.is_file().then_some(prelude.cell_lock),
-        cell_cache_bytes: cell_cache_bytes(),
-    })
-    .context("cannot start the Rust engine")?;
+    let interpreter: Box<dyn Interpreter> = match start_engine() {
+        Ok(engine) => Box::new(EngineInterpreter::new(engine)),
+        Err(error) => {
+            let reason = format!("{error:#}");
+            tracing::error!("{reason}");
+            Box::new(Unavailable::new(reason))
+        }
+    };
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -105,7 +118,6 @@ pub fn run(connection_file: &Path) -> Result<()> {
         rustc_version: rustc_version(rustc),
         implementation_version: env!("CARGO_PKG_VERSION").to_owned(),
     };
-    let interpreter = EngineInterpreter::new(engine);
     let interrupter = interpreter.interrupter();
     let (interrupts_tx, interrupts_rx) = crossbeam_channel::unbounded();
 

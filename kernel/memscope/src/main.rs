@@ -13,6 +13,7 @@ mod interpreter;
 mod kernel;
 mod memory_display;
 mod places;
+mod unavailable;
 
 use clap::Parser;
 
