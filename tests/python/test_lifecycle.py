@@ -5,19 +5,37 @@ printing loop; via KernelManager.interrupt_kernel, which sends an
 interrupt_request because the kernelspec's interrupt_mode is "message", and
 via an interrupt_request sent by hand on control) answers the cell with
 status "error" / ename "Interrupted" within 5 s and leaves the kernel usable;
-restart_kernel(now=False) replaces the process (the old one exits by itself,
-state is gone, the new one runs cells); shutdown_kernel(now=False) and a
-shutdown_request on control make the process exit by itself.
+an interrupt_request sent on shell, as VS Code's Jupyter extension sent it
+until late 2025, which must be answered at once, not queued behind the
+running cell; and SIGINT, which interrupts as in ipykernel) answers the cell
+with status "error" / ename "Interrupted" within 5 s and leaves the kernel
+usable, with its variables; restart_kernel(now=False) replaces the process
+(the old one exits by itself, state is gone, the new one runs cells);
+shutdown_kernel(now=False) and a shutdown_request on control make the
+process exit by itself.
+
+A kernel never outlives its front end: when the process JPY_PARENT_PID
+names is killed outright, the kernel and every process below it are gone
+within 2 s; SIGTERM ends it as a shutdown does (exit status 0, nothing left
+running); SIGHUP is ignored by a kernel started detached (jupyter_client
+starts kernels in a session of their own, with no terminal).
 
 Every test starts its own kernel, since each one ends or disturbs it.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 import time
 
 import pytest
 
+import processes
 from kernel_harness import (
     CELL_TIMEOUT,
     FIRST_CELL_TIMEOUT,
@@ -46,13 +64,21 @@ INTERRUPT_CASES = [
     pytest.param("loop {}", "busy", "manager", id="busy-loop-interrupted-once-busy"),
     pytest.param(SLEEPY_PRINTER, "output", "manager", id="sleeping-loop-interrupted-while-printing"),
     pytest.param(SLEEPY_PRINTER, "output", "control-message", id="interrupt-request-sent-on-control"),
+    pytest.param("loop {}", "busy", "shell-message", id="interrupt-request-sent-on-shell"),
+    pytest.param(SLEEPY_PRINTER, "output", "sigint", id="sigint-interrupts-the-cell"),
 ]
+
+# From the moment the front end is killed to the moment no process of the
+# kernel runs (the issue's figure; the kernel looks every 0.25 s).
+ORPHAN_DEADLINE = 2.0
 
 
 @pytest.mark.parametrize("code, wait_for, via", INTERRUPT_CASES)
 def test_interrupt(fresh_kernel: Kernel, code: str, wait_for: str, via: str) -> None:
     km, kc = fresh_kernel.km, fresh_kernel.kc
     warm(fresh_kernel)
+    reply, _ = run(kc, "let kept = 41;", timeout=FIRST_CELL_TIMEOUT)
+    assert reply["content"]["status"] == "ok", reply["content"]
 
     msg_id = kc.execute(code)
     if wait_for == "busy":
@@ -69,6 +95,13 @@ def test_interrupt(fresh_kernel: Kernel, code: str, wait_for: str, via: str) -> 
     started = time.monotonic()
     if via == "manager":
         km.interrupt_kernel()
+    elif via == "sigint":
+        os.kill(km.provisioner.process.pid, signal.SIGINT)
+    elif via == "shell-message":
+        interrupt_id = send_request(kc, "interrupt_request", {}, channel="shell")
+        interrupt_reply = get_reply(kc, interrupt_id, INTERRUPT_DEADLINE, channel="shell")
+        assert msg_type(interrupt_reply) == "interrupt_reply"
+        assert interrupt_reply["content"]["status"] == "ok"
     else:
         interrupt_id = send_request(kc, "interrupt_request", {}, channel="control")
         interrupt_reply = get_reply(kc, interrupt_id, INTERRUPT_DEADLINE, channel="control")
@@ -81,9 +114,10 @@ def test_interrupt(fresh_kernel: Kernel, code: str, wait_for: str, via: str) -> 
     assert reply["content"]["ename"] == "Interrupted"
     iopub_until_idle(kc, msg_id, CELL_TIMEOUT)
 
-    reply, msgs = run(kc, "1 + 1", timeout=FIRST_CELL_TIMEOUT)
+    reply, msgs = run(kc, "kept + 1", timeout=FIRST_CELL_TIMEOUT)
     assert reply["content"]["status"] == "ok", reply["content"]
-    assert result_text(msgs) == "2"
+    assert result_text(msgs) == "42", "the interrupt lost the session's variables"
+    assert km.is_alive()
 
 
 def test_restart(fresh_kernel: Kernel) -> None:
@@ -148,3 +182,93 @@ def test_shutdown_request_on_control(fresh_kernel: Kernel) -> None:
     returncode = process.wait(timeout=EXIT_DEADLINE)
     assert returncode == 0, f"kernel exited with {returncode}"
     assert not km.is_alive()
+
+
+# A front end in a process of its own: it starts a kernel with
+# jupyter_client (which sets JPY_PARENT_PID to its pid), keeps a cell
+# running, and waits to be killed.
+FRONT_END = textwrap.dedent(
+    """
+    import json, sys, time
+    from jupyter_client.manager import KernelManager
+
+    km = KernelManager(kernel_name="memscope")
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=120)
+    reply = kc.execute_interactive("let kept = 1; kept", timeout=600, output_hook=lambda m: None)
+    kc.execute("loop {}")
+    print(json.dumps({"pid": km.provisioner.process.pid, "status": reply["content"]["status"]}), flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def kernel_processes(pid: int) -> list[processes.Process]:
+    """The kernel and every running process below it."""
+    kernel = processes.read(pid)
+    assert kernel is not None, "the kernel is not running"
+    return [kernel, *processes.descendants(pid).values()]
+
+
+def wait_until_gone(tree: list[processes.Process], timeout: float) -> float:
+    """Seconds until none of `tree` runs; fails after `timeout`."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if not any(processes.running(p) for p in tree):
+            return time.monotonic() - started
+        time.sleep(0.02)
+    left = [f"{p.pid} ({p.name})" for p in tree if processes.running(p)]
+    raise AssertionError(f"still running {timeout} s later: {', '.join(left)}")
+
+
+def test_a_kernel_whose_front_end_is_killed_exits_with_everything_below_it() -> None:
+    front_end = subprocess.Popen([sys.executable, "-c", FRONT_END], stdout=subprocess.PIPE, text=True)
+    try:
+        line = front_end.stdout.readline()
+        assert line, "the front end ended before its kernel ran a cell"
+        started = json.loads(line)
+        assert started["status"] == "ok"
+        kernel = started["pid"]
+        deadline = time.monotonic() + CELL_TIMEOUT
+        # The loop runs in the cell process, beside its snapshot.
+        while len(tree := kernel_processes(kernel)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(tree) >= 3, f"expected the kernel, its cell process and a snapshot: {tree}"
+
+        front_end.kill()
+        took = wait_until_gone(tree, timeout=10.0)
+        print(f"kernel and {len(tree) - 1} processes below it gone {took:.2f} s after the front end")
+        assert took <= ORPHAN_DEADLINE, f"the kernel outlived its front end by {took:.2f} s"
+    finally:
+        front_end.kill()
+        front_end.wait()
+
+
+def test_sigterm_ends_the_kernel_cleanly_with_its_processes(fresh_kernel: Kernel) -> None:
+    km, kc = fresh_kernel.km, fresh_kernel.kc
+    warm(fresh_kernel)
+    msg_id = kc.execute("loop {}")
+    wait_for_msg(kc, "iopub", msg_id, CELL_TIMEOUT, lambda m: is_status(m, "busy"))
+    process = km.provisioner.process
+    tree = kernel_processes(process.pid)
+    assert len(tree) >= 2, "no cell process below the kernel"
+
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=EXIT_DEADLINE) == 0, "SIGTERM is a clean shutdown"
+    wait_until_gone(tree, timeout=EXIT_DEADLINE)
+
+
+def test_sighup_is_ignored_by_a_detached_kernel(fresh_kernel: Kernel) -> None:
+    km, kc = fresh_kernel.km, fresh_kernel.kc
+    warm(fresh_kernel)
+    reply, _ = run(kc, "let before_hangup = 5;")
+    assert reply["content"]["status"] == "ok"
+
+    km.provisioner.process.send_signal(signal.SIGHUP)
+    time.sleep(1.0)
+    assert km.is_alive(), "SIGHUP ended a kernel that has no terminal"
+    reply, msgs = run(kc, "before_hangup * 2")
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert result_text(msgs) == "10"

@@ -1,12 +1,14 @@
 //! Progress of long compiles, for the cell that waits on them.
 //!
 //! evcxr copies cargo's `Compiling <crate> <version>` lines to this
-//! process's standard error, where they would only reach the server log. We
-//! turn standard error into a pipe whose reader passes every line on to the
-//! original standard error, unchanged, and hands the crate of each
-//! `Compiling` line to the engine, which shows it in the running cell.
+//! process's standard error, which is the server's log, or, under
+//! `jupyter console`, the user's terminal, between the cell's own output.
+//! We turn standard error into a pipe whose reader hands the crate of each
+//! `Compiling` line to the engine, which shows it in the running cell (and
+//! in the log at level info), and passes every other line on to the
+//! original standard error, unchanged.
 //!
-//! Invariant: everything written to standard error still reaches the
+//! Invariant: everything else written to standard error still reaches the
 //! original one; the reader never stops while the process lives (a writer
 //! to a pipe nobody reads would block).
 
@@ -56,9 +58,14 @@ fn pass_on(reader: PipeReader, mut original: File, crates: Sender<String>) {
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => return,
         }
-        let _ = original.write_all(&line);
-        if let Some(name) = compiling_crate(&String::from_utf8_lossy(&line)) {
-            let _ = crates.send(name);
+        match compiling_crate(&String::from_utf8_lossy(&line)) {
+            Some(name) => {
+                tracing::info!("compiling {name}");
+                let _ = crates.send(name);
+            }
+            None => {
+                let _ = original.write_all(&line);
+            }
         }
     }
 }

@@ -122,18 +122,104 @@ pub fn from_evcxr(error: &evcxr::CompilationError) -> Diagnostic {
     if let Some(hint) = error.evcxr_extra_hint() {
         notes.push(format!("note: {hint}"));
     }
-    Diagnostic {
+    without_generated_names(Diagnostic {
         level: error.level().to_owned(),
         code: error.code().map(str::to_owned),
         message: error.message(),
         spans,
         notes,
+    })
+}
+
+/// The diagnostic in the user's words: rustc speaks of the code evcxr
+/// wraps a cell in (`expected `;`, found `evcxr_variable_store``, for a
+/// last statement without its semicolon), which the user never wrote.
+/// Generated names in the message become what they are to the user, and
+/// labels and notes that name them are left out.
+fn without_generated_names(mut diagnostic: Diagnostic) -> Diagnostic {
+    diagnostic.message = diagnostic
+        .message
+        .replace("found `evcxr_variable_store`", "found the end of the cell");
+    if names_generated_code(&diagnostic.message) {
+        diagnostic.message = replace_generated_names(&diagnostic.message);
     }
+    for span in &mut diagnostic.spans {
+        if names_generated_code(&span.label) {
+            span.label.clear();
+        }
+    }
+    diagnostic.notes.retain(|note| !names_generated_code(note));
+    diagnostic
+}
+
+/// Whether `text` names an item of evcxr's generated code
+/// (`evcxr_variable_store`, `EvcxrUserCodeError`, `evcxr_internal_runtime`).
+fn names_generated_code(text: &str) -> bool {
+    text.to_ascii_lowercase().contains("evcxr")
+}
+
+/// Each backquoted piece of `text` that names generated code, as
+/// "`(kernel code)`".
+fn replace_generated_names(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pieces = text.split('`');
+    if let Some(first) = pieces.next() {
+        out.push_str(first);
+    }
+    for (i, piece) in pieces.enumerate() {
+        out.push('`');
+        // Odd pieces (the first after a backquote) are quoted.
+        if i % 2 == 0 && names_generated_code(piece) {
+            out.push_str("(kernel code)");
+        } else {
+            out.push_str(piece);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_names_never_reach_the_user() {
+        let raw = Diagnostic {
+            level: "error".into(),
+            code: None,
+            message: "expected `;`, found `evcxr_variable_store`".into(),
+            spans: vec![CellSpan {
+                line: 1,
+                column: 10,
+                end_line: 1,
+                end_column: 11,
+                label: "unexpected token `evcxr_variable_store`".into(),
+                primary: true,
+            }],
+            notes: vec![
+                "help: add `;` here".into(),
+                "note: required by `evcxr_internal_runtime::VariableStore::put`".into(),
+            ],
+        };
+        let shown = without_generated_names(raw);
+        assert_eq!(shown.message, "expected `;`, found the end of the cell");
+        assert_eq!(shown.spans[0].label, "");
+        assert_eq!(shown.notes, ["help: add `;` here"]);
+
+        let other = Diagnostic {
+            message: "the trait `From<Oops>` is not implemented for `EvcxrUserCodeError`".into(),
+            ..shown.clone()
+        };
+        assert_eq!(
+            without_generated_names(other).message,
+            "the trait `From<Oops>` is not implemented for `(kernel code)`"
+        );
+        let plain = Diagnostic {
+            message: "cannot find value `x` in this scope".into(),
+            ..shown.clone()
+        };
+        assert_eq!(without_generated_names(plain.clone()), plain);
+    }
 
     fn mismatched() -> Diagnostic {
         Diagnostic {

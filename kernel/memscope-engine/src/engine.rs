@@ -165,6 +165,16 @@ impl Engine {
         rx.recv().unwrap_or_default()
     }
 
+    /// The session's variables and their types (`i64`, `Vec<String>`), as
+    /// evcxr writes them in the code it generates.
+    pub fn variable_types(&mut self) -> Vec<(String, String)> {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        if self.jobs.send(Job::VariableTypes(tx)).is_err() {
+            return Vec::new();
+        }
+        rx.recv().unwrap_or_default()
+    }
+
     pub fn inspect(&mut self, code: &str, cursor: usize) -> Option<MimeBundle> {
         let (tx, rx) = crossbeam_channel::bounded(1);
         self.jobs

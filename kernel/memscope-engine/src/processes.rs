@@ -66,6 +66,42 @@ pub fn descendants(root: u32, table: &[ProcessEntry]) -> Vec<u32> {
     found
 }
 
+/// Whether process `pid` runs: it exists and has not exited (a zombie,
+/// exited but not yet reaped by its parent, does not run).
+pub fn is_running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| parse_stat(pid, &stat))
+        .is_some_and(|entry| !matches!(entry.state.as_str(), "Z" | "X" | "x"))
+}
+
+/// Kills every process below this one (the cell process, its snapshot,
+/// cargo, rustc), at any depth, and returns how many it killed. Looks
+/// again until none is left, for up to `patience`: a cargo killed between
+/// two looks may have started a rustc meanwhile.
+pub fn kill_descendants(patience: Duration) -> usize {
+    let me = std::process::id();
+    let until = Instant::now() + patience;
+    let mut killed = std::collections::HashSet::new();
+    loop {
+        let table = process_table();
+        let running: Vec<u32> = descendants(me, &table)
+            .into_iter()
+            .filter(|&pid| pid != me)
+            .filter(|pid| table.iter().any(|p| p.pid == *pid && p.state != "Z"))
+            .collect();
+        if running.is_empty() || Instant::now() >= until {
+            return killed.len();
+        }
+        for pid in running {
+            if signal(pid, Signal::KILL) {
+                killed.insert(pid);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// Our children that have exited and not been reaped.
 pub fn zombie_children(parent: u32) -> Vec<u32> {
     process_table()
@@ -184,6 +220,23 @@ mod tests {
         assert_eq!(entry.parent, parent_pid());
         assert!(descendants(entry.parent, &table).contains(&me));
         assert!(thread_count().is_some_and(|n| n >= 1));
+    }
+
+    #[test]
+    fn running_processes_are_told_from_exited_ones() {
+        assert!(is_running(std::process::id()));
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        while processes_state(child.id()) != Some("Z".to_owned()) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(!is_running(child.id()), "a zombie does not run");
+        child.wait().unwrap();
+        assert!(!is_running(child.id()), "a reaped process does not run");
+    }
+
+    fn processes_state(pid: u32) -> Option<String> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        parse_stat(pid, &stat).map(|entry| entry.state)
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub enum Job {
     Execute(String),
     Complete(String, usize, Sender<CompletionSet>),
     Inspect(String, usize, Sender<Option<MimeBundle>>),
+    /// The session's variables and their types, as evcxr records them.
+    VariableTypes(Sender<Vec<(String, String)>>),
 }
 
 /// What the worker sends back while and after running a job.
@@ -112,6 +114,13 @@ impl Worker {
                 }
                 Job::Inspect(code, cursor, reply) => {
                     let _ = reply.send(inspect(&mut context, &code, cursor));
+                }
+                Job::VariableTypes(reply) => {
+                    let types = context
+                        .variables_and_types()
+                        .map(|(name, ty)| (name.to_owned(), ty.to_owned()))
+                        .collect();
+                    let _ = reply.send(types);
                 }
             }
         }
@@ -286,6 +295,9 @@ fn refuse_all(jobs: Receiver<Job>, results: &Sender<WorkerEvent>, message: Strin
             }
             Job::Inspect(_, _, reply) => {
                 let _ = reply.send(None);
+            }
+            Job::VariableTypes(reply) => {
+                let _ = reply.send(Vec::new());
             }
         }
     }

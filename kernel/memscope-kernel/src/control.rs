@@ -1,6 +1,12 @@
 //! The control channel: kernel_info, interrupt and shutdown, served on their
 //! own thread so that they are answered while a cell runs.
 //!
+//! An `interrupt_request` sent on the shell channel (VS Code's Jupyter
+//! extension sent interrupts there for `interrupt_mode: message` kernels
+//! until late 2025) is taken off the shell's queue by
+//! [`divert_shell_interrupts`] and answered here too, at once, on the shell
+//! channel: queued behind the running cell, it could never stop it.
+//!
 //! Invariant: control never waits for the shell; an interrupt reaches the
 //! interpreter through its [`Interrupter`], and a shutdown is replied to
 //! before the process is asked to stop.
@@ -42,8 +48,14 @@ impl Control {
         None
     }
 
+    /// Answers one control request.
     pub fn handle(&self, inbound: &Inbound) -> Option<ShutdownAsked> {
-        let session = Session::new(&self.outbox, &inbound.message, Channel::Control);
+        self.answer(inbound, Channel::Control)
+    }
+
+    /// Answers `inbound` with its reply on `channel`.
+    fn answer(&self, inbound: &Inbound, channel: Channel) -> Option<ShutdownAsked> {
+        let session = Session::new(&self.outbox, &inbound.message, channel);
         session.busy();
         let mut shutdown = None;
         match (&inbound.problem, &inbound.message.content) {
@@ -71,8 +83,9 @@ impl Control {
                 let why = match problem {
                     Some(problem) => problem.clone(),
                     None => format!(
-                        "memscope does not handle {} on the control channel",
-                        content.message_type()
+                        "memscope does not handle {} on the {} channel",
+                        content.message_type(),
+                        channel.name()
                     ),
                 };
                 session.reply_with_error("UnknownRequest", &why);
@@ -81,4 +94,35 @@ impl Control {
         session.idle();
         shutdown
     }
+}
+
+/// Passes the shell's requests on to the returned queue, except interrupt
+/// requests, which `control` answers as they arrive (on the shell channel,
+/// where they came from), however long the running cell takes. The thread
+/// ends when either side of it closes.
+pub fn divert_shell_interrupts(
+    control: Arc<Control>,
+    shell: Receiver<Inbound>,
+) -> std::io::Result<Receiver<Inbound>> {
+    let (queue_tx, queue_rx) = crossbeam_channel::unbounded();
+    std::thread::Builder::new()
+        .name("shell-interrupts".into())
+        .spawn(move || {
+            while let Ok(inbound) = shell.recv() {
+                if is_interrupt(&inbound) {
+                    control.answer(&inbound, Channel::Shell);
+                } else if queue_tx.send(inbound).is_err() {
+                    return;
+                }
+            }
+        })?;
+    Ok(queue_rx)
+}
+
+fn is_interrupt(inbound: &Inbound) -> bool {
+    inbound.problem.is_none()
+        && matches!(
+            inbound.message.content,
+            JupyterMessageContent::InterruptRequest(_)
+        )
 }

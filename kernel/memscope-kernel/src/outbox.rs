@@ -24,6 +24,18 @@ pub enum Channel {
     Iopub,
 }
 
+impl Channel {
+    /// The channel's name in the messaging spec.
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Shell => "shell",
+            Channel::Control => "control",
+            Channel::Stdin => "stdin",
+            Channel::Iopub => "iopub",
+        }
+    }
+}
+
 /// A verified request, with what was wrong with its content if anything.
 #[derive(Debug)]
 pub struct Inbound {

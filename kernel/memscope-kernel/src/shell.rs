@@ -339,7 +339,15 @@ impl<I: Interpreter> Shell<I> {
 }
 
 /// Converts a bundle to the protocol's media type, keeping every mime type.
-pub fn media(bundle: MimeBundle) -> Media {
+/// A bundle without `text/plain` gets one that names what it holds: text
+/// front ends (jupyter console, Zed's REPL, nbconvert's text exports) show
+/// only that part, and would show nothing at all.
+pub fn media(mut bundle: MimeBundle) -> Media {
+    if !bundle.is_empty() && !bundle.iter().any(|(mime, _)| mime == "text/plain") {
+        let held: Vec<&str> = bundle.iter().map(|(mime, _)| mime.as_str()).collect();
+        let plain = format!("[{} output]", held.join(", "));
+        bundle.push(("text/plain".to_owned(), plain));
+    }
     let content = bundle
         .into_iter()
         .map(|(mime, data)| match mime.as_str() {
@@ -436,5 +444,39 @@ impl CellIo for PublishingIo<'_> {
                 recv(self.interrupts) -> _ => return Err(InputUnavailable::Cancelled),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain_of(media: &Media) -> Option<String> {
+        media.content.iter().find_map(|m| match m {
+            MediaType::Plain(text) => Some(text.clone()),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn every_bundle_has_a_plain_text_part() {
+        let image = media(vec![
+            ("image/png".into(), "iVBORw0KGgo=".into()),
+            ("text/html".into(), "<img>".into()),
+        ]);
+        assert_eq!(
+            plain_of(&image).as_deref(),
+            Some("[image/png, text/html output]")
+        );
+        assert_eq!(image.content.len(), 3, "nothing else was dropped");
+
+        let with_text = media(vec![
+            ("text/html".into(), "<b>x</b>".into()),
+            ("text/plain".into(), "x".into()),
+        ]);
+        assert_eq!(plain_of(&with_text).as_deref(), Some("x"));
+        assert_eq!(with_text.content.len(), 2);
+
+        assert!(media(Vec::new()).content.is_empty());
     }
 }

@@ -12,7 +12,7 @@ use jupyter_protocol::{
     ExecuteRequest, InterruptRequest, JupyterMessageContent, KernelInfoRequest, ShutdownRequest,
     UnknownMessage,
 };
-use memscope_kernel::control::{Control, ShutdownAsked};
+use memscope_kernel::control::{divert_shell_interrupts, Control, ShutdownAsked};
 use memscope_kernel::interpreter::Interrupter;
 use memscope_kernel::outbox::{Channel, Inbound, Outbox, Outgoing};
 use support::{channels, drain, execution_state, identity, inbound, kinds, status_of, Sent};
@@ -205,5 +205,55 @@ fn the_loop_serves_until_a_shutdown_and_leaves_the_rest() {
         h.control.run(&queue),
         None,
         "a closed channel ends the loop"
+    );
+}
+
+#[test]
+fn an_interrupt_on_the_shell_channel_is_answered_at_once_there() {
+    let h = harness();
+    let out = h.out.clone();
+    let interrupter = h.interrupter.clone();
+    let (shell, from_transport) = crossbeam_channel::unbounded();
+    let queue = divert_shell_interrupts(Arc::new(h.control), from_transport).unwrap();
+
+    // A cell the shell has not taken yet (it is busy with another), then
+    // an interrupt behind it: the interrupt must not wait in the queue.
+    let cell = inbound(ExecuteRequest::new("loop {}".into()));
+    let cell_id = cell.message.header.msg_id.clone();
+    let interrupt = inbound(InterruptRequest {});
+    let interrupt_id = interrupt.message.header.msg_id.clone();
+    shell.send(cell).unwrap();
+    shell.send(interrupt).unwrap();
+    shell.send(inbound(KernelInfoRequest {})).unwrap();
+
+    let first = queue
+        .recv_timeout(std::time::Duration::from_secs(5))
+        .unwrap();
+    assert_eq!(first.message.header.msg_id, cell_id);
+    let second = queue
+        .recv_timeout(std::time::Duration::from_secs(5))
+        .unwrap();
+    assert_eq!(
+        second.message.header.msg_type, "kernel_info_request",
+        "the shell's other requests keep their order"
+    );
+    assert!(queue.try_recv().is_err(), "the interrupt reached the queue");
+
+    let sent = drain(&out, &interrupt_id);
+    assert_eq!(kinds(&sent), ["status", "interrupt_reply", "status"]);
+    assert_eq!(
+        channels(&sent),
+        [Channel::Iopub, Channel::Shell, Channel::Iopub],
+        "the reply goes back on the channel the request came on"
+    );
+    assert_eq!(status_of(&sent[1].2), "ok");
+    assert_eq!(interrupter.interrupts.load(Ordering::SeqCst), 1);
+
+    drop(shell);
+    assert!(
+        queue
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .is_err(),
+        "the queue closes when the transport's side does"
     );
 }

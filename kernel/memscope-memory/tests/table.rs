@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use expect_test::{expect, expect_file, Expect};
 use memscope_cell_abi::{ArrayFacts, BufferFacts, Region, Storage};
-use memscope_memory::render::{bundle, html, json, text, RenderOptions};
+use memscope_memory::render::{bundle, data_resource, html, json, text, RenderOptions};
 use memscope_memory::{Base, GoneWhy, MemoryTable, MemoryTracker, Role, Row};
 
 /// The size of one element.
@@ -1288,6 +1288,62 @@ fn html_rendering_of_copy_on_write_holders() {
         assert!(html.contains(relation), "{relation} in {html}");
     }
     assert!(!html.contains("same array as"), "{html}");
+}
+
+#[test]
+fn data_resource_rendering_is_a_table_schema_with_the_same_rows() {
+    let rendered = data_resource::render(&scenario(), RenderOptions::default());
+    let value: serde_json::Value = serde_json::from_str(&rendered).unwrap();
+    let fields: Vec<(String, String)> = value["schema"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_owned(),
+                f["type"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "name",
+            "type",
+            "dtype",
+            "shape",
+            "strides",
+            "bytes",
+            "role",
+            "base / alias of",
+            "shares memory with",
+            "contiguous",
+            "writeable",
+            "changed",
+            "buffer"
+        ]
+    );
+    assert!(fields.contains(&("bytes".into(), "integer".into())));
+    assert!(fields.contains(&("writeable".into(), "boolean".into())));
+    assert_eq!(value["schema"]["primaryKey"], serde_json::json!(["name"]));
+    let data = value["data"].as_array().unwrap();
+    assert_eq!(data.len(), 5, "one record per variable");
+    let evens = &data[0];
+    assert_eq!(evens["name"], "evens");
+    assert_eq!(evens["role"], "view");
+    assert_eq!(evens["base / alias of"], "view of x");
+    assert_eq!(evens["shares memory with"], "x, y");
+    assert_eq!(evens["bytes"], 40);
+    assert_eq!(evens["writeable"], true);
+    assert_eq!(data[3]["role"], "alias");
+    for record in data {
+        assert_eq!(
+            record.as_object().unwrap().len(),
+            fields.len(),
+            "every record has every field"
+        );
+    }
 }
 
 #[test]

@@ -15,6 +15,7 @@ use memscope_kernel::interpreter::{
 
 use crate::build_progress::BuildProgress;
 use crate::memory_display::{split_commands, MemoryDisplay};
+use crate::parameters;
 
 pub struct EngineInterpreter {
     engine: Engine,
@@ -86,6 +87,25 @@ impl CellObserver for Forward<'_> {
 
 impl Interpreter for EngineInterpreter {
     fn execute(&mut self, code: &str, execution_count: usize, io: &mut dyn CellIo) -> CellOutcome {
+        let rewritten;
+        let code = if parameters::has_parameters(code) {
+            let types = self.engine.variable_types();
+            let session_type = |name: &str| {
+                types
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, t)| t.clone())
+            };
+            match parameters::rewrite(code, &session_type) {
+                Ok(lets) => {
+                    rewritten = lets;
+                    rewritten.as_str()
+                }
+                Err(message) => return outcome(code, CellResult::Failed(message), &|_| None),
+            }
+        } else {
+            code
+        };
         let (commands, rest) = match split_commands(code) {
             Ok(split) => split,
             Err(message) => return outcome(code, CellResult::Failed(message), &|_| None),

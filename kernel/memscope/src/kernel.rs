@@ -1,11 +1,12 @@
 //! `memscope kernel`: wires the transport, the dispatcher and the engine.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use memscope_engine::{Engine, EngineConfig};
-use memscope_kernel::control::Control;
+use memscope_kernel::control::{divert_shell_interrupts, Control};
 use memscope_kernel::identity::KernelIdentity;
 use memscope_kernel::interpreter::Interpreter;
 use memscope_kernel::shell::Shell;
@@ -13,6 +14,7 @@ use memscope_protocol::connection::read_connection_file;
 
 use crate::embedded_prelude::{self, UnpackedPrelude};
 use crate::interpreter::EngineInterpreter;
+use crate::lifetime::{self, Ending};
 use crate::places;
 use crate::unavailable::Unavailable;
 
@@ -120,32 +122,66 @@ pub fn run(connection_file: &Path) -> Result<()> {
     };
     let interrupter = interpreter.interrupter();
     let (interrupts_tx, interrupts_rx) = crossbeam_channel::unbounded();
+    let (endings_tx, endings) = crossbeam_channel::unbounded();
+    lifetime::handle_signals(
+        runtime.handle(),
+        endings_tx.clone(),
+        interrupter.clone(),
+        interrupts_tx.clone(),
+    )?;
+    let front_end = std::env::var("JPY_PARENT_PID").ok();
+    if let Some(pid) = lifetime::front_end_pid(front_end.as_deref()) {
+        lifetime::watch_front_end(pid, endings_tx.clone())?;
+    }
 
+    let control = Arc::new(Control {
+        outbox: endpoints.outbox.clone(),
+        identity: identity.clone(),
+        interrupter: interrupter.clone(),
+        interrupts: interrupts_tx,
+    });
+    let shell_requests = divert_shell_interrupts(control.clone(), endpoints.shell)
+        .context("cannot start the thread that answers interrupts on the shell channel")?;
     let mut shell = Shell::new(
         interpreter,
         endpoints.outbox.clone(),
         endpoints.stdin,
         interrupts_rx,
-        identity.clone(),
+        identity,
     );
-    let shell_requests = endpoints.shell;
     std::thread::Builder::new()
         .name("shell".into())
         .spawn(move || shell.run(&shell_requests))
         .context("cannot start the shell thread")?;
+    let control_requests = endpoints.control;
+    let control_ended = endings_tx;
+    std::thread::Builder::new()
+        .name("control".into())
+        .spawn(move || {
+            let ending = match control.run(&control_requests) {
+                Some(asked) => Ending::Shutdown {
+                    restart: asked.restart,
+                },
+                None => Ending::ControlClosed,
+            };
+            let _ = control_ended.send(ending);
+        })
+        .context("cannot start the control thread")?;
 
-    let control = Control {
-        outbox: endpoints.outbox.clone(),
-        identity,
-        interrupter: interrupter.clone(),
-        interrupts: interrupts_tx,
-    };
-    let asked = control.run(&endpoints.control);
-    tracing::info!(?asked, "shutting down");
+    // Every thread above holds a sender, and the control thread sends
+    // before it ends, so this waits until one of them says why to end.
+    let ending = endings.recv().unwrap_or(Ending::ControlClosed);
+    tracing::info!(?ending, "shutting down");
     interrupter.interrupt();
-    endpoints.outbox.flush(Duration::from_secs(2));
-    // Give the sockets' tasks a moment to write the reply to the wire.
-    runtime.shutdown_timeout(Duration::from_millis(200));
+    if !matches!(ending, Ending::FrontEndGone { .. }) {
+        // Someone may read the shutdown reply and the last outputs; a
+        // front end that is gone reads nothing, and must not wait for us.
+        endpoints.outbox.flush(Duration::from_secs(2));
+        // Give the sockets' tasks a moment to write the reply to the wire.
+        runtime.shutdown_timeout(Duration::from_millis(200));
+    }
+    let killed = lifetime::end_descendants();
+    tracing::info!(killed, "processes of the kernel ended");
     // Exit without unwinding the shell thread, which may be mid-cell.
     std::process::exit(0);
 }

@@ -11,7 +11,9 @@ mod embedded_prelude;
 mod install;
 mod interpreter;
 mod kernel;
+mod lifetime;
 mod memory_display;
+mod parameters;
 mod places;
 mod unavailable;
 

@@ -1,12 +1,15 @@
 //! The memory table as a Jupyter mime bundle: `text/plain` (a `tabled`
 //! table, for terminals, markdown and PDF), `text/html` (inline styles only,
 //! so it survives the sanitizer of untrusted notebooks) and
-//! [`MEMORY_MIME`] (JSON, for tests).
+//! [`MEMORY_MIME`] (JSON, for tests), and a Table Schema data resource
+//! ([`data_resource::DATA_RESOURCE_MIME`]) for front ends that render
+//! tables but not HTML.
 //!
 //! Invariant: pure functions of the table; the same table always renders
 //! to the same bytes. Addresses appear only when asked for.
 
 mod cells;
+pub mod data_resource;
 pub mod html;
 pub mod json;
 pub mod picture;
@@ -44,5 +47,9 @@ pub fn bundle(table: &MemoryTable, options: RenderOptions) -> Vec<(String, Strin
         ("text/plain".to_owned(), text::render(table, options)),
         ("text/html".to_owned(), html::render(table, options)),
         (MEMORY_MIME.to_owned(), json::render(table, options)),
+        (
+            data_resource::DATA_RESOURCE_MIME.to_owned(),
+            data_resource::render(table, options),
+        ),
     ]
 }
