@@ -97,15 +97,21 @@ if ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
     # such a venv afresh.
     python3 -m venv --clear "$VENV"
 fi
-# pip is skipped when requirements.txt has not changed since the last
-# successful install; the stamp lives inside .venv so that deleting the venv
-# also forgets it.
+# pip is skipped when requirements.txt and the papermill package (papermill
+# parameters for memscope notebooks, install/papermill) have not changed
+# since the last successful install; the stamp lives inside .venv so that
+# deleting the venv also forgets it.
 STAMP="$VENV/.memscope-requirements.sha256"
-want_hash="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)"
+PAPERMILL_PACKAGE="$ROOT/install/papermill"
+want_hash="$(
+    cd "$ROOT" && find install/requirements.txt install/papermill -type f \
+        -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1
+)"
 have_hash="$(cat "$STAMP" 2>/dev/null || true)"
 if [ "$want_hash" != "$have_hash" ]; then
     step "Installing Python requirements"
     "$VENV/bin/pip" install --disable-pip-version-check -q -r "$REQUIREMENTS"
+    "$VENV/bin/pip" install --disable-pip-version-check -q "$PAPERMILL_PACKAGE"
     # The stamp is written only after pip succeeded, so a failed install is
     # retried on the next run.
     printf '%s\n' "$want_hash" >"$STAMP"

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # What only the tests use, in Debian package and PyPI names.
 TEST_ONLY_DEBIAN = {"pandoc", "texlive-xetex", "texlive-fonts-recommended", "texlive-plain-generic",
                     "poppler-utils", "chromium", "iproute2", "nodejs", "npm"}
-TEST_ONLY_PYPI = {"pytest", "pytest-timeout", "nbval", "jupyter_kernel_test", "numpy"}
+TEST_ONLY_PYPI = {"pytest", "pytest-timeout", "nbval", "jupyter_kernel_test", "numpy", "jupyter_kernel_gateway",
+                  "jupyter_console", "pexpect"}
 
 
 def debian_packages(script: Path, variable: str) -> set[str]:
@@ -38,13 +39,18 @@ def test_the_user_install_installs_no_test_tools() -> None:
     user_debian = debian_packages(install, "SYSTEM_PACKAGES")
     assert user_debian == {"pkg-config", "mold", "patch"}, user_debian
     user_pypi = pypi_packages(ROOT / "install" / "requirements.txt")
-    assert {"jupyterlab", "nbconvert", "nbclient", "jupyter_client"} <= user_pypi, user_pypi
+    assert {"jupyterlab", "nbconvert", "nbclient", "jupyter_client", "papermill"} <= user_pypi, user_pypi
     assert not user_pypi & TEST_ONLY_PYPI, user_pypi & TEST_ONLY_PYPI
     commands = "\n".join(line for line in install.read_text().splitlines() if not line.lstrip().startswith("#"))
     for other in ("tests/", "browser", "npm ", "playwright"):
         assert other not in commands, f"install.sh runs {other!r}"
     installs = re.findall(r'pip" install .*', commands)
-    assert installs == ['pip" install --disable-pip-version-check -q -r "$REQUIREMENTS"'], installs
+    # The requirements, and memscope's papermill translator from this repository.
+    assert installs == [
+        'pip" install --disable-pip-version-check -q -r "$REQUIREMENTS"',
+        'pip" install --disable-pip-version-check -q "$PAPERMILL_PACKAGE"',
+    ], installs
+    assert 'PAPERMILL_PACKAGE="$ROOT/install/papermill"' in commands
 
 
 def test_the_test_setup_installs_the_test_tools() -> None:

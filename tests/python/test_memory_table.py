@@ -193,8 +193,14 @@ def test_table_follows_the_result_and_never_uses_application_json(kc) -> None:
     kinds = [msg_type(m) for m in outputs(msgs)]
     assert kinds == ["execute_result", "display_data"]
     data = of_type(msgs, "display_data")[0]["content"]["data"]
-    assert set(data) == {"text/plain", "text/html", MEMORY_MIME}
+    assert set(data) == {"text/plain", "text/html", MEMORY_MIME, "application/vnd.dataresource+json"}
     assert "tf" in data["text/plain"] and "<table" in data["text/html"]
+    # The Table Schema form text front ends (Zed's REPL) render as a table.
+    resource = data["application/vnd.dataresource+json"]
+    fields = [f["name"] for f in resource["schema"]["fields"]]
+    assert fields[:7] == ["name", "type", "dtype", "shape", "strides", "bytes", "role"], fields
+    (record,) = [r for r in resource["data"] if r["name"] == "tf"]
+    assert (record["role"], record["bytes"], record["shape"]) == ("owner", 16, "[2]"), record
     table = data[MEMORY_MIME]
     assert table["version"] == 2
     assert table["execution_count"] == reply["content"]["execution_count"]
