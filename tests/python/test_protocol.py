@@ -362,6 +362,10 @@ COMPILE_ERRORS = [
     pytest.param('let a = 1;\nlet x: i32 = "text";', "mismatched types", 2, 14, id="type-mismatch"),
     pytest.param("let y = undefined_thing;", "cannot find value", 1, 9, id="unknown-name"),
     pytest.param('fn f() -> i32 {\n    "no"\n}', "mismatched types", 2, 5, id="inside-fn"),
+    # What follows a statement without its semicolon is said from the cell,
+    # not from the code evcxr wraps the cell in (`fn`, `evcxr_variable_store`).
+    pytest.param("let q = 1", "expected `;`, found the end of the cell", 1, 10, id="last-semicolon"),
+    pytest.param("let q = 1\nloop {}", "expected `;`, found keyword `loop`", 1, 10, id="semicolon-before-loop"),
 ]
 
 
@@ -380,6 +384,9 @@ def test_compile_error(kc, code: str, message: str, line: int, column: int) -> N
         f"no cell:{line}:{column} in traceback {traceback}"
     )
     assert kinds(outputs(msgs)) == ["error"], "a compile error must produce nothing but the error"
+    shown = "\n".join(traceback)
+    assert not re.search(r"evcxr_|Evcxr", shown), f"a name of evcxr's generated code: {shown}"
+    assert "warning" not in shown, f"a warning about code the user did not write: {shown}"
     error = of_type(msgs, "error")[0]["content"]
     assert (error["ename"], error["evalue"]) == (content["ename"], content["evalue"])
 

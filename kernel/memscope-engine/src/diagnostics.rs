@@ -96,9 +96,19 @@ pub fn render(diagnostic: &Diagnostic, cell: &str) -> Vec<String> {
     out
 }
 
-/// A diagnostic of evcxr's, in the cell's coordinates (evcxr has mapped
-/// rustc's spans back to the cell already).
-pub fn from_evcxr(error: &evcxr::CompilationError) -> Diagnostic {
+/// evcxr's diagnostics of a cell that did not compile, in the cell's
+/// coordinates (evcxr has mapped rustc's spans back to the cell already)
+/// and in terms of what the user wrote: warnings that point nowhere in
+/// the cell (at the code evcxr wraps it in) are left out.
+pub fn from_evcxr(errors: &[evcxr::CompilationError], cell: &str) -> Vec<Diagnostic> {
+    errors
+        .iter()
+        .map(|error| in_cell_terms(one_from_evcxr(error), cell))
+        .filter(|d| d.level != "warning" || !d.spans.is_empty())
+        .collect()
+}
+
+fn one_from_evcxr(error: &evcxr::CompilationError) -> Diagnostic {
     let spans = error
         .spanned_messages()
         .iter()
@@ -114,18 +124,31 @@ pub fn from_evcxr(error: &evcxr::CompilationError) -> Diagnostic {
             })
         })
         .collect();
+    // evcxr appends a help's suggested replacement after a blank line
+    // ("add `;` here\n\n;"); the caret already shows where.
     let mut notes: Vec<String> = error
         .help()
         .into_iter()
-        .map(|h| format!("help: {h}"))
+        .map(|h| format!("help: {}", h.split("\n\n").next().unwrap_or_default()))
         .collect();
     if let Some(hint) = error.evcxr_extra_hint() {
         notes.push(format!("note: {hint}"));
     }
+    let (level, message) = match error.level() {
+        // evcxr reports a help or note of rustc's in place of an error
+        // whose own location is in the code it generated (`exit` alone in
+        // a cell gives "consider importing this function"): the cell did
+        // not compile, and the help says what to do.
+        child @ ("help" | "note") => {
+            notes.insert(0, format!("{child}: {}", error.message()));
+            ("error".to_owned(), "the cell did not compile".to_owned())
+        }
+        level => (level.to_owned(), error.message()),
+    };
     without_generated_names(Diagnostic {
-        level: error.level().to_owned(),
+        level,
         code: error.code().map(str::to_owned),
-        message: error.message(),
+        message,
         spans,
         notes,
     })
@@ -150,6 +173,84 @@ fn without_generated_names(mut diagnostic: Diagnostic) -> Diagnostic {
     }
     diagnostic.notes.retain(|note| !names_generated_code(note));
     diagnostic
+}
+
+/// rustc's "expected X, found Y" names as Y the token after the point,
+/// which after the cell's last statement is evcxr's code (`fn`,
+/// `evcxr_variable_store`, "<end of input>"): Y is said again from the
+/// cell, as the token the user wrote there or "the end of the cell". A
+/// label that only repeats the message is dropped.
+fn in_cell_terms(mut diagnostic: Diagnostic, cell: &str) -> Diagnostic {
+    let said_before = said(&diagnostic);
+    if let Some((expected, found)) = diagnostic.message.split_once(", found ") {
+        if expected.starts_with("expected ") {
+            let point = diagnostic
+                .spans
+                .iter()
+                .find(|s| s.primary)
+                .map(|s| (s.end_line, s.end_column));
+            if let Some((line, column)) = point {
+                let wrote = token_after(cell, line, column);
+                let said = match &wrote {
+                    None => "the end of the cell".to_owned(),
+                    Some(token) if is_keyword(token) => format!("keyword `{token}`"),
+                    Some(token) => format!("`{token}`"),
+                };
+                if found != said {
+                    diagnostic.message = format!("{expected}, found {said}");
+                }
+            }
+        }
+    }
+    let said_now = said(&diagnostic);
+    for span in &mut diagnostic.spans {
+        if said_before.contains(&span.label) || said_now.contains(&span.label) {
+            span.label.clear();
+        }
+    }
+    diagnostic
+}
+
+/// The ways a label can repeat the message (evcxr labels spans with it).
+fn said(diagnostic: &Diagnostic) -> [String; 3] {
+    [
+        diagnostic.headline(),
+        format!("{}: {}", diagnostic.level, diagnostic.message),
+        diagnostic.message.clone(),
+    ]
+}
+
+/// The token that starts at or after 1-based `line`:`column` (counted in
+/// characters) of the cell, if any: an identifier or number, or one other
+/// character.
+fn token_after(cell: &str, line: usize, column: usize) -> Option<String> {
+    let mut rest: Vec<char> = Vec::new();
+    for (i, text) in cell.lines().enumerate().skip(line.saturating_sub(1)) {
+        if i + 1 == line {
+            rest.extend(text.chars().skip(column.saturating_sub(1)));
+        } else {
+            rest.push('\n');
+            rest.extend(text.chars());
+        }
+    }
+    let start = rest.iter().position(|c| !c.is_whitespace())?;
+    let word = |c: &char| c.is_alphanumeric() || *c == '_';
+    let token: String = if word(&rest[start]) {
+        rest[start..].iter().take_while(|c| word(c)).collect()
+    } else {
+        rest[start].to_string()
+    };
+    Some(token)
+}
+
+fn is_keyword(word: &str) -> bool {
+    const KEYWORDS: [&str; 38] = [
+        "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
+        "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move",
+        "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait",
+        "true", "type", "unsafe", "use", "where", "while",
+    ];
+    KEYWORDS.contains(&word)
 }
 
 /// Whether `text` names an item of evcxr's generated code
@@ -181,6 +282,52 @@ fn replace_generated_names(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn expected_semicolon(line: usize, column: usize, found: &str) -> Diagnostic {
+        let message = format!("expected `;`, found {found}");
+        Diagnostic {
+            level: "error".into(),
+            code: None,
+            message: message.clone(),
+            spans: vec![CellSpan {
+                line,
+                column,
+                end_line: line,
+                end_column: column,
+                label: format!("error: {message}"),
+                primary: true,
+            }],
+            notes: vec![],
+        }
+    }
+
+    #[test]
+    fn what_was_found_is_said_from_the_cell() {
+        let cell = "let q = 1\nloop {}";
+        let shown = in_cell_terms(expected_semicolon(1, 10, "keyword `fn`"), cell);
+        assert_eq!(shown.message, "expected `;`, found keyword `loop`");
+        assert_eq!(shown.spans[0].label, "", "a label that repeats the message");
+
+        let shown = in_cell_terms(expected_semicolon(1, 10, "<end of input>"), "let q = 1");
+        assert_eq!(shown.message, "expected `;`, found the end of the cell");
+
+        let right = in_cell_terms(
+            expected_semicolon(1, 10, "keyword `let`"),
+            "let w = 2\nlet z = 3;",
+        );
+        assert_eq!(right.message, "expected `;`, found keyword `let`");
+        let symbol = in_cell_terms(expected_semicolon(1, 6, "`evcxr`"), "f(1) + 2");
+        assert_eq!(symbol.message, "expected `;`, found `+`");
+
+        let other = Diagnostic {
+            message: "mismatched types".into(),
+            ..expected_semicolon(1, 1, "x")
+        };
+        assert_eq!(
+            in_cell_terms(other.clone(), "x").message,
+            "mismatched types"
+        );
+    }
 
     #[test]
     fn generated_names_never_reach_the_user() {

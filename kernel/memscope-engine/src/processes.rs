@@ -102,6 +102,19 @@ pub fn kill_descendants(patience: Duration) -> usize {
     }
 }
 
+/// The arguments process `pid` was started with (empty if it is gone).
+pub fn command_line(pid: u32) -> Vec<String> {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|bytes| {
+            bytes
+                .split(|&b| b == 0)
+                .filter(|arg| !arg.is_empty())
+                .map(|arg| String::from_utf8_lossy(arg).into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Our children that have exited and not been reaped.
 pub fn zombie_children(parent: u32) -> Vec<u32> {
     process_table()

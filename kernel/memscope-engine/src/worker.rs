@@ -211,7 +211,7 @@ impl Worker {
                 }
             }
             Err(evcxr::Error::CompilationErrors(errors)) if !interrupted => {
-                CellResult::CompileError(errors.iter().map(diagnostics::from_evcxr).collect())
+                CellResult::CompileError(diagnostics::from_evcxr(&errors, code))
             }
             Err(error) => {
                 let process_restarted = matches!(error, evcxr::Error::SubprocessTerminated(_));

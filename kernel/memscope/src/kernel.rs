@@ -84,11 +84,19 @@ fn start_engine() -> Result<Engine> {
     .context("cannot start the Rust engine")
 }
 
+/// The log, unless `MEMSCOPE_LOG` says otherwise: memscope's own warnings
+/// and errors only. It goes to the kernel's standard error, which is the
+/// server's log, or, under `jupyter console`, the user's terminal, where
+/// the cell's output is all that belongs; rust-analyzer's complaints about
+/// the cell's workspace (evcxr's business, and never the user's) stay out.
+const QUIET_LOG: &str =
+    "off,memscope=warn,memscope_engine=warn,memscope_kernel=warn,memscope_protocol=warn";
+
 pub fn run(connection_file: &Path) -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("MEMSCOPE_LOG")
-                .unwrap_or_else(|_| "warn".into()),
+                .unwrap_or_else(|_| QUIET_LOG.into()),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -99,13 +99,70 @@ impl Interrupter {
 /// Kills the cargo and rustc processes we started, at any depth (rustc is
 /// cargo's child, and evcxr's rustc wrapper sits between them): an
 /// interrupted compile must stop, not run on behind the user's back.
+/// rust-analyzer's questions to the toolchain are left alone: they end by
+/// themselves within a second, and killed, they leave its first analysis
+/// without the workspace's configuration for the rest of the session.
 fn kill_compilers() {
     let table = processes::process_table();
     let ours = processes::descendants(std::process::id(), &table);
     for process in &table {
         let compiler = process.name == "cargo" || process.name.starts_with("rustc");
-        if compiler && ours.contains(&process.pid) {
+        if compiler
+            && ours.contains(&process.pid)
+            && !is_toolchain_query(&processes::command_line(process.pid))
+        {
             processes::signal(process.pid, Signal::KILL);
+        }
+    }
+}
+
+/// Whether a cargo or rustc command line asks about the toolchain or the
+/// workspace (as rust-analyzer does when it loads the cell's workspace:
+/// `cargo metadata`, `cargo locate-project`, `rustc --print cfg`,
+/// `rustc -vV`) rather than compiling.
+fn is_toolchain_query(args: &[String]) -> bool {
+    let subcommand = args
+        .iter()
+        .skip(1)
+        .find(|arg| !arg.starts_with('-') && !arg.starts_with('+'));
+    let asks_cargo = matches!(
+        subcommand.map(String::as_str),
+        Some("metadata" | "locate-project" | "version")
+    );
+    asks_cargo
+        || args.iter().any(|arg| {
+            arg == "--print" || arg.starts_with("--print=") || arg == "-vV" || arg == "--version"
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_toolchain_query;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn toolchain_queries_are_told_from_compiles() {
+        for query in [
+            "cargo locate-project --workspace --manifest-path /b/Cargo.toml",
+            "cargo metadata --format-version 1",
+            "/home/u/.cargo/bin/cargo rustc -Z unstable-options --print target-spec-json --",
+            "rustc --print cfg -O",
+            "rustc -vV",
+            "cargo +stable --version",
+        ] {
+            assert!(is_toolchain_query(&args(query)), "{query}");
+        }
+        for compile in [
+            "cargo build --message-format=json",
+            "cargo check",
+            "cargo clean",
+            "rustc --crate-name ctx --edition=2021 src/lib.rs",
+            "cargo run --release",
+        ] {
+            assert!(!is_toolchain_query(&args(compile)), "{compile}");
         }
     }
 }
