@@ -8,9 +8,20 @@
 //! start. A folder that has built nothing yet starts with a copy of what
 //! a sibling built (see [`seed_from_sibling`]), so dependencies are
 //! compiled once for all folders, not once per folder.
+//!
+//! A kernel that was killed outright (SIGKILL) cannot stop the cargo it
+//! had started; that cargo goes on holding the folder's cargo lock, and
+//! the next kernel in the folder would wait for it. The folder's lock
+//! says no living kernel uses it, so what still builds there is a dead
+//! kernel's, and the next kernel kills it ([`take_back`]).
 
 use std::fs::{File, FileTimes};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rustix::process::Signal;
+
+use crate::processes;
 
 /// How many kernels can run at once before a new one falls back to a
 /// folder that is deleted when it stops.
@@ -42,6 +53,7 @@ impl BuildDir {
                 break;
             };
             if file.try_lock().is_ok() {
+                take_back(&path);
                 return Ok(BuildDir {
                     path,
                     _held: Held::Slot { _lock: file },
@@ -65,6 +77,43 @@ impl BuildDir {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// Kills the processes a dead kernel left working in the folder `dir`
+/// (which the caller holds the lock of, so no living kernel uses it) if
+/// they still hold one of its cargo locks, with everything below them;
+/// waits up to two seconds for the locks to be free. Returns how many
+/// processes it killed.
+pub fn take_back(dir: &Path) -> usize {
+    let locks = cargo_locks(&dir.join("target"));
+    let held = |lock: &PathBuf| File::open(lock).is_ok_and(|f| f.try_lock().is_err());
+    if !locks.iter().any(held) {
+        return 0;
+    }
+    let table = processes::process_table();
+    let ours = processes::descendants(std::process::id(), &table);
+    let mut killed = 0;
+    for process in &table {
+        // Only compilers (evcxr's rustc wrapper is this binary): never a
+        // shell someone opened in the folder.
+        let compiler = matches!(process.name.as_str(), "cargo" | "memscope")
+            || process.name.starts_with("rustc");
+        let works_here = compiler
+            && processes::working_folder(process.pid).is_some_and(|cwd| cwd.starts_with(dir));
+        if works_here && !ours.contains(&process.pid) {
+            for pid in processes::descendants(process.pid, &table) {
+                if processes::signal(pid, Signal::KILL) {
+                    killed += 1;
+                }
+            }
+        }
+    }
+    tracing::warn!(killed, folder = %dir.display(), "took the build folder back from a dead kernel's cargo");
+    let until = Instant::now() + Duration::from_secs(2);
+    while locks.iter().any(held) && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    killed
 }
 
 /// Removes the libraries of earlier sessions' cells from the build folder

@@ -102,6 +102,11 @@ pub fn kill_descendants(patience: Duration) -> usize {
     }
 }
 
+/// The folder process `pid` works in, if it is ours to read.
+pub fn working_folder(pid: u32) -> Option<std::path::PathBuf> {
+    std::fs::read_link(format!("/proc/{pid}/cwd")).ok()
+}
+
 /// The arguments process `pid` was started with (empty if it is gone).
 pub fn command_line(pid: u32) -> Vec<String> {
     std::fs::read(format!("/proc/{pid}/cmdline"))
