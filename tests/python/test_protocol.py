@@ -568,6 +568,18 @@ def test_display_function(kc, code: str, mime: str, expected: Any, needs_plain_f
         assert isinstance(data.get("text/plain"), str)
 
 
+def test_a_bundle_without_plain_text_gets_one(kc) -> None:
+    """Text front ends (jupyter console, Zed, nbconvert's text exports) show
+    only text/plain: a bundle the cell built without it gets one that says
+    what the bundle holds."""
+    reply, msgs = run(kc, 'display::show(&display::Bundle::new().with("text/html", "<hr>").with("image/svg+xml", r#"<svg/>"#));')
+    ok(reply)
+    (shown,) = outputs(msgs)
+    data = shown["content"]["data"]
+    assert data["text/html"] == "<hr>" and data["image/svg+xml"] == "<svg/>"
+    assert data["text/plain"] == "[text/html, image/svg+xml output]"
+
+
 def _display_id(msg: Msg) -> str | None:
     return (msg["content"].get("transient") or {}).get("display_id")
 
