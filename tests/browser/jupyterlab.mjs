@@ -18,7 +18,12 @@
 //      properties the sanitizer kept or stripped is printed either way;
 //   6. screenshots: one memory table in the light and in the dark theme
 //      (table-light.png, table-dark.png), and the whole window after Run All
-//      (run-all.png).
+//      (run-all.png);
+//   7. the debugger's Variables panel: the bug button switches it on, the
+//      tree lists the session's variables with their memory roles ("view
+//      of ..."), an array expands into the table's columns with their
+//      values; screenshots of the panel in both themes (variables-light.png,
+//      variables-dark.png).
 //
 // It is started by tests/python/test_browser.py, which runs the server; by hand:
 //   MEMSCOPE_LAB_URL=http://127.0.0.1:8888 MEMSCOPE_LAB_TOKEN=... node jupyterlab.mjs
@@ -173,6 +178,75 @@ async function waitForKernelIdle(page, timeout) {
   await page.waitForSelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status="idle"]', {
     timeout,
   });
+}
+
+// --------------------------------------------------------------------------
+// The debugger's Variables panel
+
+const VARIABLES = '#jp-debugger-sidebar .jp-DebuggerVariables-body';
+
+// The tree's top-level entries: name and detail (type and value) of each.
+async function variableEntries(page) {
+  return page.locator(`${VARIABLES} .jp-TreeItem`).evaluateAll((items) =>
+    items.map((item) => ({
+      name: item.querySelector(':scope > .jp-DebuggerVariables-name')?.textContent ?? '',
+      detail: item.querySelector(':scope > .jp-DebuggerVariables-detail')?.textContent ?? '',
+    })));
+}
+
+async function checkVariablesPanel(page) {
+  log('debugger: on');
+  await page.locator('.jp-NotebookPanel:visible .jp-DebuggerBugButton').first().click();
+  try {
+    await page.locator('#jp-debugger-sidebar').waitFor({ state: 'visible', timeout: 10 * SECOND });
+  } catch {
+    // Opened by hand, as a person would from the right sidebar.
+    await page.evaluate(() => window.jupyterapp.shell.activateById('jp-debugger-sidebar'));
+    await page.locator('#jp-debugger-sidebar').waitFor({ state: 'visible', timeout: 30 * SECOND });
+  }
+  await page.waitForFunction(
+    (selector) => [...document.querySelectorAll(`${selector} .jp-DebuggerVariables-detail`)].some((d) => d.textContent.includes('view of')),
+    VARIABLES,
+    { timeout: 60 * SECOND },
+  );
+  const entries = await variableEntries(page);
+  log(`Variables panel: ${entries.length} entries, e.g. ${entries.slice(0, 4).map((e) => `${e.name} ${e.detail}`).join(' | ')}`);
+  assert.ok(entries.some((e) => /owner/.test(e.detail)), 'no owner among the variables');
+  const view = entries.find((e) => /view of /.test(e.detail));
+  assert.ok(view, 'no view among the variables');
+
+  // Expand the view: its children are the memory table's columns.
+  const item = page.locator(`${VARIABLES} .jp-TreeItem`, {
+    has: page.locator(':scope > .jp-DebuggerVariables-name', { hasText: new RegExp(`^${view.name}$`) }),
+  }).first();
+  await item.locator(':scope > .jp-DebuggerVariables-name').click();
+  await page.waitForFunction(
+    (selector) => [...document.querySelectorAll(`${selector} .jp-DebuggerVariables-name`)].some((n) => n.textContent === 'base / alias of'),
+    VARIABLES,
+    { timeout: 30 * SECOND },
+  );
+  const names = await page.locator(`${VARIABLES} .jp-DebuggerVariables-name`).allTextContents();
+  for (const column of ['dtype', 'shape', 'strides', 'role', 'base / alias of', 'shares memory with']) {
+    assert.ok(names.includes(column), `expanding ${view.name} shows no ${column}`);
+  }
+  const details = await page.locator(`${VARIABLES} .jp-DebuggerVariables-detail`).allTextContents();
+  assert.ok(details.includes(`view of ${view.detail.match(/view of (\w+)/)[1]}`), 'the expanded columns show no values');
+  // Render Variable (richInspectVariables) is checked through jupyter_client
+  // (test_variables_panel.py); clicking its button here does not open the
+  // renderer yet.
+  await page.mouse.move(0, 0);
+  const sidebar = page.locator('#jp-debugger-sidebar');
+  await sidebar.screenshot({ path: path.join(config.screenshotDir, 'variables-light.png') });
+
+  await changeTheme(page, 'JupyterLab Dark');
+  await page.mouse.move(0, 0);
+  await sidebar.screenshot({ path: path.join(config.screenshotDir, 'variables-dark.png') });
+  await changeTheme(page, 'JupyterLab Light');
+  // Back to the notebook, with the debugger off again.
+  await page.evaluate(() => window.jupyterapp.shell.activateById(
+    [...window.jupyterapp.shell.widgets('main')].find((w) => w.hasClass('jp-NotebookPanel')).id));
+  await page.locator('.jp-NotebookPanel:visible .jp-DebuggerBugButton').first().click();
+  log('debugger: off');
 }
 
 // --------------------------------------------------------------------------
@@ -547,6 +621,7 @@ async function main() {
     checkMemoryTables(await readMemoryTables(page), config.expectedRoles, 'dark theme');
     await changeTheme(page, 'JupyterLab Light');
 
+    await checkVariablesPanel(page);
     await checkCompletion(page);
     await checkInspection(page);
 

@@ -160,6 +160,20 @@ def test_malformed_messages_on_every_channel_leave_the_kernel_working(kernel: Ke
             for socket in sockets.values():
                 while socket.poll(0):
                     socket.recv_multipart()
+        # The shell answers in order: once it has answered this, every
+        # request of the fuzz is done (a fuzzed execute_request that fails
+        # would otherwise abort the next cell, as stop_on_error says).
+        barrier = header("kernel_info_request")
+        parts = [barrier, b"{}", b"{}", b"{}"]
+        sockets["shell"].send_multipart([b"<IDS|MSG>", signed(key, parts), *parts])
+        barrier_id = json.loads(barrier)["msg_id"]
+        deadline = time.monotonic() + 120
+        while True:
+            assert time.monotonic() < deadline, "the shell never answered after the fuzz"
+            if sockets["shell"].poll(1000):
+                frames = sockets["shell"].recv_multipart()
+                if b"<IDS|MSG>" in frames and envelope(frames)[1].get("msg_id") == barrier_id:
+                    break
         # The kernel is still here and still right.
         assert kernel.km.is_alive()
         reply, msgs = run(kernel.kc, "let survived = 20 + 22;\nsurvived")

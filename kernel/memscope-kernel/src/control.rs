@@ -1,4 +1,5 @@
-//! The control channel: kernel_info, interrupt and shutdown, served on their
+//! The control channel: kernel_info, interrupt, shutdown and the debug
+//! requests of JupyterLab's Variables panel (`debug.rs`), served on their
 //! own thread so that they are answered while a cell runs.
 //!
 //! An `interrupt_request` sent on the shell channel (VS Code's Jupyter
@@ -14,8 +15,9 @@
 use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender};
-use jupyter_protocol::{InterruptReply, JupyterMessageContent, ShutdownReply};
+use jupyter_protocol::{DebugReply, InterruptReply, JupyterMessageContent, ShutdownReply};
 
+use crate::debug::DebugAdapter;
 use crate::identity::KernelIdentity;
 use crate::interpreter::Interrupter;
 use crate::outbox::{Channel, Inbound, Outbox};
@@ -28,6 +30,8 @@ pub struct Control {
     pub interrupter: Arc<dyn Interrupter>,
     /// Told of every interrupt, so a cell waiting for input stops waiting.
     pub interrupts: Sender<()>,
+    /// Answers `debug_request`s (JupyterLab's Variables panel).
+    pub debugger: Arc<DebugAdapter>,
 }
 
 /// What a shutdown request asked for.
@@ -61,6 +65,11 @@ impl Control {
         match (&inbound.problem, &inbound.message.content) {
             (None, JupyterMessageContent::KernelInfoRequest(_)) => {
                 session.reply(self.identity.kernel_info_reply());
+            }
+            (None, JupyterMessageContent::DebugRequest(request)) => {
+                session.reply(DebugReply {
+                    content: self.debugger.answer(&request.content),
+                });
             }
             (None, JupyterMessageContent::InterruptRequest(_)) => {
                 self.interrupter.interrupt();

@@ -51,7 +51,8 @@ impl KernelIdentity {
                     url: "https://docs.rs/ndarray/".to_owned(),
                 },
             ],
-            debugger: false,
+            // A debugger that shows variables only (debug.rs).
+            debugger: true,
             error: None,
         }
     }

@@ -9,6 +9,7 @@
 //! in, read the messages that come out.
 
 pub mod control;
+pub mod debug;
 pub mod history;
 pub mod identity;
 pub mod interpreter;

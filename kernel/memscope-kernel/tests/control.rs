@@ -13,6 +13,7 @@ use jupyter_protocol::{
     UnknownMessage,
 };
 use memscope_kernel::control::{divert_shell_interrupts, Control, ShutdownAsked};
+use memscope_kernel::debug::{DebugAdapter, VariablesBoard};
 use memscope_kernel::interpreter::Interrupter;
 use memscope_kernel::outbox::{Channel, Inbound, Outbox, Outgoing};
 use support::{channels, drain, execution_state, identity, inbound, kinds, status_of, Sent};
@@ -47,6 +48,7 @@ fn harness() -> Harness {
             identity: identity(),
             interrupter: interrupter.clone(),
             interrupts,
+            debugger: Arc::new(DebugAdapter::new(VariablesBoard::default())),
         },
         out,
         interrupter,

@@ -62,7 +62,9 @@ pub fn kernel_json(executable: &Path, toolchain: &[PathBuf]) -> String {
         "language": "rust",
         "interrupt_mode": "message",
         "env": {},
-        "metadata": { "debugger": false }
+        // The debugger shows variables only (memscope-kernel's debug.rs);
+        // JupyterLab offers its sidebar only to kernels that say true.
+        "metadata": { "debugger": true }
     });
     if let Ok(path) = std::env::join_paths(toolchain) {
         if !toolchain.is_empty() {

@@ -16,21 +16,33 @@ use memscope_kernel::interpreter::{
 use crate::build_progress::BuildProgress;
 use crate::memory_display::{split_commands, MemoryDisplay};
 use crate::parameters;
+use crate::variables_panel;
+use memscope_kernel::debug::VariablesBoard;
 
 pub struct EngineInterpreter {
     engine: Engine,
     memory: MemoryDisplay,
     /// Counts cells run, to give each cell's build progress its own id.
     cells_run: usize,
+    /// Where each cell's variables go for JupyterLab's Variables panel.
+    board: VariablesBoard,
 }
 
 impl EngineInterpreter {
-    pub fn new(engine: Engine) -> Self {
+    pub fn new(engine: Engine, board: VariablesBoard) -> Self {
         EngineInterpreter {
             engine,
             memory: MemoryDisplay::default(),
             cells_run: 0,
+            board,
         }
+    }
+
+    /// Publishes the session's variables as the cell left them.
+    fn publish_variables(&mut self) {
+        let types = self.engine.variable_types();
+        self.board
+            .publish(variables_panel::snapshot(&types, self.memory.last_table()));
     }
 }
 
@@ -151,6 +163,7 @@ impl Interpreter for EngineInterpreter {
                     .after_cell(&variables, rest, execution_count, succeeded),
             );
         }
+        self.publish_variables();
         let memory = &self.memory;
         match outcome(rest, result, &|name| memory.vanished(name)) {
             CellOutcome::Ok { result, page, .. } => CellOutcome::Ok {

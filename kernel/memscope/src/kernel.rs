@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use memscope_engine::{Engine, EngineConfig};
 use memscope_kernel::control::{divert_shell_interrupts, Control};
+use memscope_kernel::debug::{DebugAdapter, VariablesBoard};
 use memscope_kernel::identity::KernelIdentity;
 use memscope_kernel::interpreter::Interpreter;
 use memscope_kernel::shell::Shell;
@@ -108,8 +109,9 @@ pub fn run(connection_file: &Path) -> Result<()> {
     places::use_recorded_toolchain();
     let rustc = ask_rustc_version();
     // The engine sets evcxr's environment, so it starts before any thread.
+    let board = VariablesBoard::default();
     let interpreter: Box<dyn Interpreter> = match start_engine() {
-        Ok(engine) => Box::new(EngineInterpreter::new(engine)),
+        Ok(engine) => Box::new(EngineInterpreter::new(engine, board.clone())),
         Err(error) => {
             let reason = format!("{error:#}");
             tracing::error!("{reason}");
@@ -147,6 +149,7 @@ pub fn run(connection_file: &Path) -> Result<()> {
         identity: identity.clone(),
         interrupter: interrupter.clone(),
         interrupts: interrupts_tx,
+        debugger: Arc::new(DebugAdapter::new(board)),
     });
     let shell_requests = divert_shell_interrupts(control.clone(), endpoints.shell)
         .context("cannot start the thread that answers interrupts on the shell channel")?;

@@ -16,6 +16,7 @@ mod memory_display;
 mod parameters;
 mod places;
 mod unavailable;
+mod variables_panel;
 
 use clap::Parser;
 

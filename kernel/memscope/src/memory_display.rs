@@ -105,6 +105,11 @@ impl MemoryDisplay {
         })
     }
 
+    /// The table after the last cell, if a cell has run since the start.
+    pub fn last_table(&self) -> Option<&MemoryTable> {
+        self.last.as_ref()
+    }
+
     /// The cell process was restarted: its variables are gone.
     pub fn restart(&mut self) {
         self.tracker.restart();

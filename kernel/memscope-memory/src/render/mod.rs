@@ -8,7 +8,7 @@
 //! Invariant: pure functions of the table; the same table always renders
 //! to the same bytes. Addresses appear only when asked for.
 
-mod cells;
+pub mod cells;
 pub mod data_resource;
 pub mod html;
 pub mod json;
