@@ -5,7 +5,9 @@ sequence JupyterLab 4 sends (debugInfo, initialize, attach,
 inspectVariables, variables, richInspectVariables, disconnect) answered
 with the shapes it reads: every session variable with its type, arrays
 with their memory role in one line and expanding into the table's
-columns, "Render Variable" as the memory table of the variable's buffer;
+columns, numbers, flags and strings with their values (a long string cut),
+other types with the type alone, "Render Variable" as the memory table of
+the variable's buffer, with addresses only after `:memory addresses`;
 `dumpCell` paths that agree with ipykernel's Murmur2; `setBreakpoints`
 refused with the reason. While a `loop {}` runs, `inspectVariables` is
 answered from the last completed cell within 50 ms and matches that
@@ -54,7 +56,9 @@ def test_jupyterlabs_sequence_shows_every_variable_with_its_role(kernel: Kernel)
     reply, msgs = run(
         kernel.kc,
         "let base = np::arange(0.0, 10.0, 1.0);\nlet evens = base.slice(s![..;2]);\n"
-        'let count: u64 = 3;\nlet label = String::from("x");',
+        'let count: u64 = 3;\nlet label = String::from("x\\"y");\nlet ratio = 0.5_f64;\n'
+        "let flag = true;\nlet missing: Option<i32> = None;\nlet long = \"é\".repeat(500);\n"
+        "let scores = std::collections::BTreeMap::from([(1, 2)]);",
     )
     assert reply["content"]["status"] == "ok", reply["content"]
     (table,) = tables(msgs)
@@ -69,8 +73,15 @@ def test_jupyterlabs_sequence_shows_every_variable_with_its_role(kernel: Kernel)
 
     listed = {v["name"]: v for v in adapter.ask("inspectVariables")["body"]["variables"]}
     assert {"base", "evens", "count", "label"} <= set(listed), listed
-    assert listed["count"]["type"] == "u64" and listed["count"]["variablesReference"] == 0
-    assert listed["label"]["type"] == "String"
+    # Simple values read as Rust writes them; the tree shows them with the type.
+    assert listed["count"]["value"] == "3" and listed["count"]["variablesReference"] == 0
+    assert listed["count"]["type"] == "u64 · 3"
+    assert listed["label"]["value"] == r'"x\"y"' and listed["label"]["type"] == r'String · "x\"y"'
+    assert (listed["ratio"]["value"], listed["flag"]["value"], listed["missing"]["value"]) == ("0.5", "true", "None")
+    # A long string costs what a short one does: its start and its length.
+    assert listed["long"]["value"] == '"' + "é" * 60 + '"… (1000 bytes)', listed["long"]
+    # A type the kernel cannot summarise without running the user's code: the type alone.
+    assert listed["scores"]["value"] == listed["scores"]["type"] == "std::collections::BTreeMap<i32, i32>", listed["scores"]
     assert listed["evens"]["value"] == "view of base, [5] strides [2], 40 B"
     # JupyterLab's tree view shows the type alone: the role goes with it.
     assert listed["evens"]["type"] == "NpArray<f64> · view of base, [5] strides [2], 40 B"
@@ -92,12 +103,31 @@ def test_jupyterlabs_sequence_shows_every_variable_with_its_role(kernel: Kernel)
     names = {v["name"] for v in data[MEMORY_MIME]["variables"]}
     assert names == {"base", "evens"}, "Render Variable shows the variable's buffer and those sharing it"
     leaf = adapter.ask("richInspectVariables", {"variableName": "count"})
-    assert leaf["success"] and leaf["body"]["data"]["text/plain"] == "count: u64 = u64"
+    assert leaf["success"] and leaf["body"]["data"]["text/plain"] == "count: u64 = 3"
 
     everything = json.dumps([listed, columns, data])
     assert "0x" not in everything, "an address without :memory addresses"
     assert adapter.ask("disconnect")["success"]
     assert adapter.ask("debugInfo")["body"]["isStarted"] is False
+
+
+def test_render_variable_shows_addresses_only_after_memory_addresses(kernel: Kernel) -> None:
+    adapter = Adapter(kernel)
+    adapter.ask("attach")
+    reply, _ = run(kernel.kc, "let spot = np::arange(0.0, 4.0, 1.0);")
+    assert reply["content"]["status"] == "ok", reply["content"]
+    plain = adapter.ask("richInspectVariables", {"variableName": "spot"})["body"]["data"]
+    assert "0x" not in plain["text/plain"], plain["text/plain"]
+    try:
+        reply, _ = run(kernel.kc, ":memory addresses\nlet spot_again = spot.clone();")
+        assert reply["content"]["status"] == "ok", reply["content"]
+        shown = adapter.ask("richInspectVariables", {"variableName": "spot"})["body"]["data"]
+        assert "0x" in shown["text/plain"], shown["text/plain"]
+        listed = json.dumps(adapter.ask("inspectVariables")["body"])
+        assert "0x" not in listed, "the panel's one-line values never show addresses"
+    finally:
+        run(kernel.kc, ":memory on")
+        adapter.ask("disconnect")
 
 
 def test_cells_get_ipykernels_paths_and_breakpoints_are_refused(kernel: Kernel) -> None:

@@ -22,6 +22,10 @@ pub enum Event {
     /// The layout of every array variable, sent after the cell returned
     /// and before its result.
     Memory(Vec<(String, ArrayFacts)>),
+    /// A one-line value of each variable simple enough to show (numbers,
+    /// `bool`, `char`, strings, `Option`s of them), as `(name, value)`;
+    /// sent just before `Memory`.
+    Values(Vec<(String, String)>),
     /// cargo started compiling this crate (`ndarray v0.17.2`) for the cell.
     Compiling(String),
 }

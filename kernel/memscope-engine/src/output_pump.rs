@@ -211,6 +211,7 @@ impl<C: CellSignals, E: FnMut(PumpEvent)> Pump<C, E> {
         let event = match message {
             CellMessage::Display(request) => PumpEvent::Observed(Event::Display(request)),
             CellMessage::Memory { variables } => PumpEvent::Observed(Event::Memory(variables)),
+            CellMessage::Values { values } => PumpEvent::Observed(Event::Values(values)),
             CellMessage::Panic { message, location } => PumpEvent::Panic { message, location },
             CellMessage::Running => PumpEvent::Running,
             CellMessage::CarriedOn { pid } => PumpEvent::CarriedOn {

@@ -29,7 +29,8 @@ use crate::interpreter::MimeBundle;
 pub struct VariableView {
     pub name: String,
     pub type_name: String,
-    /// One line: for an array its role and layout, else its type.
+    /// One line: for an array its role and layout, for a simple value
+    /// (a number, a string) the value, else its type.
     pub value: String,
     /// What the entry expands into (an array's columns of the memory
     /// table), as `(name, value)`; empty for a leaf.

@@ -26,6 +26,9 @@ pub struct EngineInterpreter {
     cells_run: usize,
     /// Where each cell's variables go for JupyterLab's Variables panel.
     board: VariablesBoard,
+    /// The one-line values of the simple variables, as the last cell that
+    /// ran reported them.
+    values: Vec<(String, String)>,
 }
 
 impl EngineInterpreter {
@@ -35,14 +38,19 @@ impl EngineInterpreter {
             memory: MemoryDisplay::default(),
             cells_run: 0,
             board,
+            values: Vec::new(),
         }
     }
 
     /// Publishes the session's variables as the cell left them.
     fn publish_variables(&mut self) {
         let types = self.engine.variable_types();
-        self.board
-            .publish(variables_panel::snapshot(&types, self.memory.last_table()));
+        self.board.publish(variables_panel::snapshot(
+            &types,
+            &self.values,
+            self.memory.last_table(),
+            self.memory.render_options(),
+        ));
     }
 }
 
@@ -59,11 +67,13 @@ impl Interrupter for InterruptEngine {
 }
 
 /// Forwards engine events to the dispatcher's cell output, keeping the
-/// cell's memory report for the table and its build progress.
+/// cell's memory report for the table, its variables' values for the
+/// Variables panel, and its build progress.
 struct Forward<'a> {
     io: &'a mut dyn CellIo,
     cell: usize,
     memory: Option<Vec<(String, ArrayFacts)>>,
+    values: Option<Vec<(String, String)>>,
     build: Option<BuildProgress>,
 }
 
@@ -85,6 +95,7 @@ impl CellObserver for Forward<'_> {
             }),
             Event::Display(DisplayRequest::Clear { wait }) => io.clear_output(wait),
             Event::Memory(variables) => self.memory = Some(variables),
+            Event::Values(values) => self.values = Some(values),
             Event::Compiling(name) => match &mut self.build {
                 Some(build) => build.next_crate(name, io),
                 None => self.build = Some(BuildProgress::start(self.cell, name, io)),
@@ -138,6 +149,7 @@ impl Interpreter for EngineInterpreter {
             io,
             cell: self.cells_run,
             memory: None,
+            values: None,
             build: None,
         };
         let result = self.engine.execute(rest, &mut forward);
@@ -157,11 +169,15 @@ impl Interpreter for EngineInterpreter {
         if restarted {
             // The error names the lost variables; the table starts afresh.
             self.memory.restart();
+            self.values.clear();
         } else if let Some(variables) = forward.memory {
             shown.extend(
                 self.memory
                     .after_cell(&variables, rest, execution_count, succeeded),
             );
+        }
+        if let Some(values) = forward.values {
+            self.values = values;
         }
         self.publish_variables();
         let memory = &self.memory;

@@ -6,6 +6,8 @@
 //! alone shows it now. The model keeps tracking while the table is off,
 //! so turning it on again shows correct changes.
 
+use std::sync::Arc;
+
 use memscope_engine::ArrayFacts;
 use memscope_kernel::interpreter::MimeBundle;
 use memscope_memory::render::{bundle, RenderOptions};
@@ -60,7 +62,9 @@ pub fn split_commands(code: &str) -> Result<(Vec<Command>, &str), String> {
 pub struct MemoryDisplay {
     tracker: MemoryTracker,
     mode: Mode,
-    last: Option<MemoryTable>,
+    /// Shared with the Variables panel's snapshot, which keeps it for
+    /// "Render Variable" without copying it every cell.
+    last: Option<Arc<MemoryTable>>,
 }
 
 impl Default for MemoryDisplay {
@@ -81,9 +85,8 @@ impl MemoryDisplay {
             Command::Off => self.mode = Mode::Off,
             Command::Addresses => self.mode = Mode::WithAddresses,
             Command::ShowNow => {
-                let addresses = self.mode == Mode::WithAddresses;
                 return Some(match &self.last {
-                    Some(table) => bundle(table, RenderOptions { addresses }),
+                    Some(table) => bundle(table, self.render_options()),
                     None => vec![(
                         "text/plain".to_owned(),
                         "No array variables yet.".to_owned(),
@@ -106,8 +109,15 @@ impl MemoryDisplay {
     }
 
     /// The table after the last cell, if a cell has run since the start.
-    pub fn last_table(&self) -> Option<&MemoryTable> {
+    pub fn last_table(&self) -> Option<&Arc<MemoryTable>> {
         self.last.as_ref()
+    }
+
+    /// How tables are rendered now (with addresses after `:memory addresses`).
+    pub fn render_options(&self) -> RenderOptions {
+        RenderOptions {
+            addresses: self.mode == Mode::WithAddresses,
+        }
     }
 
     /// The cell process was restarted: its variables are gone.
@@ -128,9 +138,8 @@ impl MemoryDisplay {
         let count = u32::try_from(execution_count).ok();
         let table = self.tracker.observe(variables, code, count);
         let show = succeeded && self.mode != Mode::Off && !table.rows.is_empty();
-        let addresses = self.mode == Mode::WithAddresses;
-        let rendered = show.then(|| bundle(&table, RenderOptions { addresses }));
-        self.last = Some(table);
+        let rendered = show.then(|| bundle(&table, self.render_options()));
+        self.last = Some(Arc::new(table));
         rendered
     }
 }

@@ -1,9 +1,11 @@
 //! What JupyterLab's Variables panel shows after each cell: every session
-//! variable with its type; an array also with its memory role and layout
-//! in one line ("view of x, [5] strides [2], 40 B"), expanding into the
-//! memory table's columns, and rendered ("Render Variable") as the memory
-//! table of its buffer; the variables the cell moved or dropped, marked
-//! gone. Pure: built from evcxr's variable types and the memory table.
+//! variable with its type; a simple one (a number, a string) also with its
+//! value; an array with its memory role and layout in one line ("view of
+//! x, [5] strides [2], 40 B"), expanding into the memory table's columns,
+//! and rendered ("Render Variable") as the memory table of its buffer; the
+//! variables the cell moved or dropped, marked gone. Pure: built from
+//! evcxr's variable types, the cell's reported values and the memory
+//! table.
 
 use std::sync::Arc;
 
@@ -12,9 +14,17 @@ use memscope_memory::render::cells::{self, HEADERS};
 use memscope_memory::render::{bundle, RenderOptions};
 use memscope_memory::{Base, GoneWhy, MemoryTable, Row};
 
-/// The panel's variables: `types` (the session's, from evcxr) and the
-/// last cell's memory table, if the session has one.
-pub fn snapshot(types: &[(String, String)], table: Option<&MemoryTable>) -> VariablesSnapshot {
+/// The panel's variables: `types` (the session's, from evcxr), `values`
+/// (the one-line values the cell reported for its simple variables) and
+/// the last cell's memory table, if the session has one, rendered with
+/// `options` (addresses only after `:memory addresses`).
+pub fn snapshot(
+    types: &[(String, String)],
+    values: &[(String, String)],
+    table: Option<&Arc<MemoryTable>>,
+    options: RenderOptions,
+) -> VariablesSnapshot {
+    let value_of = |name: &str| values.iter().find(|(n, _)| n == name).map(|(_, v)| v);
     let mut variables: Vec<VariableView> = types
         .iter()
         .map(|(name, type_name)| match table.and_then(|t| t.row(name)) {
@@ -22,7 +32,8 @@ pub fn snapshot(types: &[(String, String)], table: Option<&MemoryTable>) -> Vari
             None => VariableView {
                 name: name.clone(),
                 type_name: type_name.clone(),
-                value: type_name.clone(),
+                // Without a value (a struct, a map), the type alone.
+                value: value_of(name).unwrap_or(type_name).clone(),
                 fields: Vec::new(),
             },
         })
@@ -51,10 +62,10 @@ pub fn snapshot(types: &[(String, String)], table: Option<&MemoryTable>) -> Vari
         }
     }
     variables.sort_by(|a, b| a.name.cmp(&b.name));
-    let table = table.cloned().map(Arc::new);
+    let table = table.cloned();
     VariablesSnapshot {
         variables,
-        render: Arc::new(move |name| render_buffer_of(table.as_deref()?, name)),
+        render: Arc::new(move |name| render_buffer_of(table.as_deref()?, name, options)),
     }
 }
 
@@ -93,7 +104,11 @@ fn array_view(row: &Row, type_name: &str) -> VariableView {
 
 /// The memory table of `name`'s buffer: its row and every row that shares
 /// the buffer, with the buffer's picture.
-fn render_buffer_of(table: &MemoryTable, name: &str) -> Option<Vec<(String, String)>> {
+fn render_buffer_of(
+    table: &MemoryTable,
+    name: &str,
+    options: RenderOptions,
+) -> Option<Vec<(String, String)>> {
     let row = table.row(name)?;
     let rows: Vec<Row> = table
         .rows
@@ -113,5 +128,161 @@ fn render_buffer_of(table: &MemoryTable, name: &str) -> Option<Vec<(String, Stri
         gone: Vec::new(),
         buffers,
     };
-    Some(bundle(&restricted, RenderOptions::default()))
+    Some(bundle(&restricted, options))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use memscope_cell_abi::{ArrayFacts, Storage};
+    use memscope_memory::MemoryTracker;
+
+    const START: usize = 0x10000;
+
+    fn facts(
+        type_name: &str,
+        first: usize,
+        shape: usize,
+        stride: isize,
+        storage: Storage,
+    ) -> ArrayFacts {
+        ArrayFacts {
+            type_name: type_name.to_owned(),
+            dtype: "f64",
+            itemsize: 8,
+            shape: vec![shape],
+            strides: vec![stride],
+            first,
+            writeable: true,
+            storage,
+        }
+    }
+
+    /// `base` owns ten f64s, `evens` views every other one, `other` owns
+    /// its own buffer; then `other` is dropped by a second cell.
+    fn tables() -> (Arc<MemoryTable>, Arc<MemoryTable>) {
+        let base = facts("Array1<f64>", START, 10, 1, Storage::Owned);
+        let evens = facts("ArrayView1<f64>", START, 5, 2, Storage::Borrowed);
+        let other = facts("Array1<f64>", 0x90000, 3, 1, Storage::Owned);
+        let mut tracker = MemoryTracker::new();
+        let first = tracker.observe(
+            &[
+                ("base".into(), base.clone()),
+                ("evens".into(), evens.clone()),
+                ("other".into(), other),
+            ],
+            "let base = ...; let evens = ...; let other = ...;",
+            Some(1),
+        );
+        let second = tracker.observe(
+            &[("base".into(), base), ("evens".into(), evens)],
+            "drop(other);",
+            Some(2),
+        );
+        (Arc::new(first), Arc::new(second))
+    }
+
+    fn types(names: &[(&str, &str)]) -> Vec<(String, String)> {
+        names
+            .iter()
+            .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+            .collect()
+    }
+
+    fn find<'a>(panel: &'a VariablesSnapshot, name: &str) -> &'a VariableView {
+        panel.variables.iter().find(|v| v.name == name).unwrap()
+    }
+
+    #[test]
+    fn every_variable_is_listed_with_its_value_role_or_type() {
+        let (table, _) = tables();
+        let panel = snapshot(
+            &types(&[
+                ("base", "Array1<f64>"),
+                ("count", "i64"),
+                ("evens", "ArrayView1<f64>"),
+                ("other", "Array1<f64>"),
+                ("settings", "HashMap<String, i32>"),
+            ]),
+            &[("count".into(), "42".into())],
+            Some(&table),
+            RenderOptions::default(),
+        );
+        let names: Vec<_> = panel.variables.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["base", "count", "evens", "other", "settings"]);
+        assert_eq!(find(&panel, "count").value, "42");
+        assert!(find(&panel, "count").fields.is_empty());
+        // A type the cell cannot summarise shows the type alone.
+        assert_eq!(find(&panel, "settings").value, "HashMap<String, i32>");
+        let evens = find(&panel, "evens");
+        assert_eq!(evens.value, "view of base, [5] strides [2], 40 B");
+        let fields: Vec<_> = evens.fields.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(fields, &HEADERS[2..]);
+        assert!(evens
+            .fields
+            .contains(&("base / alias of".to_owned(), "view of base".to_owned())));
+        assert!(find(&panel, "base")
+            .value
+            .starts_with("owner, [10] strides [1], 80 B"));
+    }
+
+    #[test]
+    fn dropped_variables_are_marked_gone() {
+        let (_, table) = tables();
+        let panel = snapshot(
+            &types(&[("base", "Array1<f64>"), ("evens", "ArrayView1<f64>")]),
+            &[],
+            Some(&table),
+            RenderOptions::default(),
+        );
+        assert_eq!(find(&panel, "other").value, "gone: dropped");
+    }
+
+    #[test]
+    fn rendering_shows_the_buffer_and_everything_sharing_it() {
+        let (table, _) = tables();
+        let all = types(&[
+            ("base", "Array1<f64>"),
+            ("evens", "ArrayView1<f64>"),
+            ("n", "i64"),
+        ]);
+        let panel = snapshot(&all, &[], Some(&table), RenderOptions::default());
+        let bundle = (panel.render)("evens").unwrap();
+        let text = &bundle
+            .iter()
+            .find(|(mime, _)| mime == "text/plain")
+            .unwrap()
+            .1;
+        assert!(text.contains("base") && text.contains("evens"), "{text}");
+        assert!(!text.contains("other"), "{text}");
+        assert!(
+            !text.contains("0x"),
+            "an address without `:memory addresses`: {text}"
+        );
+        // Not an array: nothing to render (the adapter says its value).
+        assert!((panel.render)("n").is_none());
+        assert!((panel.render)("nobody").is_none());
+
+        let with_addresses = RenderOptions { addresses: true };
+        let panel = snapshot(&all, &[], Some(&table), with_addresses);
+        let bundle = (panel.render)("base").unwrap();
+        let text = &bundle
+            .iter()
+            .find(|(mime, _)| mime == "text/plain")
+            .unwrap()
+            .1;
+        assert!(text.contains("0x10000"), "{text}");
+    }
+
+    #[test]
+    fn no_table_yet_still_lists_the_variables() {
+        let panel = snapshot(
+            &types(&[("s", "String")]),
+            &[("s".into(), "\"hi\"".into())],
+            None,
+            RenderOptions::default(),
+        );
+        assert_eq!(find(&panel, "s").value, "\"hi\"");
+        assert!((panel.render)("s").is_none());
+    }
 }

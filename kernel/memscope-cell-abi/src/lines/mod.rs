@@ -32,6 +32,10 @@ pub enum CellMessage {
     Memory {
         variables: Vec<(String, ArrayFacts)>,
     },
+    /// A short value of every variable simple enough to show in one line
+    /// (numbers, `bool`, `char`, strings, and `Option`s of them), as
+    /// `(name, value)` sorted by name; sent just before `Memory`.
+    Values { values: Vec<(String, String)> },
     /// The cell process has loaded the compiled cell and starts running it:
     /// compiling is over.
     Running,
@@ -83,6 +87,10 @@ pub fn encode(message: &CellMessage) -> String {
             fields.push("carried-on".into());
             fields.push(pid.to_string());
         }
+        CellMessage::Values { values } => {
+            fields.push("values".into());
+            push_bundle(&mut fields, values);
+        }
         CellMessage::Memory { variables } => {
             fields.push("memory".into());
             for (name, facts) in variables {
@@ -94,10 +102,12 @@ pub fn encode(message: &CellMessage) -> String {
     format!("{MARKER}{}", escaped.join("\u{1f}"))
 }
 
-fn push_bundle(fields: &mut Vec<String>, bundle: &[(String, String)]) {
-    for (mime, data) in bundle {
-        fields.push(mime.clone());
-        fields.push(data.clone());
+/// Pushes `(key, text)` pairs (a bundle's mime types and data, or names
+/// and values) as alternating fields.
+fn push_bundle(fields: &mut Vec<String>, pairs: &[(String, String)]) {
+    for (key, text) in pairs {
+        fields.push(key.clone());
+        fields.push(text.clone());
     }
 }
 
@@ -128,6 +138,9 @@ pub fn decode(line: &str) -> Option<CellMessage> {
         ("running", []) => Some(CellMessage::Running),
         ("carried-on", [pid]) => Some(CellMessage::CarriedOn {
             pid: pid.parse().ok()?,
+        }),
+        ("values", values) => Some(CellMessage::Values {
+            values: pairs(values)?,
         }),
         ("memory", variables) if variables.len() % FIELDS_PER_VARIABLE == 0 => {
             Some(CellMessage::Memory {
@@ -218,6 +231,13 @@ mod tests {
                 message: tricky.clone(),
                 location: "src/lib.rs:3:5".into(),
             },
+            CellMessage::Values { values: vec![] },
+            CellMessage::Values {
+                values: vec![
+                    ("count".into(), "3".into()),
+                    ("title".into(), tricky.clone()),
+                ],
+            },
             CellMessage::Memory { variables: vec![] },
             CellMessage::Memory {
                 variables: vec![
@@ -282,6 +302,7 @@ mod tests {
             &format!("{MARKER}nonsense\u{1f}x"),
             &format!("{MARKER}clear\u{1f}now\u{1f}extra"),
             &format!("{MARKER}running\u{1f}extra"),
+            &format!("{MARKER}values\u{1f}count"),
             &format!("{MARKER}panic\u{1f}bad escape \\q\u{1f}loc"),
             &format!("{MARKER}memory\u{1f}a\u{1f}Vec<f64>"),
             &format!("{MARKER}memory\u{1f}a\u{1f}t\u{1f}f65\u{1f}8\u{1f}1\u{1f}1\u{1f}0\u{1f}1\u{1f}owned"),

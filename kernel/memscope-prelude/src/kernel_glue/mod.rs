@@ -8,7 +8,8 @@
 //! * [`panic_hook`]: panics become the cell's one error message.
 //! * [`report`]: the memory report after each cell, exported from the
 //!   first cell's library, and [`describe`], which reads the layout of
-//!   every array type behind evcxr's `dyn Any`.
+//!   every array type behind evcxr's `dyn Any`, and [`summary`], the
+//!   one-line values of the simple ones (for JupyterLab's Variables panel).
 //! * [`result_display`]: a cell's final value shown after one compile.
 //!
 //! Invariant: the set-up code in `memscope-engine` names these paths as
@@ -18,3 +19,4 @@ pub mod describe;
 pub mod panic_hook;
 pub mod report;
 pub mod result_display;
+pub mod summary;

@@ -3,9 +3,10 @@
 //! evcxr hands each cell a pointer to its variable store and gets it back
 //! when the cell returns. Our cell process passes that pointer to the
 //! function exported as `memscope_cell_abi::process::REPORT_SYMBOL`, which
-//! prints the layout of every array variable as one `CellMessage::Memory`
-//! line on standard output, before the cell process says the cell is
-//! complete.
+//! prints the short values of the simple variables as one
+//! `CellMessage::Values` line and the layout of every array variable as one
+//! `CellMessage::Memory` line on standard output, before the cell process
+//! says the cell is complete.
 //!
 //! Only the first cell of a cell process exports that function: the
 //! engine's set-up code declares it, calling [`report`], in a block in that
@@ -21,6 +22,7 @@ use std::ffi::c_void;
 use memscope_cell_abi::lines::{encode, CellMessage};
 
 use super::describe::describe;
+use super::summary::summarise;
 
 /// evcxr's variable store, as evcxr 0.22.0 generates it in every cell
 /// (`evcxr_internal_runtime::VariableStore` in its `evcxr_internal_runtime.rs`):
@@ -46,7 +48,17 @@ pub fn memory_message(variables: &HashMap<String, Box<dyn Any + 'static>>) -> Ce
     }
 }
 
-/// Prints the memory message for evcxr's variable store `store`.
+/// The short value of every variable we can summarise, sorted by name.
+pub fn values_message(variables: &HashMap<String, Box<dyn Any + 'static>>) -> CellMessage {
+    let mut values: Vec<_> = variables
+        .iter()
+        .filter_map(|(name, value)| Some((name.clone(), summarise(value.as_ref())?)))
+        .collect();
+    values.sort_by(|a, b| a.0.cmp(&b.0));
+    CellMessage::Values { values }
+}
+
+/// Prints the values and the memory messages for evcxr's variable store `store`.
 ///
 /// # Safety
 /// `store` must be null or the pointer that evcxr's last cell function
@@ -58,13 +70,21 @@ pub unsafe fn report(store: *const c_void) {
     let _ = std::panic::catch_unwind(|| {
         // SAFETY: the caller passes evcxr's store or null (see above).
         let store = unsafe { store.cast::<EvcxrVariableStore>().as_ref() };
-        let message = match store {
-            Some(store) => memory_message(&store.variables),
-            None => CellMessage::Memory {
-                variables: Vec::new(),
-            },
+        let messages = match store {
+            Some(store) => [
+                values_message(&store.variables),
+                memory_message(&store.variables),
+            ],
+            None => [
+                CellMessage::Values { values: Vec::new() },
+                CellMessage::Memory {
+                    variables: Vec::new(),
+                },
+            ],
         };
-        println!("{}", encode(&message));
+        for message in messages {
+            println!("{}", encode(&message));
+        }
     });
 }
 
@@ -83,5 +103,22 @@ mod tests {
         };
         let names: Vec<_> = variables.iter().map(|(name, _)| name.as_str()).collect();
         assert_eq!(names, ["alpha", "zeta"]);
+    }
+
+    #[test]
+    fn simple_values_are_reported_in_name_order() {
+        let mut variables: HashMap<String, Box<dyn Any>> = HashMap::new();
+        variables.insert("zeta".into(), Box::new(vec![1.0_f64]));
+        variables.insert("count".into(), Box::new(3_usize));
+        variables.insert("label".into(), Box::new("x".to_owned()));
+        let CellMessage::Values { values } = values_message(&variables) else {
+            panic!("not a values message");
+        };
+        let expected = [("count", "3"), ("label", "\"x\"")];
+        let values: Vec<_> = values
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(values, expected);
     }
 }
