@@ -22,8 +22,10 @@
 //   7. the debugger's Variables panel: the bug button switches it on, the
 //      tree lists the session's variables with their memory roles ("view
 //      of ..."), an array expands into the table's columns with their
-//      values; screenshots of the panel in both themes (variables-light.png,
-//      variables-dark.png).
+//      values, and its magnifier (Render Variable) opens the memory table
+//      of its buffer beside the notebook; screenshots of the panel and of
+//      the rendered variable in both themes (variables-light.png,
+//      variables-dark.png, render-variable-light.png, render-variable-dark.png).
 //
 // It is started by tests/python/test_browser.py, which runs the server; by hand:
 //   MEMSCOPE_LAB_URL=http://127.0.0.1:8888 MEMSCOPE_LAB_TOKEN=... node jupyterlab.mjs
@@ -194,6 +196,41 @@ async function variableEntries(page) {
     })));
 }
 
+// Render Variable: the magnifier JupyterLab shows on the entry under the
+// pointer opens the variable's rich view beside the notebook; for an array
+// it is the memory table of its buffer, with every variable sharing it
+// (`base`, the array it views, among them).
+async function renderVariable(page, item, name, base) {
+  await item.locator(':scope > .jp-DebuggerVariables-name').hover();
+  const button = item.locator(':scope > .jp-DebuggerVariables-renderVariable');
+  await button.waitFor({ state: 'visible', timeout: 10 * SECOND });
+  assert.equal(await button.getAttribute('disabled'), null, 'Render Variable is disabled');
+  const opened = () => page.evaluate(() =>
+    [...window.jupyterapp.shell.widgets('main')].some((w) => w.hasClass('jp-DebuggerRichVariable')));
+  // In JupyterLab 4.6 the first click on the magnifier of an entry just
+  // expanded only moves the focus to it (the command is not run, with any
+  // kernel); a person clicks again, and so does the test, once.
+  for (let click = 1; click <= 2 && !(await opened()); click++) {
+    await button.click();
+    await page.waitForTimeout(2 * SECOND);
+    if (click === 1 && !(await opened())) log('Render Variable: the first click only focused the entry');
+  }
+  const panel = page.locator('.jp-DebuggerRichVariable', {
+    has: page.locator('.jp-VariableRendererPanel-renderer table'),
+  }).first();
+  await panel.waitFor({ state: 'visible', timeout: 30 * SECOND });
+  const shown = await panel.locator('.jp-VariableRendererPanel-renderer').evaluate((node) => ({
+    text: node.textContent,
+    // The first table is the variables'; the buffer's picture follows it.
+    names: [...node.querySelector('table').tBodies[0].rows].map((row) => row.cells[0]?.textContent.trim()),
+  }));
+  log(`Render Variable ${name}: rows ${shown.names.join(', ')}`);
+  assert.ok(shown.text.includes(MEMORY_HEADING), `Render Variable ${name} shows no memory table`);
+  assert.ok(shown.names.includes(name) && shown.names.includes(base),
+    `Render Variable ${name} should list ${name} and ${base}, the array it views (${shown.names})`);
+  return panel;
+}
+
 async function checkVariablesPanel(page) {
   log('debugger: on');
   await page.locator('.jp-NotebookPanel:visible .jp-DebuggerBugButton').first().click();
@@ -230,18 +267,22 @@ async function checkVariablesPanel(page) {
     assert.ok(names.includes(column), `expanding ${view.name} shows no ${column}`);
   }
   const details = await page.locator(`${VARIABLES} .jp-DebuggerVariables-detail`).allTextContents();
-  assert.ok(details.includes(`view of ${view.detail.match(/view of (\w+)/)[1]}`), 'the expanded columns show no values');
-  // Render Variable (richInspectVariables) is checked through jupyter_client
-  // (test_variables_panel.py); clicking its button here does not open the
-  // renderer yet.
+  const base = view.detail.match(/view of (\w+)/)[1];
+  assert.ok(details.includes(`view of ${base}`), 'the expanded columns show no values');
+
+  const rendered = await renderVariable(page, item, view.name, base);
   await page.mouse.move(0, 0);
   const sidebar = page.locator('#jp-debugger-sidebar');
   await sidebar.screenshot({ path: path.join(config.screenshotDir, 'variables-light.png') });
+  await rendered.screenshot({ path: path.join(config.screenshotDir, 'render-variable-light.png') });
 
   await changeTheme(page, 'JupyterLab Dark');
   await page.mouse.move(0, 0);
   await sidebar.screenshot({ path: path.join(config.screenshotDir, 'variables-dark.png') });
+  await rendered.screenshot({ path: path.join(config.screenshotDir, 'render-variable-dark.png') });
   await changeTheme(page, 'JupyterLab Light');
+  await page.evaluate(() => [...window.jupyterapp.shell.widgets('main')]
+    .filter((w) => w.hasClass('jp-DebuggerRichVariable')).forEach((w) => w.close()));
   // Back to the notebook, with the debugger off again.
   await page.evaluate(() => window.jupyterapp.shell.activateById(
     [...window.jupyterapp.shell.widgets('main')].find((w) => w.hasClass('jp-NotebookPanel')).id));

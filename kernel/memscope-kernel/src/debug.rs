@@ -198,11 +198,16 @@ impl DebugAdapter {
                 // JupyterLab's tree view shows a variable's type, and its
                 // value only for Python's int, float, bool and str: the
                 // one line goes with the type there, or the tree would
-                // show no role.
+                // show no role. The sidebar is narrow and cuts the line,
+                // so an array's role comes first (its type is nearly
+                // always the same `NpArray<…>`); a simple value follows
+                // its type, as in a `let`.
                 let shown_type = if variable.value == variable.type_name {
                     variable.type_name.clone()
-                } else {
+                } else if variable.fields.is_empty() {
                     bounded(&format!("{} · {}", variable.type_name, variable.value))
+                } else {
+                    bounded(&format!("{} · {}", variable.value, variable.type_name))
                 };
                 json!({
                     "name": variable.name,
@@ -252,13 +257,15 @@ impl DebugAdapter {
             return Err(format!("no variable {name:?} in the session"));
         };
         let bundle = (snapshot.render)(name).unwrap_or_else(|| {
-            vec![(
-                "text/plain".to_owned(),
+            let text = if variable.value == variable.type_name {
+                format!("{}: {}", variable.name, variable.type_name)
+            } else {
                 format!(
                     "{}: {} = {}",
                     variable.name, variable.type_name, variable.value
-                ),
-            )]
+                )
+            };
+            vec![("text/plain".to_owned(), text)]
         });
         let data: serde_json::Map<String, Value> = bundle
             .into_iter()

@@ -84,7 +84,7 @@ fn arrays() -> VariablesSnapshot {
             VariableView {
                 name: "n".into(),
                 type_name: "i32".into(),
-                value: "i32".into(),
+                value: "7".into(),
                 fields: vec![],
             },
             VariableView {
@@ -95,6 +95,12 @@ fn arrays() -> VariablesSnapshot {
                     ("role".into(), "view".into()),
                     ("base / alias of".into(), "view of x".into()),
                 ],
+            },
+            VariableView {
+                name: "settings".into(),
+                type_name: "Settings".into(),
+                value: "Settings".into(),
+                fields: vec![],
             },
         ],
         render: Arc::new(|name| {
@@ -142,16 +148,21 @@ fn jupyterlabs_sequence_gets_the_answers_it_reads() {
 
     let listed = h.ask("inspectVariables", json!({}));
     let variables = listed["body"]["variables"].as_array().unwrap();
-    assert_eq!(variables.len(), 2);
+    assert_eq!(variables.len(), 3);
     assert_eq!(variables[0]["name"], "n");
-    assert_eq!(variables[0]["type"], "i32");
+    assert_eq!(variables[0]["value"], "7");
+    assert_eq!(
+        variables[0]["type"], "i32 · 7",
+        "a simple value follows its type"
+    );
+    assert_eq!(variables[2]["type"], "Settings", "no value: the type alone");
     assert_eq!(
         variables[0]["variablesReference"], 0,
         "a leaf does not expand"
     );
     assert_eq!(variables[1]["value"], "view of x, [5] strides [2], 40 B");
     assert_eq!(
-        variables[1]["type"], "NpArray<f64> · view of x, [5] strides [2], 40 B",
+        variables[1]["type"], "view of x, [5] strides [2], 40 B · NpArray<f64>",
         "JupyterLab's tree shows the type only"
     );
     let reference = variables[1]["variablesReference"].as_u64().unwrap();
@@ -170,7 +181,9 @@ fn jupyterlabs_sequence_gets_the_answers_it_reads() {
     assert_eq!(rich["body"]["data"]["text/html"], "<table>v</table>");
     assert_eq!(rich["body"]["metadata"]["text/html"], json!({}));
     let plain = h.ask("richInspectVariables", json!({"variableName": "n"}));
-    assert_eq!(plain["body"]["data"]["text/plain"], "n: i32 = i32");
+    assert_eq!(plain["body"]["data"]["text/plain"], "n: i32 = 7");
+    let opaque = h.ask("richInspectVariables", json!({"variableName": "settings"}));
+    assert_eq!(opaque["body"]["data"]["text/plain"], "settings: Settings");
     let missing = h.ask("richInspectVariables", json!({"variableName": "nope"}));
     assert_eq!(missing["success"], false);
     assert!(missing["message"].as_str().unwrap().contains("nope"));
