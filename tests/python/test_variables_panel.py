@@ -58,7 +58,7 @@ def test_jupyterlabs_sequence_shows_every_variable_with_its_role(kernel: Kernel)
         "let base = np::arange(0.0, 10.0, 1.0);\nlet evens = base.slice(s![..;2]);\n"
         'let count: u64 = 3;\nlet label = String::from("x\\"y");\nlet ratio = 0.5_f64;\n'
         "let flag = true;\nlet missing: Option<i32> = None;\nlet long = \"é\".repeat(500);\n"
-        "let scores = std::collections::BTreeMap::from([(1, 2)]);",
+        "let scores = std::collections::BTreeMap::from([(1, 2)]);\nlet words = vec![String::from(\"a\")];",
     )
     assert reply["content"]["status"] == "ok", reply["content"]
     (table,) = tables(msgs)
@@ -81,6 +81,8 @@ def test_jupyterlabs_sequence_shows_every_variable_with_its_role(kernel: Kernel)
     # A long string costs what a short one does: its start and its length.
     assert listed["long"]["value"] == '"' + "é" * 60 + '"… (1000 bytes)', listed["long"]
     # A type the kernel cannot summarise without running the user's code: the type alone.
+    # An array the memory table cannot describe says why it has no role.
+    assert listed["words"]["value"].startswith("no memory facts: the table describes arrays of numbers"), listed["words"]
     assert listed["scores"]["value"] == listed["scores"]["type"] == "std::collections::BTreeMap<i32, i32>", listed["scores"]
     assert listed["evens"]["value"] == "view of base, [5] strides [2], 40 B"
     # JupyterLab's tree view shows the type alone: the role goes with it,

@@ -32,8 +32,12 @@ pub fn snapshot(
             None => VariableView {
                 name: name.clone(),
                 type_name: type_name.clone(),
-                // Without a value (a struct, a map), the type alone.
-                value: value_of(name).unwrap_or(type_name).clone(),
+                value: match (value_of(name), table) {
+                    (Some(value), _) => value.clone(),
+                    (None, Some(_)) if looks_like_an_array(type_name) => UNDESCRIBED.to_owned(),
+                    // Without a value (a struct, a map), the type alone.
+                    (None, _) => type_name.clone(),
+                },
                 fields: Vec::new(),
             },
         })
@@ -67,6 +71,21 @@ pub fn snapshot(
         variables,
         render: Arc::new(move |name| render_buffer_of(table.as_deref()?, name, options)),
     }
+}
+
+/// Said of an array-like variable the memory table has no row for (a
+/// `Vec<String>`, an `Array2<Complex<f64>>`), so that its absence is not a
+/// puzzle.
+const UNDESCRIBED: &str = "no memory facts: the table describes arrays of numbers and bool";
+
+/// Whether evcxr's type name is a collection the memory table could be
+/// expected to describe.
+fn looks_like_an_array(type_name: &str) -> bool {
+    // The outermost type, without its path: `ndarray::Array2<u8>` is an
+    // `Array2`, `HashMap<String, Array1<f64>>` a `HashMap`.
+    let outer = type_name.split('<').next().unwrap_or(type_name);
+    let outer = outer.rsplit("::").next().unwrap_or(outer);
+    type_name.starts_with("Box<[") || matches!(outer, "Vec" | "VecDeque") || outer.contains("Array")
 }
 
 fn array_view(row: &Row, type_name: &str) -> VariableView {
@@ -203,17 +222,23 @@ mod tests {
                 ("evens", "ArrayView1<f64>"),
                 ("other", "Array1<f64>"),
                 ("settings", "HashMap<String, i32>"),
+                ("words", "Vec<String>"),
             ]),
             &[("count".into(), "42".into())],
             Some(&table),
             RenderOptions::default(),
         );
         let names: Vec<_> = panel.variables.iter().map(|v| v.name.as_str()).collect();
-        assert_eq!(names, ["base", "count", "evens", "other", "settings"]);
+        assert_eq!(
+            names,
+            ["base", "count", "evens", "other", "settings", "words"]
+        );
         assert_eq!(find(&panel, "count").value, "42");
         assert!(find(&panel, "count").fields.is_empty());
-        // A type the cell cannot summarise shows the type alone.
+        // A type the cell cannot summarise shows the type alone, and an
+        // array the table cannot describe says so.
         assert_eq!(find(&panel, "settings").value, "HashMap<String, i32>");
+        assert_eq!(find(&panel, "words").value, UNDESCRIBED);
         let evens = find(&panel, "evens");
         assert_eq!(evens.value, "view of base, [5] strides [2], 40 B");
         let fields: Vec<_> = evens.fields.iter().map(|(n, _)| n.as_str()).collect();
@@ -224,6 +249,26 @@ mod tests {
         assert!(find(&panel, "base")
             .value
             .starts_with("owner, [10] strides [1], 80 B"));
+    }
+
+    #[test]
+    fn array_like_types_are_told_apart_from_others() {
+        for array in [
+            "Vec<String>",
+            "Box<[char]>",
+            "ndarray::Array2<Complex<f64>>",
+            "NpArray<String>",
+        ] {
+            assert!(looks_like_an_array(array), "{array}");
+        }
+        for other in [
+            "String",
+            "HashMap<String, Vec<f64>>",
+            "Option<Vec<f64>>",
+            "Settings",
+        ] {
+            assert!(!looks_like_an_array(other), "{other}");
+        }
     }
 
     #[test]
