@@ -25,7 +25,9 @@
 //      values, and its magnifier (Render Variable) opens the memory table
 //      of its buffer beside the notebook; screenshots of the panel and of
 //      the rendered variable in both themes (variables-light.png,
-//      variables-dark.png, render-variable-light.png, render-variable-dark.png).
+//      variables-dark.png, render-variable-light.png, render-variable-dark.png);
+//      a new cell's variables appear in the panel when it ends, and a
+//      running cell that prints leaves the panel showing the last ones.
 //
 // It is started by tests/python/test_browser.py, which runs the server; by hand:
 //   MEMSCOPE_LAB_URL=http://127.0.0.1:8888 MEMSCOPE_LAB_TOKEN=... node jupyterlab.mjs
@@ -108,6 +110,21 @@ async function launchBrowser(userDataDir) {
     args: CHROMIUM_ARGS,
     viewport: { width: 1600, height: 1000 },
   });
+}
+
+// Every debug reply the page receives, and when: to tell that the Variables
+// panel was answered while a cell ran, not only after it.
+const debugReplies = [];
+function watchDebugReplies(page) {
+  page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => {
+    const text = typeof payload === 'string' ? payload : payload.toString('utf8');
+    if (!text.includes('"debug_reply"')) return;
+    debugReplies.push({
+      at: Date.now(),
+      command: text.match(/"command"\s*:\s*"(\w+)"/)?.[1],
+      success: /"success"\s*:\s*true/.test(text),
+    });
+  }));
 }
 
 function watchPageErrors(page, errors) {
@@ -231,6 +248,55 @@ async function renderVariable(page, item, name, base) {
   return panel;
 }
 
+// Whether some top-level entry of the panel is `name` with a detail matching `detail`.
+async function panelShows(page, name, detail) {
+  const entries = await variableEntries(page);
+  return entries.some((e) => e.name === name && detail.test(e.detail));
+}
+
+// The panel follows the notebook: a new cell's variables appear when it
+// ends, with their roles and values, and while a cell runs (printing, so
+// JupyterLab asks on every output) the panel keeps showing the last
+// completed cell's variables.
+async function checkPanelFollowsCells(page, base) {
+  await newCellAtEnd(page);
+  await page.keyboard.type(`let live_count = 41_u64 + 1;\nlet live_view = ${base}.slice(s![..3]);`);
+  await page.keyboard.press('Shift+Enter');
+  const until = Date.now() + 120 * SECOND;
+  while (!(await panelShows(page, 'live_view', new RegExp(`^view of ${base}, \\[3\\]`)))) {
+    assert.ok(Date.now() < until, `the panel never showed live_view as a view of ${base}: ${JSON.stringify(await variableEntries(page))}`);
+    await page.waitForTimeout(250);
+  }
+  assert.ok(await panelShows(page, 'live_count', /^u64 · 42$/), 'the panel shows no live_count = 42');
+  log('Variables panel: a new cell added live_view (a view) and live_count = 42');
+
+  // Shift+Enter on the last cell left a new empty one below, being edited.
+  const next = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-mod-active .cm-content');
+  await next.click();
+  assert.equal((await next.innerText()).trim(), '', 'Shift+Enter left no empty cell to type in');
+  await page.keyboard.type('for i in 0..40 { println!("tick {i}"); std::thread::sleep(std::time::Duration::from_millis(100)); }');
+  await page.keyboard.press('Shift+Enter');
+  // (Shift+Enter left another empty cell below the running one.)
+  const running = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output', { hasText: 'tick 5' });
+  await running.first().waitFor({ state: 'visible', timeout: 120 * SECOND });
+  const runningSince = Date.now();
+  let checks = 0;
+  while (await page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPrompt', { hasText: '[*]' }).count() > 0) {
+    assert.ok(await panelShows(page, 'live_view', new RegExp(`^view of ${base}`)),
+      `while the cell ran the panel lost live_view: ${JSON.stringify(await variableEntries(page))}`);
+    checks++;
+    await page.waitForTimeout(200);
+  }
+  const ended = Date.now();
+  assert.ok(checks >= 3, `the printing cell ended before the panel could be checked (${checks} checks)`);
+  // JupyterLab keeps the old list when a request fails, so the list alone
+  // does not show that the kernel answered: the replies on the wire do.
+  const during = debugReplies.filter((r) => r.command === 'inspectVariables' && r.at >= runningSince && r.at < ended);
+  assert.ok(during.length >= 3 && during.every((r) => r.success),
+    `inspectVariables was answered ${during.length} times while the cell ran (${during.filter((r) => !r.success).length} failures)`);
+  log(`Variables panel: kept its variables through a running cell (${checks} checks, ${during.length} inspectVariables answered while it ran)`);
+}
+
 async function checkVariablesPanel(page) {
   log('debugger: on');
   await page.locator('.jp-NotebookPanel:visible .jp-DebuggerBugButton').first().click();
@@ -283,9 +349,10 @@ async function checkVariablesPanel(page) {
   await changeTheme(page, 'JupyterLab Light');
   await page.evaluate(() => [...window.jupyterapp.shell.widgets('main')]
     .filter((w) => w.hasClass('jp-DebuggerRichVariable')).forEach((w) => w.close()));
-  // Back to the notebook, with the debugger off again.
   await page.evaluate(() => window.jupyterapp.shell.activateById(
     [...window.jupyterapp.shell.widgets('main')].find((w) => w.hasClass('jp-NotebookPanel')).id));
+  await checkPanelFollowsCells(page, base);
+  // The debugger off again.
   await page.locator('.jp-NotebookPanel:visible .jp-DebuggerBugButton').first().click();
   log('debugger: off');
 }
@@ -640,6 +707,7 @@ async function main() {
   try {
     page = browser.pages()[0] || (await browser.newPage());
     watchPageErrors(page, pageErrors);
+    watchDebugReplies(page);
 
     await openNotebook(page, config.notebook);
     await foldLeftSidebar(page);

@@ -8,7 +8,9 @@ against it: Run All Cells, the memory tables and their role badges, completion
 and inspection in the notebook, the saved copy opened untrusted (sanitized
 HTML must keep the tables readable), the debugger's Variables panel (the
 variables with their memory roles, an array expanded into the table's
-columns with their values), and screenshots in the light and dark themes
+columns with their values, Render Variable showing its buffer's table, a
+new cell's variables appearing, and answers on the wire while a cell
+runs), and screenshots in the light and dark themes
 (tests/output/screenshots/).  The server runs with a random token on a
 free loopback port, with Jupyter's per-user folders in the temporary folder so
 that the user's own settings, workspaces and trusted-notebook database play
