@@ -122,7 +122,7 @@ def test_render_variable_shows_addresses_only_after_memory_addresses(kernel: Ker
     plain = adapter.ask("richInspectVariables", {"variableName": "spot"})["body"]["data"]
     assert "0x" not in plain["text/plain"], plain["text/plain"]
     try:
-        reply, _ = run(kernel.kc, ":memory addresses\nlet spot_again = spot.clone();")
+        reply, _ = run(kernel.kc, ":memory addresses")
         assert reply["content"]["status"] == "ok", reply["content"]
         shown = adapter.ask("richInspectVariables", {"variableName": "spot"})["body"]["data"]
         assert "0x" in shown["text/plain"], shown["text/plain"]

@@ -138,6 +138,8 @@ impl Interpreter for EngineInterpreter {
             .filter_map(|command| self.memory.command(command))
             .collect();
         if rest.trim().is_empty() {
+            // `:memory addresses` alone changes what Render Variable shows.
+            self.publish_variables();
             return CellOutcome::Ok {
                 result: Vec::new(),
                 page: None,

@@ -33,29 +33,34 @@ use super::summary::summarise;
 /// be checked against this declaration before the pin moves (the kernel
 /// tests of the memory table fail at once if it no longer matches).
 struct EvcxrVariableStore {
-    variables: HashMap<String, Box<dyn Any + 'static>>,
+    variables: Variables,
 }
 
+type Variables = HashMap<String, Box<dyn Any + 'static>>;
+
 /// Describes every array variable of `variables`, sorted by name.
-pub fn memory_message(variables: &HashMap<String, Box<dyn Any + 'static>>) -> CellMessage {
-    let mut described: Vec<_> = variables
-        .iter()
-        .filter_map(|(name, value)| Some((name.clone(), describe(value.as_ref())?)))
-        .collect();
-    described.sort_by(|a, b| a.0.cmp(&b.0));
+pub fn memory_message(variables: &Variables) -> CellMessage {
     CellMessage::Memory {
-        variables: described,
+        variables: by_name(variables, describe),
     }
 }
 
 /// The short value of every variable we can summarise, sorted by name.
-pub fn values_message(variables: &HashMap<String, Box<dyn Any + 'static>>) -> CellMessage {
-    let mut values: Vec<_> = variables
+pub fn values_message(variables: &Variables) -> CellMessage {
+    CellMessage::Values {
+        values: by_name(variables, summarise),
+    }
+}
+
+/// What `read` makes of each variable it knows, sorted by name (evcxr's
+/// map has no order, and the kernel's tables and panel want a stable one).
+fn by_name<T>(variables: &Variables, read: fn(&dyn Any) -> Option<T>) -> Vec<(String, T)> {
+    let mut read_ones: Vec<_> = variables
         .iter()
-        .filter_map(|(name, value)| Some((name.clone(), summarise(value.as_ref())?)))
+        .filter_map(|(name, value)| Some((name.clone(), read(value.as_ref())?)))
         .collect();
-    values.sort_by(|a, b| a.0.cmp(&b.0));
-    CellMessage::Values { values }
+    read_ones.sort_by(|a, b| a.0.cmp(&b.0));
+    read_ones
 }
 
 /// Prints the values and the memory messages for evcxr's variable store `store`.
