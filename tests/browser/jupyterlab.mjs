@@ -225,8 +225,9 @@ async function renderVariable(page, item, name, base) {
   const opened = () => page.evaluate(() =>
     [...window.jupyterapp.shell.widgets('main')].some((w) => w.hasClass('jp-DebuggerRichVariable')));
   // In JupyterLab 4.6 the first click on the magnifier of an entry just
-  // expanded only moves the focus to it (the command is not run, with any
-  // kernel); a person clicks again, and so does the test, once.
+  // expanded does not run its command: no render panel is created, so the
+  // kernel is not even asked. A person clicks again, and so does the test,
+  // once.
   for (let click = 1; click <= 2 && !(await opened()); click++) {
     await button.click();
     await page.waitForTimeout(2 * SECOND);
