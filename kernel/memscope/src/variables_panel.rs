@@ -15,7 +15,8 @@ use memscope_memory::render::{bundle, RenderOptions};
 use memscope_memory::{Base, GoneWhy, MemoryTable, Row};
 
 /// The panel's variables: `types` (the session's, from evcxr), `values`
-/// (the one-line values the cell reported for its simple variables) and
+/// (the one-line values the cell reported for its simple variables,
+/// sorted by name) and
 /// the last cell's memory table, if the session has one, rendered with
 /// `options` (addresses only after `:memory addresses`).
 pub fn snapshot(
@@ -24,7 +25,11 @@ pub fn snapshot(
     table: Option<&Arc<MemoryTable>>,
     options: RenderOptions,
 ) -> VariablesSnapshot {
-    let value_of = |name: &str| values.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+    // The cell reports its values sorted by name.
+    let value_of = |name: &str| {
+        let found = values.binary_search_by(|(n, _)| n.as_str().cmp(name));
+        found.ok().map(|at| &values[at].1)
+    };
     let mut variables: Vec<VariableView> = types
         .iter()
         .map(|(name, type_name)| match table.and_then(|t| t.row(name)) {
