@@ -231,7 +231,7 @@ async function renderVariable(page, item, name, base) {
   for (let click = 1; click <= 2 && !(await opened()); click++) {
     await button.click();
     await page.waitForTimeout(2 * SECOND);
-    if (click === 1 && !(await opened())) log('Render Variable: the first click only focused the entry');
+    if (click === 1 && !(await opened())) log('Render Variable: the first click opened nothing');
   }
   const panel = page.locator('.jp-DebuggerRichVariable', {
     has: page.locator('.jp-VariableRendererPanel-renderer table'),
@@ -290,8 +290,8 @@ async function checkPanelFollowsCells(page, base) {
   }
   const ended = Date.now();
   assert.ok(checks >= 3, `the printing cell ended before the panel could be checked (${checks} checks)`);
-  // JupyterLab keeps the old list when a request fails, so the list alone
-  // does not show that the kernel answered: the replies on the wire do.
+  // The list on screen could be the one from before the cell, so it does
+  // not show that the kernel answered meanwhile: the replies on the wire do.
   const during = debugReplies.filter((r) => r.command === 'inspectVariables' && r.at >= runningSince && r.at < ended);
   assert.ok(during.length >= 3 && during.every((r) => r.success),
     `inspectVariables was answered ${during.length} times while the cell ran (${during.filter((r) => !r.success).length} failures)`);
