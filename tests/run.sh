@@ -51,7 +51,7 @@ cargo fmt --all --check
 cargo clippy --release --locked --workspace --all-targets -- -D warnings
 
 echo "==> Rust unit tests (and the tidy tests)"
-cargo test --release --locked --workspace
+RUN_SLOW_TESTS=1 cargo test --release --locked --workspace
 
 echo "==> The prelude under Miri"
 # One Miri target directory per clone: cargo-miri's test "binaries" are

@@ -54,6 +54,15 @@ def descendants(pid: int) -> dict[int, Process]:
     return found
 
 
+def command_line(pid: int) -> list[str] | None:
+    """The arguments `pid` was started with; None if it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return raw.decode(errors="replace").split("\0")[:-1]
+
+
 def running(process: Process) -> bool:
     """Whether this very process (same pid, same start) still runs."""
     now = read(process.pid)

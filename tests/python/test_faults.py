@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -70,23 +69,21 @@ def poll(condition: Callable[[], bool], timeout: float) -> bool:
 
 
 def compilers(kernel_pid: int) -> dict[int, str]:
-    """The cargo and rustc processes below the kernel that compile, with
-    their command lines. rust-analyzer's questions to the toolchain
-    (`rustc --print cfg`, `cargo metadata`, ...) are not compiles: the
-    kernel leaves them alone on purpose, and they end by themselves."""
+    """The compiles below the kernel, with their command lines: a rustc
+    that compiles a crate (it names it, `--crate-name`) and a cargo that
+    builds one. A cargo or rustc that only answers a question about the
+    toolchain (as rust-analyzer asks them) compiles nothing and ends by
+    itself."""
     found = {}
     for child in processes.descendants(kernel_pid).values():
-        if not child.name.startswith(("rustc", "cargo")):
-            continue
-        try:
-            args = Path(f"/proc/{child.pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-        except OSError:
-            continue  # gone meanwhile
-        subcommand = next((a for a in args[1:] if a and not a.startswith(("-", "+"))), "")
-        asks = subcommand in ("metadata", "locate-project", "version") or any(
-            a in ("--print", "-vV", "--version") or a.startswith("--print=") for a in args
+        args = processes.command_line(child.pid)
+        if not args or not child.name.startswith(("rustc", "cargo")):
+            continue  # gone meanwhile, or no compiler
+        words = [a for a in args[1:] if not a.startswith(("-", "+"))]
+        compiles = "--crate-name" in args if child.name.startswith("rustc") else bool(
+            set(words[:1]) & {"build", "rustc", "check", "test"}
         )
-        if not asks:
+        if compiles:
             found[child.pid] = f"{child.name} [{child.state}]: {' '.join(args)[:200]}"
     return found
 

@@ -175,13 +175,15 @@ class Channels:
                                  "channel": channel, "buffers": []}))
         return msg_id
 
-    def until(self, msg_id: str, msg_type: str, timeout: float) -> dict:
+    def until(self, msg_id: str, msg_type: str, timeout: float, text: str | None = None) -> dict:
+        """The first `msg_type` message for `msg_id` (a stream holding `text`, if given)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.ws.settimeout(max(deadline - time.monotonic(), 0.01))
             msg = json.loads(self.ws.recv())
             if msg["parent_header"].get("msg_id") == msg_id and msg["header"]["msg_type"] == msg_type:
-                return msg
+                if text is None or text in msg["content"].get("text", ""):
+                    return msg
         raise TimeoutError(f"no {msg_type} for {msg_id} within {timeout} s")
 
     def execute(self, code: str, timeout: float = FIRST_CELL_TIMEOUT) -> dict:
@@ -198,14 +200,17 @@ def test_interrupt_restart_and_delete_through_the_rest_api(gateway: Gateway) -> 
     assert channels.execute("let kept = 3;")["status"] == "ok"
     (pid,) = gateway.kernel_pids()
 
-    busy = channels.send("execute_request", {"code": "loop {}", "silent": False, "store_history": True,
-                                             "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
-    channels.until(busy, "status", FIRST_CELL_TIMEOUT)
-    time.sleep(1.0)  # compiled and running
+    # The cell says it runs, so the interrupt lands in the loop, not in its
+    # compile.
+    busy = channels.send("execute_request", {"code": 'println!("GO");\nloop {}', "silent": False,
+                                             "store_history": True, "user_expressions": {},
+                                             "allow_stdin": False, "stop_on_error": True})
+    channels.until(busy, "stream", FIRST_CELL_TIMEOUT, text="GO")
     status, _ = gateway.request("POST", f"/api/kernels/{kernel_id}/interrupt")
     assert status == 204
     reply = channels.until(busy, "execute_reply", 10)["content"]
     assert (reply["status"], reply["ename"]) == ("error", "Interrupted"), reply
+    assert any("carried on" in line for line in reply["traceback"]), reply
     assert channels.execute("kept * 2")["status"] == "ok", "the interrupt lost the variables"
 
     status, _ = gateway.request("POST", f"/api/kernels/{kernel_id}/restart")

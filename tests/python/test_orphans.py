@@ -21,19 +21,22 @@ from kernel_harness import CELL_TIMEOUT, FIRST_CELL_TIMEOUT, result_text, run, s
 BUILD_SECONDS = 120
 
 
-def slow_crate(root: Path) -> Path:
+def slow_crate(root: Path, started: Path) -> Path:
+    """A crate whose build script creates `started`, then sleeps."""
     crate = root / "slowdep"
     (crate / "src").mkdir(parents=True)
     (crate / "Cargo.toml").write_text('[package]\nname = "slowdep"\nversion = "0.1.0"\nedition = "2021"\n')
     (crate / "build.rs").write_text(
-        f"fn main() {{ std::thread::sleep(std::time::Duration::from_secs({BUILD_SECONDS})); }}\n"
+        f'fn main() {{ std::fs::write(r#"{started}"#, "").unwrap();\n'
+        f"    std::thread::sleep(std::time::Duration::from_secs({BUILD_SECONDS})); }}\n"
     )
     (crate / "src" / "lib.rs").write_text("pub fn one() -> i32 { 1 }\n")
     return crate
 
 
 def test_the_next_kernel_kills_a_dead_kernels_compile(tmp_path: Path) -> None:
-    crate = slow_crate(tmp_path)
+    started = tmp_path / "build-script-started"
+    crate = slow_crate(tmp_path, started)
     first = start_kernel(warm_up=True)
     pid = first.km.provisioner.process.pid
     first.kc.execute(f':dep slowdep = {{ path = "{crate}" }}')
@@ -41,7 +44,9 @@ def test_the_next_kernel_kills_a_dead_kernels_compile(tmp_path: Path) -> None:
     while not (cargo := [p for p in processes.descendants(pid).values() if p.name == "cargo"]):
         assert time.monotonic() < deadline, "the kernel started no cargo"
         time.sleep(0.05)
-    time.sleep(1.0)  # the build script runs
+    while not started.exists():
+        assert time.monotonic() < deadline, "the build script never ran"
+        time.sleep(0.05)
     os.kill(pid, signal.SIGKILL)
     first.km.provisioner.process.wait()
     orphans = [p for p in cargo if processes.running(p)]

@@ -23,8 +23,13 @@ from pathlib import Path
 
 from jupyter_client.kernelspec import KernelSpecManager
 
-from kernel_harness import CELL_TIMEOUT, Kernel, get_reply, is_status, run, send_request, wait_for_msg
+from kernel_harness import CELL_TIMEOUT, Kernel, get_reply, msg_type, run, send_request, wait_for_msg
 from memory_table import MEMORY_MIME, tables
+
+
+def said_go(msg: dict) -> bool:
+    """Whether `msg` is the running cell's `GO` on stdout."""
+    return msg_type(msg) == "stream" and "GO" in msg["content"]["text"]
 
 # What JupyterLab's Variables panel may take to answer: it asks on every
 # IOPub message of a running cell.
@@ -157,9 +162,10 @@ def test_the_panel_answers_at_once_while_a_cell_runs(kernel: Kernel) -> None:
     adapter = Adapter(kernel)
     adapter.ask("attach")
 
-    busy = kernel.kc.execute("loop {}")
-    wait_for_msg(kernel.kc, "iopub", busy, CELL_TIMEOUT, lambda m: is_status(m, "busy"))
-    time.sleep(1.0)  # compiled and running
+    # The cell says it runs: the panel is asked while the loop runs, not
+    # while it compiles.
+    busy = kernel.kc.execute('println!("GO");\nloop {}')
+    wait_for_msg(kernel.kc, "iopub", busy, CELL_TIMEOUT, said_go)
     took = []
     for _ in range(10):
         began = time.monotonic()
@@ -173,5 +179,6 @@ def test_the_panel_answers_at_once_while_a_cell_runs(kernel: Kernel) -> None:
 
     interrupt = send_request(kernel.kc, "interrupt_request", {}, channel="control")
     get_reply(kernel.kc, interrupt, CELL_TIMEOUT, channel="control")
-    get_reply(kernel.kc, busy, CELL_TIMEOUT)
+    reply = get_reply(kernel.kc, busy, CELL_TIMEOUT)["content"]
+    assert reply["ename"] == "Interrupted" and any("carried on" in line for line in reply["traceback"]), reply
     adapter.ask("disconnect")

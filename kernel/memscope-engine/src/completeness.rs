@@ -5,6 +5,8 @@
 
 use ra_ap_syntax::{Edition, SourceFile, SyntaxKind, TextSize};
 
+use crate::cell_lines::{header, HeaderLine};
+
 /// Whether a piece of code is ready to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Completeness {
@@ -20,22 +22,22 @@ const INDENT: &str = "    ";
 /// comment, or an error only at the very end mean "incomplete"; any other
 /// syntax error means "invalid".
 pub fn completeness(code: &str) -> Completeness {
-    // evcxr commands (`:dep`) and shell escapes (`!ls`) are whole lines and
-    // always complete; blank them out so the parser sees only Rust, keeping
-    // offsets intact.
-    let rust: String = code
-        .split_inclusive('\n')
-        .map(|line| {
-            let t = line.trim_start();
-            if t.starts_with(':') || t.starts_with('!') {
-                line.chars()
-                    .map(|c| if c == '\n' { c } else { ' ' })
-                    .collect()
-            } else {
-                line.to_owned()
+    // evcxr's commands (`:dep`) and shell escapes (`!ls`) at the top of a
+    // cell are whole lines and always complete; blank them out so the
+    // parser sees only Rust, keeping offsets intact.
+    let mut rust = String::with_capacity(code.len());
+    for (range, line) in header(code).lines {
+        // What lies between header lines is their line breaks.
+        rust.push_str(&code[rust.len()..range.start]);
+        match line {
+            HeaderLine::Skipped => rust.push_str(&code[range]),
+            // One space a byte, so that offsets stay those of the cell.
+            HeaderLine::Command { .. } | HeaderLine::Shell(_) => {
+                rust.push_str(&" ".repeat(range.len()))
             }
-        })
-        .collect();
+        }
+    }
+    rust.push_str(&code[rust.len()..]);
     if rust.trim().is_empty() {
         return Completeness::Complete;
     }
@@ -119,6 +121,7 @@ mod tests {
             "// a comment with {",
             ":dep ndarray = \"0.17\"",
             ":dep ndarray\nlet a = 1;",
+            "let a = vec![1];\n::std::mem::drop(a);",
             "!ls",
             "",
             "   \n",

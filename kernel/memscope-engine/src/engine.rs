@@ -37,6 +37,10 @@ pub struct EngineConfig {
     /// The most the cache of compiled cells (`cache_dir/cells`) may hold;
     /// 0 switches it off.
     pub cell_cache_bytes: u64,
+    /// The program evcxr starts as the cell process: one that calls
+    /// `cell_process::enter_if_cell_process` first (the kernel's own
+    /// binary; the engine's tests name it too).
+    pub cell_process: PathBuf,
 }
 
 /// Completions around a cursor; offsets are bytes.
@@ -175,6 +179,14 @@ impl Engine {
         rx.recv().unwrap_or_default()
     }
 
+    /// The source evcxr generated for the last cell it compiled (what a
+    /// failing engine test prints).
+    pub fn last_source(&mut self) -> Option<String> {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        self.jobs.send(Job::LastSource(tx)).ok()?;
+        rx.recv().ok().flatten()
+    }
+
     pub fn inspect(&mut self, code: &str, cursor: usize) -> Option<MimeBundle> {
         let (tx, rx) = crossbeam_channel::bounded(1);
         self.jobs
@@ -200,6 +212,9 @@ fn forward_compile_progress(results: &Sender<WorkerEvent>, state: &CellState) {
         .name("compile-progress".into())
         .spawn(move || {
             for name in crates {
+                // Logged here, never by the thread that reads standard
+                // error (see `compile_progress`).
+                tracing::info!("compiling {name}");
                 if matches!(state.phase(), Phase::Compiling | Phase::Running) {
                     let event = PumpEvent::Observed(Event::Compiling(name));
                     let _ = results.send(WorkerEvent::Output(event));

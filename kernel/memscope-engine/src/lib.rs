@@ -12,6 +12,7 @@
 //! [`cell_process`]. Both use [`processes`] for `/proc` and system calls.
 
 pub mod build_dir;
+pub mod cell_lines;
 pub mod cell_process;
 pub mod classify;
 pub mod compile_progress;

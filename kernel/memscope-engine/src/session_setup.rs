@@ -9,6 +9,8 @@ use std::path::Path;
 
 use memscope_cell_abi::process::REPORT_SYMBOL;
 
+use crate::cell_lines::header;
+
 /// Cargo reads this file for every build under the build folders (it looks
 /// in the parent folders of the crate it builds): dependencies of cells
 /// (ndarray, the prelude) are compiled once, fully optimised, while the
@@ -78,10 +80,8 @@ pub const DEFER_TO_FORMAT: &str =
 /// Whether a cell sets evcxr's result format (`:fmt`, `:types`), which the
 /// one-compile display of final values does not follow.
 pub fn changes_result_format(code: &str) -> bool {
-    code.lines().any(|line| {
-        let mut words = line.split_whitespace();
-        matches!(words.next(), Some(":fmt" | ":types"))
-    })
+    let header = header(code);
+    header.has_command(":fmt") || header.has_command(":types")
 }
 
 /// Code whose variables' types make rust-analyzer parse, resolve and infer
@@ -105,7 +105,11 @@ mod tests {
     #[test]
     fn result_format_commands_are_found_on_any_line() {
         assert!(changes_result_format(":fmt {:#?}"));
-        assert!(changes_result_format("let a = 1;\n  :types\na"));
+        assert!(changes_result_format("// first\n  :types\na"));
+        assert!(
+            !changes_result_format("let a = 1;\n:types\na"),
+            "Rust by then"
+        );
         assert!(changes_result_format(":fmt"));
         assert!(!changes_result_format(":format_check"));
         assert!(!changes_result_format("let fmt = 1; // :fmt"));

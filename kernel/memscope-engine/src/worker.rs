@@ -15,6 +15,7 @@ use evcxr::{CommandContext, EvalCallbacks};
 use memscope_cell_abi::process::{unescape_prompt, INPUT_UNAVAILABLE};
 use memscope_cell_abi::MimeBundle;
 
+use crate::cell_lines::header;
 use crate::diagnostics;
 use crate::engine::{CompletionSet, EngineConfig};
 use crate::events::{CellResult, Recovery};
@@ -32,6 +33,8 @@ pub enum Job {
     Inspect(String, usize, Sender<Option<MimeBundle>>),
     /// The session's variables and their types, as evcxr records them.
     VariableTypes(Sender<Vec<(String, String)>>),
+    /// The source evcxr generated for the last cell it compiled.
+    LastSource(Sender<Option<String>>),
 }
 
 /// What the worker sends back while and after running a job.
@@ -122,6 +125,9 @@ impl Worker {
                         .collect();
                     let _ = reply.send(types);
                 }
+                Job::LastSource(reply) => {
+                    let _ = reply.send(context.last_source().ok());
+                }
             }
         }
     }
@@ -131,10 +137,10 @@ impl Worker {
     /// throughout, so no interrupt breaks it.
     fn start_session(&self) -> Result<(CommandContext, Sender<Fence>), evcxr::Error> {
         let launch = std::time::Instant::now();
-        let (mut context, outputs) = start_context()?;
+        let (mut context, outputs) = start_context(&self.config.cell_process)?;
         tracing::info!("evcxr context ready after {:?}", launch.elapsed());
         if self.config.cell_cache_bytes > 0 {
-            // Our patch 0004: a cell built before from the same code and
+            // Our patch 0005: a cell built before from the same code and
             // inputs is neither analysed nor compiled again.
             context.set_cell_cache(Some(evcxr::CellCacheConfig {
                 dir: self.config.cache_dir.join("cells"),
@@ -201,7 +207,7 @@ impl Worker {
                 if value == [("text/plain".to_owned(), "()".to_owned())] {
                     value.clear();
                 }
-                if code.trim_start().starts_with(":help") {
+                if header(code).has_command(":help") {
                     CellResult::Ran {
                         value: Vec::new(),
                         page: Some(value),
@@ -249,8 +255,10 @@ impl Worker {
 /// process is told where it is. Found here, on the worker thread, because
 /// asking rustc takes a tenth of a second that the kernel's first answer
 /// should not wait for.
-fn start_context() -> Result<(CommandContext, evcxr::EvalContextOutputs), evcxr::Error> {
-    let mut cell_process = std::process::Command::new(std::env::current_exe()?);
+fn start_context(
+    program: &std::path::Path,
+) -> Result<(CommandContext, evcxr::EvalContextOutputs), evcxr::Error> {
+    let mut cell_process = std::process::Command::new(program);
     if let Some(dir) = std_library_dir() {
         let mut path = std::ffi::OsString::from(dir);
         if let Some(old) = std::env::var_os("LD_LIBRARY_PATH").filter(|p| !p.is_empty()) {
@@ -298,6 +306,9 @@ fn refuse_all(jobs: Receiver<Job>, results: &Sender<WorkerEvent>, message: Strin
             }
             Job::VariableTypes(reply) => {
                 let _ = reply.send(Vec::new());
+            }
+            Job::LastSource(reply) => {
+                let _ = reply.send(None);
             }
         }
     }

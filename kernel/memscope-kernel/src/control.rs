@@ -9,17 +9,17 @@
 //! channel: queued behind the running cell, it could never stop it.
 //!
 //! Invariant: control never waits for the shell; an interrupt reaches the
-//! interpreter through its [`Interrupter`], and a shutdown is replied to
+//! interpreter through [`Interrupts`], and a shutdown is replied to
 //! before the process is asked to stop.
 
 use std::sync::Arc;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 use jupyter_protocol::{DebugReply, InterruptReply, JupyterMessageContent, ShutdownReply};
 
 use crate::debug::DebugAdapter;
 use crate::identity::KernelIdentity;
-use crate::interpreter::Interrupter;
+use crate::interrupts::Interrupts;
 use crate::outbox::{Channel, Inbound, Outbox};
 use crate::session::Session;
 
@@ -27,9 +27,8 @@ use crate::session::Session;
 pub struct Control {
     pub outbox: Outbox,
     pub identity: KernelIdentity,
-    pub interrupter: Arc<dyn Interrupter>,
-    /// Told of every interrupt, so a cell waiting for input stops waiting.
-    pub interrupts: Sender<()>,
+    /// Stops the running cell (and its wait for input).
+    pub interrupts: Interrupts,
     /// Answers `debug_request`s (JupyterLab's Variables panel).
     pub debugger: Arc<DebugAdapter>,
 }
@@ -72,14 +71,12 @@ impl Control {
                 });
             }
             (None, JupyterMessageContent::InterruptRequest(_)) => {
-                self.interrupter.interrupt();
-                let _ = self.interrupts.send(());
+                self.interrupts.interrupt();
                 session.reply(InterruptReply::new());
             }
             (None, JupyterMessageContent::ShutdownRequest(request)) => {
                 // Stop a running cell first, so the shell is free to wind down.
-                self.interrupter.interrupt();
-                let _ = self.interrupts.send(());
+                self.interrupts.interrupt();
                 session.reply(ShutdownReply {
                     restart: request.restart,
                     ..Default::default()

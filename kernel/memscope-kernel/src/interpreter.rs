@@ -18,14 +18,17 @@ pub enum StreamName {
     Stderr,
 }
 
-/// A rich output that a cell asked to show.
+/// A rich output that a cell asked to show (`display_data`), or to show
+/// instead of an earlier one (`update_display_data`, which needs the id).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Display {
-    pub data: MimeBundle,
-    /// Lets a later [`Display`] with `update: true` replace this one.
-    pub display_id: Option<String>,
-    /// Replace the earlier output with this `display_id` instead of adding one.
-    pub update: bool,
+pub enum Display {
+    /// A new output; with an id, a later [`Display::Update`] can replace it.
+    Show {
+        data: MimeBundle,
+        id: Option<String>,
+    },
+    /// Replaces the output shown under `id`.
+    Update { data: MimeBundle, id: String },
 }
 
 /// Why a cell's request for input could not be answered.

@@ -13,6 +13,7 @@ pub mod debug;
 pub mod history;
 pub mod identity;
 pub mod interpreter;
+pub mod interrupts;
 pub mod offsets;
 pub mod outbox;
 pub mod session;

@@ -86,12 +86,6 @@ impl Outbox {
         (Outbox { queue }, receiver)
     }
 
-    /// The same queue as [`Outbox::new`], for tests that read what the
-    /// dispatcher sent instead of handing it to sockets.
-    pub fn for_testing() -> (Outbox, Receiver<Outgoing>) {
-        Outbox::new()
-    }
-
     /// Queues `message` for `channel`. Messages on one channel leave in the
     /// order they were queued.
     pub fn send(&self, channel: Channel, message: JupyterMessage) {
@@ -153,12 +147,23 @@ mod tests {
         assert_eq!(transport.join().unwrap(), [Channel::Shell, Channel::Iopub]);
     }
 
-    /// A regression here shows as a test that hangs for the flush's hour.
+    /// Flushes with a timeout far longer than the test may take, and
+    /// fails (instead of hanging) if the flush waited anywhere near it.
+    fn flush_ends_by_itself(outbox: &Outbox) {
+        let began = std::time::Instant::now();
+        outbox.flush(Duration::from_secs(60));
+        let waited = began.elapsed();
+        assert!(
+            waited < Duration::from_secs(10),
+            "the flush waited {waited:?}: for its timeout, not for the transport"
+        );
+    }
+
     #[test]
     fn a_flush_the_transport_drops_ends_the_wait() {
         let (outbox, queue) = Outbox::new();
         let transport = std::thread::spawn(move || drop(queue.recv()));
-        outbox.flush(Duration::from_secs(3600));
+        flush_ends_by_itself(&outbox);
         transport.join().unwrap();
     }
 
@@ -167,6 +172,6 @@ mod tests {
         let (outbox, queue) = Outbox::new();
         drop(queue);
         outbox.send(Channel::Shell, status());
-        outbox.flush(Duration::from_secs(3600));
+        flush_ends_by_itself(&outbox);
     }
 }

@@ -7,8 +7,6 @@
 //! broadcast; after a failed cell with `stop_on_error`, execute requests
 //! already queued are answered `aborted` without running.
 
-use std::sync::Arc;
-
 use crossbeam_channel::Receiver;
 use jupyter_protocol::{
     ClearOutput, CommInfoReply, CompleteReply, DisplayData, ErrorOutput, ExecuteInput,
@@ -21,9 +19,10 @@ use jupyter_protocol::{
 use crate::history::{History, CURRENT_SESSION};
 use crate::identity::KernelIdentity;
 use crate::interpreter::{
-    CellIo, CellOutcome, Completeness, Display, InputUnavailable, Interpreter, Interrupter,
-    MimeBundle, StreamName,
+    CellIo, CellOutcome, Completeness, Display, InputUnavailable, Interpreter, MimeBundle,
+    StreamName,
 };
+use crate::interrupts::Interrupts;
 use crate::offsets::{byte_to_char, char_to_byte};
 use crate::outbox::{Channel, Inbound, Outbox};
 use crate::session::Session;
@@ -41,11 +40,10 @@ pub enum QueuedCells {
 /// The shell dispatcher and the session state it owns.
 pub struct Shell<I: Interpreter> {
     interpreter: I,
-    /// The interpreter's, told of each request before it goes busy.
-    interrupter: Arc<dyn Interrupter>,
+    /// Told of each request before it goes busy; cancels a wait for input.
+    interrupts: Interrupts,
     outbox: Outbox,
     stdin: Receiver<Inbound>,
-    interrupts: Receiver<()>,
     identity: KernelIdentity,
     history: History,
     execution_count: usize,
@@ -59,15 +57,14 @@ impl<I: Interpreter> Shell<I> {
         interpreter: I,
         outbox: Outbox,
         stdin: Receiver<Inbound>,
-        interrupts: Receiver<()>,
+        interrupts: Interrupts,
         identity: KernelIdentity,
     ) -> Self {
         Shell {
-            interrupter: interpreter.interrupter(),
             interpreter,
+            interrupts,
             outbox,
             stdin,
-            interrupts,
             identity,
             history: History::default(),
             execution_count: 0,
@@ -97,7 +94,7 @@ impl<I: Interpreter> Shell<I> {
         let session = Session::new(&outbox, &inbound.message, Channel::Shell);
         // Before busy: a client that saw this request busy and interrupts
         // must stop this request, however soon after.
-        self.interrupter.request_started();
+        self.interrupts.request_started();
         session.busy();
         let mut queued = QueuedCells::Run;
         if let Some(problem) = &inbound.problem {
@@ -174,7 +171,7 @@ impl<I: Interpreter> Shell<I> {
         let mut io = PublishingIo {
             session,
             stdin: &self.stdin,
-            interrupts: &self.interrupts,
+            interrupts: self.interrupts.heard(),
             silent: request.silent,
             allow_stdin: request.allow_stdin,
         };
@@ -393,11 +390,12 @@ impl CellIo for PublishingIo<'_> {
         if self.silent {
             return;
         }
-        let data = media(display.data);
-        match (display.update, display.display_id) {
-            (true, Some(id)) => self.session.publish(UpdateDisplayData::new(data, &id)),
-            (_, id) => self.session.publish(DisplayData {
-                data,
+        match display {
+            Display::Update { data, id } => self
+                .session
+                .publish(UpdateDisplayData::new(media(data), &id)),
+            Display::Show { data, id } => self.session.publish(DisplayData {
+                data: media(data),
                 metadata: Default::default(),
                 transient: id.map(|id| Transient {
                     display_id: Some(id),

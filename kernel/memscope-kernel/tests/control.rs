@@ -15,6 +15,7 @@ use jupyter_protocol::{
 use memscope_kernel::control::{divert_shell_interrupts, Control, ShutdownAsked};
 use memscope_kernel::debug::{DebugAdapter, VariablesBoard};
 use memscope_kernel::interpreter::Interrupter;
+use memscope_kernel::interrupts::Interrupts;
 use memscope_kernel::outbox::{Channel, Inbound, Outbox, Outgoing};
 use support::{channels, drain, execution_state, identity, inbound, kinds, status_of, Sent};
 
@@ -39,14 +40,14 @@ struct Harness {
 }
 
 fn harness() -> Harness {
-    let (outbox, out) = Outbox::for_testing();
+    let (outbox, out) = Outbox::new();
     let interrupter = Arc::new(CountingInterrupter::default());
-    let (interrupts, input_interrupts) = crossbeam_channel::unbounded();
+    let interrupts = Interrupts::new(interrupter.clone());
+    let input_interrupts = interrupts.heard().clone();
     Harness {
         control: Control {
             outbox,
             identity: identity(),
-            interrupter: interrupter.clone(),
             interrupts,
             debugger: Arc::new(DebugAdapter::new(VariablesBoard::default())),
         },

@@ -17,6 +17,7 @@ use memscope_kernel::debug::{
     cell_path, murmur2, DebugAdapter, VariableView, VariablesBoard, VariablesSnapshot,
 };
 use memscope_kernel::interpreter::Interrupter;
+use memscope_kernel::interrupts::Interrupts;
 use memscope_kernel::outbox::{Channel, Outbox};
 use serde_json::{json, Value};
 use support::{channels, drain, execution_state, identity, inbound, kinds};
@@ -35,15 +36,13 @@ struct Harness {
 }
 
 fn harness() -> Harness {
-    let (outbox, out) = Outbox::for_testing();
+    let (outbox, out) = Outbox::new();
     let board = VariablesBoard::default();
-    let (interrupts, _) = crossbeam_channel::unbounded();
     Harness {
         control: Control {
             outbox,
             identity: identity(),
-            interrupter: Arc::new(NoInterrupts),
-            interrupts,
+            interrupts: Interrupts::new(Arc::new(NoInterrupts)),
             debugger: Arc::new(DebugAdapter::new(board.clone())),
         },
         out,

@@ -17,6 +17,7 @@ use memscope_kernel::interpreter::{
     CellError, CellIo, CellOutcome, Completeness, Completions, Display, Interpreter, Interrupter,
     MimeBundle, StreamName,
 };
+use memscope_kernel::interrupts::Interrupts;
 use memscope_kernel::outbox::{Channel, Inbound, Outbox, Outgoing};
 use memscope_kernel::shell::Shell;
 use support::{
@@ -63,10 +64,9 @@ impl Interpreter for Scripted {
             });
         }
         if code == "show" {
-            io.display(Display {
+            io.display(Display::Show {
                 data: vec![("text/html".into(), "<b>x</b>".into())],
-                display_id: None,
-                update: false,
+                id: None,
             });
         }
         // A cell named "table" is followed by a display of its count, as
@@ -108,16 +108,16 @@ struct Harness {
     out: Receiver<Outgoing>,
     /// Where the client's answers to input requests arrive.
     stdin: Sender<Inbound>,
-    /// Where control reports interrupts.
-    interrupts: Sender<()>,
+    /// How control interrupts.
+    interrupts: Interrupts,
 }
 
 fn harness() -> Harness {
-    let (outbox, out) = Outbox::for_testing();
+    let (outbox, out) = Outbox::new();
     let (stdin, stdin_rx) = crossbeam_channel::unbounded();
-    let (interrupts, interrupts_rx) = crossbeam_channel::unbounded();
+    let interrupts = Interrupts::new(Arc::new(NoInterrupt));
     Harness {
-        shell: Shell::new(Scripted, outbox, stdin_rx, interrupts_rx, identity()),
+        shell: Shell::new(Scripted, outbox, stdin_rx, interrupts.clone(), identity()),
         out,
         stdin,
         interrupts,
@@ -171,7 +171,7 @@ impl Harness {
     fn send_and_prompt(
         self,
         request: Inbound,
-        client: impl FnOnce(&JupyterMessage, &Sender<Inbound>, &Sender<()>),
+        client: impl FnOnce(&JupyterMessage, &Sender<Inbound>, &Interrupts),
     ) -> Vec<Sent> {
         let Harness {
             mut shell,
@@ -612,9 +612,7 @@ fn stale_input_replies_are_dropped() {
 fn an_interrupt_cancels_a_waiting_input_request() {
     let h = harness();
     let request = inbound(execute_allowing_stdin("ask name? ", true));
-    let sent = h.send_and_prompt(request, |_, _, interrupts| {
-        interrupts.send(()).unwrap();
-    });
+    let sent = h.send_and_prompt(request, |_, _, interrupts| interrupts.interrupt());
     assert_eq!(result_text(&sent), "Err(Cancelled)");
 }
 
@@ -623,7 +621,7 @@ fn an_interrupt_cancels_a_waiting_input_request() {
 #[test]
 fn an_interrupt_from_before_the_prompt_does_not_cancel_it() {
     let h = harness();
-    h.interrupts.send(()).unwrap();
+    h.interrupts.interrupt();
     let request = inbound(execute_allowing_stdin("ask name? ", true));
     let sent = h.send_and_prompt(request, |asked, stdin, _| {
         stdin.send(input_reply(Some(asked), "Ada")).unwrap();

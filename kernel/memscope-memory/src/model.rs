@@ -147,6 +147,32 @@ impl MemoryTable {
             .ok()?;
         self.rows.get(index)
     }
+
+    /// The table of `name`'s buffer alone: its row, every row that shares
+    /// the buffer, and the buffer (for its picture); `None` if `name` has
+    /// no row. What went is left out: it belongs to the whole table.
+    pub fn restricted_to_buffer_of(&self, name: &str) -> Option<MemoryTable> {
+        let row = self.row(name)?;
+        let shares_the_buffer = |other: &Row| {
+            other.name == row.name || (row.buffer.is_some() && other.buffer == row.buffer)
+        };
+        Some(MemoryTable {
+            execution_count: self.execution_count,
+            rows: self
+                .rows
+                .iter()
+                .filter(|r| shares_the_buffer(r))
+                .cloned()
+                .collect(),
+            gone: Vec::new(),
+            buffers: self
+                .buffers
+                .iter()
+                .filter(|b| Some(b.id) == row.buffer)
+                .cloned()
+                .collect(),
+        })
+    }
 }
 
 /// One variable while the table is being built.

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use memscope_tidy::{declared_dependencies, repository_root, rust_files};
+use ra_ap_syntax::{Edition, SourceFile, SyntaxKind};
 
 /// The crates of the workspace: every folder of `kernel/`.
 fn crates(root: &Path) -> Vec<String> {
@@ -92,6 +93,74 @@ fn every_module_the_code_map_names_exists() {
     assert!(
         missing.is_empty(),
         "ARCHITECTURE.md names modules that do not exist: {missing:#?}"
+    );
+}
+
+/// The files of a crate's `src/` that are modules of their own: not the
+/// crate's root, nor a folder's `mod.rs` (the folder stands for it).
+fn module_files(krate: &Path) -> Vec<String> {
+    rust_files(&krate.join("src"))
+        .iter()
+        .filter_map(|path| path.file_name())
+        .map(|name| name.to_string_lossy().into_owned())
+        .filter(|name| !matches!(name.as_str(), "lib.rs" | "main.rs" | "mod.rs"))
+        .collect()
+}
+
+#[test]
+fn the_code_map_names_every_module_that_exists() {
+    let root = repository_root();
+    let architecture = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    let mut unmapped = Vec::new();
+    for (krate, body) in code_map(&architecture) {
+        for module in module_files(&root.join("kernel").join(&krate)) {
+            if !body.contains(&format!("`{module}`")) {
+                unmapped.push(format!("kernel/{krate}: {module}"));
+            }
+        }
+    }
+    assert!(
+        unmapped.is_empty(),
+        "modules ARCHITECTURE.md's code map does not name (say what each is for): {unmapped:#?}"
+    );
+}
+
+/// The files that hold `unsafe` code: the keyword as rustc reads it, so
+/// not in comments or strings (the cells the engine generates).
+fn files_with_unsafe_code(root: &Path) -> BTreeSet<String> {
+    rust_files(&root.join("kernel"))
+        .into_iter()
+        .filter(|path| {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let file = SourceFile::parse(&text, Edition::CURRENT);
+            file.syntax_node()
+                .descendants_with_tokens()
+                .any(|element| element.kind() == SyntaxKind::UNSAFE_KW)
+        })
+        .map(|path| path.strip_prefix(root).unwrap().display().to_string())
+        .collect()
+}
+
+#[test]
+fn the_unsafe_inventory_lists_every_file_with_unsafe_code() {
+    let root = repository_root();
+    let architecture = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    let inventory = architecture
+        .split("\n## Unsafe code")
+        .nth(1)
+        .expect("ARCHITECTURE.md has a section `## Unsafe code`");
+    let inventory = inventory.split("\n## ").next().unwrap_or(inventory);
+    let listed: BTreeSet<String> = inventory
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|quoted| quoted.starts_with("kernel/") && quoted.ends_with(".rs"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        listed,
+        files_with_unsafe_code(&root),
+        "ARCHITECTURE.md's unsafe inventory must list exactly the files with unsafe code"
     );
 }
 

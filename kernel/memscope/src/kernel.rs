@@ -10,11 +10,13 @@ use memscope_kernel::control::{divert_shell_interrupts, Control};
 use memscope_kernel::debug::{DebugAdapter, VariablesBoard};
 use memscope_kernel::identity::KernelIdentity;
 use memscope_kernel::interpreter::Interpreter;
+use memscope_kernel::interrupts::Interrupts;
 use memscope_kernel::shell::Shell;
 use memscope_protocol::connection::read_connection_file;
+use memscope_session::Session;
 
 use crate::embedded_prelude::{self, UnpackedPrelude};
-use crate::interpreter::EngineInterpreter;
+use crate::interpreter::SessionInterpreter;
 use crate::lifetime::{self, Ending};
 use crate::places;
 use crate::unavailable::Unavailable;
@@ -81,6 +83,7 @@ fn start_engine() -> Result<Engine> {
         prelude_dir,
         cell_lock: prelude.cell_lock.is_file().then_some(prelude.cell_lock),
         cell_cache_bytes: cell_cache_bytes(),
+        cell_process: std::env::current_exe().context("cannot find the kernel's own binary")?,
     })
     .context("cannot start the Rust engine")
 }
@@ -91,7 +94,7 @@ fn start_engine() -> Result<Engine> {
 /// the cell's output is all that belongs; rust-analyzer's complaints about
 /// the cell's workspace (evcxr's business, and never the user's) stay out.
 const QUIET_LOG: &str =
-    "off,memscope=warn,memscope_engine=warn,memscope_kernel=warn,memscope_protocol=warn";
+    "off,memscope=warn,memscope_session=warn,memscope_engine=warn,memscope_kernel=warn,memscope_protocol=warn";
 
 pub fn run(connection_file: &Path) -> Result<()> {
     tracing_subscriber::fmt()
@@ -111,7 +114,7 @@ pub fn run(connection_file: &Path) -> Result<()> {
     // The engine sets evcxr's environment, so it starts before any thread.
     let board = VariablesBoard::default();
     let interpreter: Box<dyn Interpreter> = match start_engine() {
-        Ok(engine) => Box::new(EngineInterpreter::new(engine, board.clone())),
+        Ok(engine) => Box::new(SessionInterpreter::new(Session::new(engine), board.clone())),
         Err(error) => {
             let reason = format!("{error:#}");
             tracing::error!("{reason}");
@@ -130,15 +133,9 @@ pub fn run(connection_file: &Path) -> Result<()> {
         rustc_version: rustc_version(rustc),
         implementation_version: env!("CARGO_PKG_VERSION").to_owned(),
     };
-    let interrupter = interpreter.interrupter();
-    let (interrupts_tx, interrupts_rx) = crossbeam_channel::unbounded();
+    let interrupts = Interrupts::new(interpreter.interrupter());
     let (endings_tx, endings) = crossbeam_channel::unbounded();
-    lifetime::handle_signals(
-        runtime.handle(),
-        endings_tx.clone(),
-        interrupter.clone(),
-        interrupts_tx.clone(),
-    )?;
+    lifetime::handle_signals(runtime.handle(), endings_tx.clone(), interrupts.clone())?;
     let front_end = std::env::var("JPY_PARENT_PID").ok();
     if let Some(pid) = lifetime::front_end_pid(front_end.as_deref()) {
         lifetime::watch_front_end(pid, endings_tx.clone())?;
@@ -147,8 +144,7 @@ pub fn run(connection_file: &Path) -> Result<()> {
     let control = Arc::new(Control {
         outbox: endpoints.outbox.clone(),
         identity: identity.clone(),
-        interrupter: interrupter.clone(),
-        interrupts: interrupts_tx,
+        interrupts: interrupts.clone(),
         debugger: Arc::new(DebugAdapter::new(board)),
     });
     let shell_requests = divert_shell_interrupts(control.clone(), endpoints.shell)
@@ -157,7 +153,7 @@ pub fn run(connection_file: &Path) -> Result<()> {
         interpreter,
         endpoints.outbox.clone(),
         endpoints.stdin,
-        interrupts_rx,
+        interrupts.clone(),
         identity,
     );
     std::thread::Builder::new()
@@ -183,7 +179,7 @@ pub fn run(connection_file: &Path) -> Result<()> {
     // before it ends, so this waits until one of them says why to end.
     let ending = endings.recv().unwrap_or(Ending::ControlClosed);
     tracing::info!(?ending, "shutting down");
-    interrupter.interrupt();
+    interrupts.interrupt();
     if !matches!(ending, Ending::FrontEndGone { .. }) {
         // Someone may read the shutdown reply and the last outputs; a
         // front end that is gone reads nothing, and must not wait for us.

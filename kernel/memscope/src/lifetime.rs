@@ -26,8 +26,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use crossbeam_channel::Sender;
 use memscope_engine::processes;
-use memscope_kernel::interpreter::Interrupter;
-use std::sync::Arc;
+use memscope_kernel::interrupts::Interrupts;
 
 /// How often the front end's pid is looked at: the kernel is gone within
 /// about this long after its front end.
@@ -82,8 +81,7 @@ pub fn watch_front_end(pid: u32, endings: Sender<Ending>) -> Result<()> {
 pub fn handle_signals(
     runtime: &tokio::runtime::Handle,
     endings: Sender<Ending>,
-    interrupter: Arc<dyn Interrupter>,
-    interrupts: Sender<()>,
+    interrupts: Interrupts,
 ) -> Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
     let _entered = runtime.enter();
@@ -96,8 +94,7 @@ pub fn handle_signals(
             let name = tokio::select! {
                 _ = term.recv() => "SIGTERM",
                 _ = int.recv() => {
-                    interrupter.interrupt();
-                    let _ = interrupts.send(());
+                    interrupts.interrupt();
                     continue;
                 }
                 _ = hup.recv() => {

@@ -1,22 +1,20 @@
 //! The `memscope` binary: a Jupyter kernel for Rust, and its installer.
 //!
-//! Thin over the libraries: `memscope-protocol` (sockets), `memscope-kernel`
-//! (dispatch), `memscope-engine` (evcxr), `memscope-memory` (the memory
-//! table). This file parses the command line
+//! Wiring and conversion over the libraries: `memscope-protocol`
+//! (sockets), `memscope-kernel` (dispatch), `memscope-session` (what a
+//! cell means to memscope) over `memscope-engine` (evcxr). This file
+//! parses the command line
 //! and reports errors once, with their whole chain.
 
-mod build_progress;
 mod cli;
 mod embedded_prelude;
 mod install;
 mod interpreter;
 mod kernel;
 mod lifetime;
-mod memory_display;
-mod parameters;
 mod places;
+mod to_kernel;
 mod unavailable;
-mod variables_panel;
 
 use clap::Parser;
 

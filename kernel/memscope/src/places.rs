@@ -5,8 +5,6 @@
 //! (such as `/tmp`): a kernel that Kernel Gateway starts with only `PATH`
 //! still uses its user's own cache, found through the password database.
 
-use std::ffi::{CStr, OsString};
-use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -15,39 +13,10 @@ use anyhow::{Context, Result};
 /// that `memscope install` found, put in front of `PATH` by the kernel.
 pub const TOOLCHAIN_VARIABLE: &str = "MEMSCOPE_TOOLCHAIN_PATH";
 
-/// `$HOME`, or else the home folder the password database gives the user
-/// this process runs as.
+/// `$HOME` (if not empty), or else the home folder the password database
+/// gives the user this process runs as (`dirs` asks `getpwuid_r`).
 pub fn home_dir() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        return Some(PathBuf::from(home));
-    }
-    home_from_password_database()
-}
-
-fn home_from_password_database() -> Option<PathBuf> {
-    let mut buffer = vec![0_u8; 16 * 1024];
-    // SAFETY: all-zero bytes are a valid `passwd` (null pointers, zero ids).
-    let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
-    let mut found: *mut libc::passwd = std::ptr::null_mut();
-    // SAFETY: every pointer is valid for the call: `entry` and `found` are
-    // locals, and `buffer` is writable for the length passed.
-    let status = unsafe {
-        libc::getpwuid_r(
-            libc::getuid(),
-            &mut entry,
-            buffer.as_mut_ptr().cast(),
-            buffer.len(),
-            &mut found,
-        )
-    };
-    if status != 0 || found.is_null() || entry.pw_dir.is_null() {
-        return None;
-    }
-    // SAFETY: on success `pw_dir` points at a NUL-terminated string inside
-    // `buffer`, which is still alive here.
-    let dir = unsafe { CStr::from_ptr(entry.pw_dir) };
-    let dir = OsString::from_vec(dir.to_bytes().to_vec());
-    (!dir.is_empty()).then(|| PathBuf::from(dir))
+    dirs::home_dir().filter(|home| !home.as_os_str().is_empty())
 }
 
 /// Where build artefacts, build folders and the unpacked prelude persist:
@@ -124,12 +93,6 @@ pub fn use_recorded_toolchain() {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_password_database_knows_this_users_home() {
-        let home = home_from_password_database().expect("a home for the current user");
-        assert!(home.is_absolute(), "{}", home.display());
-    }
 
     #[test]
     fn cargo_is_found_for_the_tests() {

@@ -40,26 +40,52 @@ pub fn changed(change: Change) -> &'static str {
     }
 }
 
-/// How a row relates to the others: the names it is the same array as,
-/// or shares copy-on-write memory with, then the owner it looks into.
-pub fn base_or_alias(row: &Row) -> String {
-    let names = |words: &str, names: &[String]| {
-        (!names.is_empty()).then(|| format!("{words} {}", names.join(", ")))
-    };
-    let base = match &row.base {
+/// The words for how a row relates to another array, written once for
+/// every rendering (the table's column, the Variables panel's line).
+fn same_array_as(names: &str) -> String {
+    format!("same array as {names}")
+}
+
+fn copy_on_write_with(names: &str) -> String {
+    format!("copy-on-write with {names}")
+}
+
+fn base_words(base: &Base) -> Option<String> {
+    match base {
         Base::None => None,
         Base::Variable(name) => Some(format!("view of {name}")),
         Base::NotAVariable => Some("view; owner is not a variable".to_owned()),
+    }
+}
+
+/// How a row relates to the others: the names it is the same array as,
+/// or shares copy-on-write memory with, then the owner it looks into.
+pub fn base_or_alias(row: &Row) -> String {
+    let names = |words: fn(&str) -> String, names: &[String]| {
+        (!names.is_empty()).then(|| words(&names.join(", ")))
     };
     let parts: Vec<String> = [
-        names("same array as", &row.alias_of),
-        names("copy-on-write with", &row.copy_on_write_with),
-        base,
+        names(same_array_as, &row.alias_of),
+        names(copy_on_write_with, &row.copy_on_write_with),
+        base_words(&row.base),
     ]
     .into_iter()
     .flatten()
     .collect();
     parts.join("; ")
+}
+
+/// A row's role in a few words, naming the one array it most depends on:
+/// the first it is the same array as, else the first it shares
+/// copy-on-write memory with, else its owner, else its role.
+pub fn relation(row: &Row) -> String {
+    if let Some(other) = row.alias_of.first() {
+        return same_array_as(other);
+    }
+    if let Some(other) = row.copy_on_write_with.first() {
+        return copy_on_write_with(other);
+    }
+    base_words(&row.base).unwrap_or_else(|| role(row.role).to_owned())
 }
 
 pub fn shares(row: &Row) -> String {

@@ -1,4 +1,4 @@
-//! What JupyterLab's Variables panel shows after each cell: every session
+//! What the Variables panel shows after each cell: every session
 //! variable with its type; a simple one (a number, a string) also with its
 //! value; an array with its memory role and layout in one line ("view of
 //! x, [5] strides [2], 40 B"), expanding into the memory table's columns,
@@ -9,10 +9,44 @@
 
 use std::sync::Arc;
 
-use memscope_kernel::debug::{VariableView, VariablesSnapshot};
+use memscope_engine::MimeBundle;
 use memscope_memory::render::cells::{self, HEADERS};
 use memscope_memory::render::{bundle, RenderOptions};
-use memscope_memory::{Base, GoneWhy, MemoryTable, Row};
+use memscope_memory::{GoneWhy, MemoryTable, Row};
+
+/// One session variable, as the panel lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variable {
+    pub name: String,
+    pub type_name: String,
+    /// One line: for an array its relation and layout, for a simple value
+    /// (a number, a string) the value, else its type.
+    pub value: String,
+    /// What the entry expands into (an array's columns of the memory
+    /// table), as `(name, value)`; empty for a leaf.
+    pub fields: Vec<(String, String)>,
+}
+
+/// The session's variables after a cell, and what "Render Variable"
+/// shows for each.
+#[derive(Debug, Clone, Default)]
+pub struct Variables {
+    /// Sorted by name.
+    pub list: Vec<Variable>,
+    /// The memory table they were described with, shared, not copied.
+    table: Option<Arc<MemoryTable>>,
+    options: RenderOptions,
+}
+
+impl Variables {
+    /// The memory table of `name`'s buffer: its row and every row that
+    /// shares the buffer, with the buffer's picture; `None` for a
+    /// variable that is not an array.
+    pub fn render(&self, name: &str) -> Option<MimeBundle> {
+        let restricted = self.table.as_deref()?.restricted_to_buffer_of(name)?;
+        Some(bundle(&restricted, self.options))
+    }
+}
 
 /// The panel's variables: `types` (the session's, from evcxr), `values`
 /// (the one-line values the cell reported for its simple variables,
@@ -24,17 +58,17 @@ pub fn snapshot(
     values: &[(String, String)],
     table: Option<&Arc<MemoryTable>>,
     options: RenderOptions,
-) -> VariablesSnapshot {
+) -> Variables {
     // The cell reports its values sorted by name.
     let value_of = |name: &str| {
         let found = values.binary_search_by(|(n, _)| n.as_str().cmp(name));
         found.ok().map(|at| &values[at].1)
     };
-    let mut variables: Vec<VariableView> = types
+    let mut variables: Vec<Variable> = types
         .iter()
         .map(|(name, type_name)| match table.and_then(|t| t.row(name)) {
             Some(row) => array_view(row, type_name),
-            None => VariableView {
+            None => Variable {
                 name: name.clone(),
                 type_name: type_name.clone(),
                 value: match (value_of(name), table) {
@@ -62,7 +96,7 @@ pub fn snapshot(
                 }
                 GoneWhy::Dropped => "gone: dropped".to_owned(),
             };
-            variables.push(VariableView {
+            variables.push(Variable {
                 name: gone.name.clone(),
                 type_name: String::new(),
                 value,
@@ -71,10 +105,10 @@ pub fn snapshot(
         }
     }
     variables.sort_by(|a, b| a.name.cmp(&b.name));
-    let table = table.cloned();
-    VariablesSnapshot {
-        variables,
-        render: Arc::new(move |name| render_buffer_of(table.as_deref()?, name, options)),
+    Variables {
+        list: variables,
+        table: table.cloned(),
+        options,
     }
 }
 
@@ -93,20 +127,10 @@ fn looks_like_an_array(type_name: &str) -> bool {
     type_name.starts_with("Box<[") || matches!(outer, "Vec" | "VecDeque") || outer.contains("Array")
 }
 
-fn array_view(row: &Row, type_name: &str) -> VariableView {
-    let role = match (
-        &row.base,
-        row.alias_of.first(),
-        row.copy_on_write_with.first(),
-    ) {
-        (_, Some(other), _) => format!("alias of {other}"),
-        (_, _, Some(other)) => format!("copy-on-write with {other}"),
-        (Base::Variable(owner), ..) => format!("view of {owner}"),
-        (Base::NotAVariable, ..) => "view (owner is not a variable)".to_owned(),
-        (Base::None, ..) => cells::role(row.role).to_owned(),
-    };
+fn array_view(row: &Row, type_name: &str) -> Variable {
     let value = format!(
-        "{role}, {} strides {}, {}",
+        "{}, {} strides {}, {}",
+        cells::relation(row),
         cells::list(&row.shape),
         cells::list(&row.strides),
         cells::bytes(row.bytes)
@@ -118,41 +142,12 @@ fn array_view(row: &Row, type_name: &str) -> VariableView {
         .skip(2)
         .map(|(header, cell)| ((*header).to_owned(), cell))
         .collect();
-    VariableView {
+    Variable {
         name: row.name.clone(),
         type_name: type_name.to_owned(),
         value,
         fields,
     }
-}
-
-/// The memory table of `name`'s buffer: its row and every row that shares
-/// the buffer, with the buffer's picture.
-fn render_buffer_of(
-    table: &MemoryTable,
-    name: &str,
-    options: RenderOptions,
-) -> Option<Vec<(String, String)>> {
-    let row = table.row(name)?;
-    let rows: Vec<Row> = table
-        .rows
-        .iter()
-        .filter(|r| r.name == name || (row.buffer.is_some() && r.buffer == row.buffer))
-        .cloned()
-        .collect();
-    let buffers = table
-        .buffers
-        .iter()
-        .filter(|b| Some(b.id) == row.buffer)
-        .cloned()
-        .collect();
-    let restricted = MemoryTable {
-        execution_count: table.execution_count,
-        rows,
-        gone: Vec::new(),
-        buffers,
-    };
-    Some(bundle(&restricted, options))
 }
 
 #[cfg(test)]
@@ -213,8 +208,8 @@ mod tests {
             .collect()
     }
 
-    fn find<'a>(panel: &'a VariablesSnapshot, name: &str) -> &'a VariableView {
-        panel.variables.iter().find(|v| v.name == name).unwrap()
+    fn find<'a>(panel: &'a Variables, name: &str) -> &'a Variable {
+        panel.list.iter().find(|v| v.name == name).unwrap()
     }
 
     #[test]
@@ -233,7 +228,7 @@ mod tests {
             Some(&table),
             RenderOptions::default(),
         );
-        let names: Vec<_> = panel.variables.iter().map(|v| v.name.as_str()).collect();
+        let names: Vec<_> = panel.list.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(
             names,
             ["base", "count", "evens", "other", "settings", "words"]
@@ -297,7 +292,7 @@ mod tests {
             ("n", "i64"),
         ]);
         let panel = snapshot(&all, &[], Some(&table), RenderOptions::default());
-        let bundle = (panel.render)("evens").unwrap();
+        let bundle = panel.render("evens").unwrap();
         let text = &bundle
             .iter()
             .find(|(mime, _)| mime == "text/plain")
@@ -310,12 +305,12 @@ mod tests {
             "an address without `:memory addresses`: {text}"
         );
         // Not an array: nothing to render (the adapter says its value).
-        assert!((panel.render)("n").is_none());
-        assert!((panel.render)("nobody").is_none());
+        assert!(panel.render("n").is_none());
+        assert!(panel.render("nobody").is_none());
 
         let with_addresses = RenderOptions { addresses: true };
         let panel = snapshot(&all, &[], Some(&table), with_addresses);
-        let bundle = (panel.render)("base").unwrap();
+        let bundle = panel.render("base").unwrap();
         let text = &bundle
             .iter()
             .find(|(mime, _)| mime == "text/plain")
@@ -333,6 +328,6 @@ mod tests {
             RenderOptions::default(),
         );
         assert_eq!(find(&panel, "s").value, "\"hi\"");
-        assert!((panel.render)("s").is_none());
+        assert!(panel.render("s").is_none());
     }
 }

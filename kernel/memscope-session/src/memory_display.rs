@@ -1,4 +1,4 @@
-//! When the memory table is shown, and the `:memory` commands that decide.
+//! When the memory table is shown, and what the `:memory` commands change.
 //!
 //! `:memory on` (the default) shows the table after every successful cell
 //! that leaves at least one array variable; `:memory off` stops that;
@@ -8,55 +8,17 @@
 
 use std::sync::Arc;
 
-use memscope_engine::ArrayFacts;
-use memscope_kernel::interpreter::MimeBundle;
+use memscope_engine::{ArrayFacts, MimeBundle};
 use memscope_memory::render::{bundle, RenderOptions};
 use memscope_memory::{GoneWhy, MemoryTable, MemoryTracker};
+
+use crate::commands::MemoryCommand;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Off,
     On,
     WithAddresses,
-}
-
-/// A `:memory` command at the start of a cell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    On,
-    Off,
-    Addresses,
-    ShowNow,
-}
-
-/// Splits the `:memory` lines off the start of a cell. An unknown
-/// argument is returned as an error message for the cell.
-pub fn split_commands(code: &str) -> Result<(Vec<Command>, &str), String> {
-    let mut commands = Vec::new();
-    let mut rest = code;
-    loop {
-        let trimmed = rest.trim_start();
-        let Some(after) = trimmed.strip_prefix(":memory") else {
-            break;
-        };
-        if after.chars().next().is_some_and(|c| !c.is_whitespace()) {
-            break; // `:memoryx` is not ours; evcxr will say so.
-        }
-        let (line, next) = after.split_once('\n').unwrap_or((after, ""));
-        commands.push(match line.trim() {
-            "" => Command::ShowNow,
-            "on" => Command::On,
-            "off" => Command::Off,
-            "addresses" => Command::Addresses,
-            other => {
-                return Err(format!(
-                    ":memory takes on, off, addresses or nothing, not {other:?}"
-                ))
-            }
-        });
-        rest = next;
-    }
-    Ok((commands, rest))
 }
 
 pub struct MemoryDisplay {
@@ -79,12 +41,12 @@ impl Default for MemoryDisplay {
 
 impl MemoryDisplay {
     /// Applies a command; returns the table to show now, if any.
-    pub fn command(&mut self, command: Command) -> Option<MimeBundle> {
+    pub fn command(&mut self, command: MemoryCommand) -> Option<MimeBundle> {
         match command {
-            Command::On => self.mode = Mode::On,
-            Command::Off => self.mode = Mode::Off,
-            Command::Addresses => self.mode = Mode::WithAddresses,
-            Command::ShowNow => {
+            MemoryCommand::On => self.mode = Mode::On,
+            MemoryCommand::Off => self.mode = Mode::Off,
+            MemoryCommand::Addresses => self.mode = Mode::WithAddresses,
+            MemoryCommand::ShowNow => {
                 return Some(match &self.last {
                     Some(table) => bundle(table, self.render_options()),
                     None => vec![(
@@ -141,22 +103,5 @@ impl MemoryDisplay {
         let rendered = show.then(|| bundle(&table, self.render_options()));
         self.last = Some(Arc::new(table));
         rendered
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn memory_commands_are_split_from_the_code() {
-        assert_eq!(split_commands("let a = 1;"), Ok((vec![], "let a = 1;")));
-        assert_eq!(split_commands(":memory off"), Ok((vec![Command::Off], "")));
-        assert_eq!(
-            split_commands(":memory\n:memory addresses\nlet a = 1;"),
-            Ok((vec![Command::ShowNow, Command::Addresses], "let a = 1;"))
-        );
-        assert_eq!(split_commands(":memoryx"), Ok((vec![], ":memoryx")));
-        assert!(split_commands(":memory sideways").is_err());
     }
 }

@@ -4,7 +4,9 @@
 
 use std::time::Instant;
 
-use memscope_kernel::interpreter::{CellIo, Display, MimeBundle};
+use memscope_engine::{DisplayRequest, MimeBundle};
+
+use crate::session::Observer;
 
 /// Display ids differ per cell run (and per kernel process), so a later
 /// cell never updates an earlier cell's progress.
@@ -15,23 +17,23 @@ pub struct BuildProgress {
 }
 
 impl BuildProgress {
-    pub fn start(cell: usize, first_crate: String, io: &mut dyn CellIo) -> BuildProgress {
+    pub fn start(cell: usize, first_crate: String, observer: &mut dyn Observer) -> BuildProgress {
         let progress = BuildProgress {
             id: format!("memscope-build-{cell}-{}", std::process::id()),
             crates: vec![first_crate],
             started: Instant::now(),
         };
-        progress.show(io, false);
+        progress.show(observer, false);
         progress
     }
 
-    pub fn next_crate(&mut self, name: String, io: &mut dyn CellIo) {
+    pub fn next_crate(&mut self, name: String, observer: &mut dyn Observer) {
         self.crates.push(name);
-        self.show(io, true);
+        self.show(observer, true);
     }
 
     /// Replaces the progress with what was built, and in how long.
-    pub fn finish(self, io: &mut dyn CellIo) {
+    pub fn finish(self, observer: &mut dyn Observer) {
         let names: Vec<&str> = self
             .crates
             .iter()
@@ -43,24 +45,27 @@ impl BuildProgress {
             self.started.elapsed().as_secs_f64(),
             names.join(", ")
         );
-        io.display(Display {
-            data: bundle(&text),
-            display_id: Some(self.id),
-            update: true,
+        observer.display(DisplayRequest::Update {
+            id: self.id,
+            bundle: bundle(&text),
         });
     }
 
-    fn show(&self, io: &mut dyn CellIo, update: bool) {
+    fn show(&self, observer: &mut dyn Observer, update: bool) {
         let current = self.crates.last().map(String::as_str).unwrap_or_default();
         let text = format!(
             "Compiling {current} ({} so far, {:.0} s)",
             count(self.crates.len()),
             self.started.elapsed().as_secs_f64()
         );
-        io.display(Display {
-            data: bundle(&text),
-            display_id: Some(self.id.clone()),
-            update,
+        let (id, bundle) = (self.id.clone(), bundle(&text));
+        observer.display(if update {
+            DisplayRequest::Update { id, bundle }
+        } else {
+            DisplayRequest::Show {
+                id: Some(id),
+                bundle,
+            }
         });
     }
 }

@@ -9,14 +9,23 @@
 //! the session already has the name (so `let n: u64 = 10;` in the
 //! parameters cell stays a `u64`), or, for a name the session does not
 //! have yet, as the value suggests (`String`, `i64`, `f64`, `bool`,
-//! `Vec<_>`, `BTreeMap<String, _>`).
+//! `Vec<_>`, `BTreeMap<String, _>`). Values are read by `serde_json`
+//! (numbers keep the digits they were written with) and types by
+//! rust-analyzer's parser.
 //!
 //! Strings become raw string literals whatever they contain (quotes,
 //! backslashes, `"#`), with as many `#` as it takes.
 //!
 //! Invariant: pure: the same lines and session types give the same code,
-//! and a value that cannot have the type gives an error naming both, never
-//! code that means something else.
+//! and a value that is not JSON, or cannot have the type, gives an error
+//! naming it, never code that means something else.
+
+use ra_ap_syntax::ast::{self, AstNode, HasGenericArgs};
+use ra_ap_syntax::{Edition, SourceFile};
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::commands::SplitCell;
 
 /// One parsed value: JSON's kinds, with numbers kept as written so that
 /// integers of any size reach rustc unchanged.
@@ -47,55 +56,34 @@ impl Value {
     }
 }
 
-/// Whether the cell has a `:param` line, for [`rewrite`].
-pub fn has_parameters(cell: &str) -> bool {
-    cell.lines().any(is_param_line)
-}
-
-/// Rewrites a cell made of `:param` lines (with blank and `//` comment
-/// lines between them) into `let` statements. `session_type` gives the
-/// type the session has for a name, if any.
-pub fn rewrite(
-    cell: &str,
+/// The cell for evcxr, with each `:param` line of `split` turned into a
+/// `let` statement on the same line. `session_type` gives the type the
+/// session has for a name, if any.
+pub fn with_lets(
+    split: &SplitCell<'_>,
     session_type: &dyn Fn(&str) -> Option<String>,
 ) -> Result<String, String> {
-    let mut code = String::new();
-    for line in cell.lines() {
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with("//") {
-            code.push_str(line);
-            code.push('\n');
-            continue;
-        }
-        if !is_param_line(line) {
-            return Err(format!(
-                "a cell with :param lines holds only :param lines and comments, not {trimmed:?}"
-            ));
-        }
-        code.push_str(&statement(trimmed, session_type)?);
-        code.push('\n');
+    let mut code = split.rest.clone();
+    // From the last line up, so that earlier ranges stay where they are.
+    for parameter in split.parameters.iter().rev() {
+        let statement = statement(parameter.args, session_type)?;
+        code.replace_range(parameter.line.clone(), &statement);
     }
     Ok(code)
 }
 
-fn is_param_line(line: &str) -> bool {
-    line.trim_start()
-        .strip_prefix(":param")
-        .is_some_and(|rest| rest.starts_with(char::is_whitespace))
-}
-
-/// `:param NAME = VALUE` as a `let` statement.
-fn statement(line: &str, session_type: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
-    let rest = line[":param".len()..].trim_start();
-    let (name, value) = rest
+/// `NAME = VALUE` (what follows `:param`) as a `let` statement.
+fn statement(args: &str, session_type: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let (name, value) = args
         .split_once('=')
-        .ok_or_else(|| format!(":param needs `NAME = VALUE`, not {line:?}"))?;
+        .ok_or_else(|| format!(":param needs `NAME = VALUE`, not {:?}", args.trim()))?;
     let name = name.trim();
     if !is_identifier(name) {
         return Err(format!(":param: {name:?} is not a Rust variable name"));
     }
-    let value = parse_value(value.trim())
-        .map_err(|why| format!(":param {name}: the value is not JSON: {why}"))?;
+    let value = value.trim();
+    let value = parse_value(value)
+        .map_err(|why| format!(":param {name}: the value {value:?} is not JSON: {why}"))?;
     let type_text = match session_type(name) {
         Some(known) => known,
         None => default_type(&value).map_err(|why| format!(":param {name}: {why}"))?,
@@ -127,99 +115,55 @@ enum Ty {
     Other(String),
 }
 
+/// The type `text` names, read by rust-analyzer's parser.
 fn parse_type(text: &str) -> Ty {
-    let mut parser = TypeParser {
-        chars: text.chars().collect(),
-        at: 0,
-    };
-    match parser.ty() {
-        Some(ty) if parser.rest_is_blank() => ty,
+    let source = format!("type T = {text};");
+    let parse = SourceFile::parse(&source, Edition::CURRENT);
+    let alias = parse
+        .tree()
+        .syntax()
+        .descendants()
+        .find_map(ast::TypeAlias::cast);
+    match alias.and_then(|alias| alias.ty()) {
+        Some(ty) if parse.errors().is_empty() => from_syntax(&ty),
         _ => Ty::Other(text.to_owned()),
     }
 }
 
-struct TypeParser {
-    chars: Vec<char>,
-    at: usize,
-}
-
-impl TypeParser {
-    fn peek(&mut self) -> Option<char> {
-        while self.chars.get(self.at).is_some_and(|c| c.is_whitespace()) {
-            self.at += 1;
-        }
-        self.chars.get(self.at).copied()
-    }
-
-    fn eat(&mut self, c: char) -> bool {
-        let found = self.peek() == Some(c);
-        if found {
-            self.at += 1;
-        }
-        found
-    }
-
-    fn rest_is_blank(&mut self) -> bool {
-        self.peek().is_none()
-    }
-
-    fn word(&mut self) -> String {
-        self.peek();
-        let start = self.at;
-        while self
-            .chars
-            .get(self.at)
-            .is_some_and(|c| c.is_alphanumeric() || *c == '_')
-        {
-            self.at += 1;
-        }
-        self.chars[start..self.at].iter().collect()
-    }
-
-    fn ty(&mut self) -> Option<Ty> {
-        if self.eat('&') {
-            if self.eat('\'') {
-                self.word();
-            }
-            let rest = self.word();
-            if rest != "mut" && !rest.is_empty() {
-                // `&str`: the word was the start of the borrowed type.
-                self.at -= rest.chars().count();
-            }
-            return Some(Ty::Ref(Box::new(self.ty()?)));
-        }
-        if self.eat('[') {
-            let element = self.ty()?;
-            if self.eat(';') {
-                while self.peek().is_some_and(|c| c != ']') {
-                    self.at += 1;
-                }
-            }
-            return self.eat(']').then(|| Ty::Array(Box::new(element)));
-        }
-        let mut last = self.word();
-        if last.is_empty() {
-            return None;
-        }
-        while self.eat(':') {
-            if !self.eat(':') {
-                return None;
-            }
-            last = self.word();
-        }
-        let mut args = Vec::new();
-        if self.eat('<') {
-            loop {
-                args.push(self.ty()?);
-                if self.eat('>') {
-                    break;
-                }
-                if !self.eat(',') {
-                    return None;
-                }
+fn from_syntax(ty: &ast::Type) -> Ty {
+    let inner = |ty: Option<ast::Type>| match ty {
+        Some(ty) => from_syntax(&ty),
+        None => Ty::Other(String::new()),
+    };
+    let other = || Ty::Other(ty.syntax().text().to_string());
+    match ty {
+        ast::Type::RefType(reference) => Ty::Ref(Box::new(inner(reference.ty()))),
+        ast::Type::ArrayType(array) => Ty::Array(Box::new(inner(array.ty()))),
+        ast::Type::SliceType(slice) => Ty::Array(Box::new(inner(slice.ty()))),
+        ast::Type::ParenType(paren) => inner(paren.ty()),
+        ast::Type::PathType(path) => {
+            let Some(segment) = path.path().and_then(|p| p.segment()) else {
+                return other();
+            };
+            let Some(last) = segment.name_ref() else {
+                return other();
+            };
+            // Lifetimes and constants among the arguments fill nothing.
+            let args = segment
+                .generic_arg_list()
+                .into_iter()
+                .flat_map(|list| list.generic_args())
+                .filter_map(|arg| match arg {
+                    ast::GenericArg::TypeArg(arg) => Some(inner(arg.ty())),
+                    _ => None,
+                })
+                .collect();
+            Ty::Path {
+                last: last.text().to_string(),
+                args,
             }
         }
-        Some(Ty::Path { last, args })
+        _ => other(),
     }
 }
 
@@ -399,188 +343,122 @@ fn string_literal(text: &str) -> String {
 
 // ---------------------------------------------------------------- values
 
+/// Python's `json` writes these for floats JSON cannot hold; each is read
+/// as a number of the same length (so offsets stay put) and remembered by
+/// where it starts.
+const NON_FINITE: [(&str, &str, &str); 3] = [
+    ("-Infinity", "-0.000000", "NEG_INFINITY"),
+    ("Infinity", "0.000000", "INFINITY"),
+    ("NaN", "0.0", "NAN"),
+];
+
 fn parse_value(text: &str) -> Result<Value, String> {
-    let mut parser = ValueParser {
-        chars: text.chars().collect(),
-        at: 0,
+    let (json, non_finite) = with_stand_ins(text);
+    let raw: &RawValue = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+    let reader = Reader {
+        start: json.as_ptr() as usize,
+        non_finite: &non_finite,
     };
-    let value = parser.value()?;
-    parser.blank();
-    if parser.at < parser.chars.len() {
-        return Err(format!("unexpected text after the value at {}", parser.at));
-    }
-    Ok(value)
+    reader.value(raw)
 }
 
-struct ValueParser {
-    chars: Vec<char>,
-    at: usize,
-}
-
-impl ValueParser {
-    fn blank(&mut self) {
-        while self.chars.get(self.at).is_some_and(|c| c.is_whitespace()) {
-            self.at += 1;
-        }
-    }
-
-    fn keyword(&mut self, word: &str) -> bool {
-        let found = self.chars[self.at..]
+/// `text` with every non-finite word outside a string replaced by its
+/// stand-in, and the offsets of the stand-ins.
+fn with_stand_ins(text: &str) -> (String, Vec<(usize, &'static str)>) {
+    let mut json = text.to_owned();
+    let mut found = Vec::new();
+    let (mut in_string, mut escaped) = (false, false);
+    let mut at = 0;
+    while at < text.len() {
+        let byte = text.as_bytes()[at];
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if byte == b'"' {
+            in_string = true;
+        } else if let Some((word, stand_in, name)) = NON_FINITE
             .iter()
-            .take(word.len())
-            .copied()
-            .eq(word.chars());
-        if found {
-            self.at += word.chars().count();
-        }
-        found
-    }
-
-    fn value(&mut self) -> Result<Value, String> {
-        self.blank();
-        let Some(&c) = self.chars.get(self.at) else {
-            return Err("the value is missing".into());
-        };
-        match c {
-            'n' if self.keyword("null") => Ok(Value::Null),
-            't' if self.keyword("true") => Ok(Value::Bool(true)),
-            'f' if self.keyword("false") => Ok(Value::Bool(false)),
-            'N' if self.keyword("NaN") => Ok(Value::NonFinite("NAN")),
-            'I' if self.keyword("Infinity") => Ok(Value::NonFinite("INFINITY")),
-            '-' if self.keyword("-Infinity") => Ok(Value::NonFinite("NEG_INFINITY")),
-            '"' => self.string().map(Value::Str),
-            '[' => {
-                self.at += 1;
-                let mut items = Vec::new();
-                self.blank();
-                if self.chars.get(self.at) == Some(&']') {
-                    self.at += 1;
-                    return Ok(Value::List(items));
-                }
-                loop {
-                    items.push(self.value()?);
-                    self.blank();
-                    match self.chars.get(self.at) {
-                        Some(',') => self.at += 1,
-                        Some(']') => {
-                            self.at += 1;
-                            return Ok(Value::List(items));
-                        }
-                        _ => return Err(format!("expected , or ] at {}", self.at)),
-                    }
-                }
-            }
-            '{' => {
-                self.at += 1;
-                let mut entries = Vec::new();
-                self.blank();
-                if self.chars.get(self.at) == Some(&'}') {
-                    self.at += 1;
-                    return Ok(Value::Map(entries));
-                }
-                loop {
-                    self.blank();
-                    if self.chars.get(self.at) != Some(&'"') {
-                        return Err(format!("expected a string key at {}", self.at));
-                    }
-                    let key = self.string()?;
-                    self.blank();
-                    if self.chars.get(self.at) != Some(&':') {
-                        return Err(format!("expected : at {}", self.at));
-                    }
-                    self.at += 1;
-                    entries.push((key, self.value()?));
-                    self.blank();
-                    match self.chars.get(self.at) {
-                        Some(',') => self.at += 1,
-                        Some('}') => {
-                            self.at += 1;
-                            return Ok(Value::Map(entries));
-                        }
-                        _ => return Err(format!("expected , or }} at {}", self.at)),
-                    }
-                }
-            }
-            '-' | '0'..='9' => Ok(self.number()),
-            other => Err(format!("unexpected {other:?} at {}", self.at)),
-        }
-    }
-
-    fn number(&mut self) -> Value {
-        let start = self.at;
-        while self
-            .chars
-            .get(self.at)
-            .is_some_and(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'))
+            .find(|(word, ..)| text[at..].starts_with(word))
         {
-            self.at += 1;
+            json.replace_range(at..at + word.len(), stand_in);
+            found.push((at, *name));
+            at += word.len();
+            continue;
         }
-        let text: String = self.chars[start..self.at].iter().collect();
-        if text.contains(['.', 'e', 'E']) {
-            Value::Float(text)
-        } else {
-            Value::Int(text)
-        }
+        at += 1;
     }
+    (json, found)
+}
 
-    /// A JSON string, at its opening quote.
-    fn string(&mut self) -> Result<String, String> {
-        self.at += 1;
-        let mut out = String::new();
-        loop {
-            let Some(&c) = self.chars.get(self.at) else {
-                return Err("a string does not end".into());
-            };
-            self.at += 1;
-            match c {
-                '"' => return Ok(out),
-                '\\' => {
-                    let Some(&escape) = self.chars.get(self.at) else {
-                        return Err("a string does not end".into());
-                    };
-                    self.at += 1;
-                    match escape {
-                        '"' | '\\' | '/' => out.push(escape),
-                        'b' => out.push('\u{8}'),
-                        'f' => out.push('\u{c}'),
-                        'n' => out.push('\n'),
-                        'r' => out.push('\r'),
-                        't' => out.push('\t'),
-                        'u' => out.push(self.unicode_escape()?),
-                        other => return Err(format!("unknown escape \\{other}")),
-                    }
+/// Turns serde_json's raw values into [`Value`]s, numbers as written.
+struct Reader<'a> {
+    /// Where the text the raw values borrow from starts in memory.
+    start: usize,
+    non_finite: &'a [(usize, &'static str)],
+}
+
+impl Reader<'_> {
+    fn value(&self, raw: &RawValue) -> Result<Value, String> {
+        let text = raw.get();
+        let json_error = |e: serde_json::Error| e.to_string();
+        Ok(match text.as_bytes().first() {
+            Some(b'n') => Value::Null,
+            Some(b't') => Value::Bool(true),
+            Some(b'f') => Value::Bool(false),
+            Some(b'"') => Value::Str(serde_json::from_str(text).map_err(json_error)?),
+            Some(b'[') => {
+                let items: Vec<&RawValue> = serde_json::from_str(text).map_err(json_error)?;
+                Value::List(
+                    items
+                        .into_iter()
+                        .map(|i| self.value(i))
+                        .collect::<Result<_, _>>()?,
+                )
+            }
+            Some(b'{') => {
+                let Entries(entries) = serde_json::from_str(text).map_err(json_error)?;
+                let entries = entries
+                    .into_iter()
+                    .map(|(key, raw)| Ok((key, self.value(raw)?)))
+                    .collect::<Result<_, String>>()?;
+                Value::Map(entries)
+            }
+            _ => {
+                let at = text.as_ptr() as usize - self.start;
+                match self.non_finite.iter().find(|(start, _)| *start == at) {
+                    Some((_, name)) => Value::NonFinite(name),
+                    None if text.contains(['.', 'e', 'E']) => Value::Float(text.to_owned()),
+                    None => Value::Int(text.to_owned()),
                 }
-                c => out.push(c),
+            }
+        })
+    }
+}
+
+/// A JSON object's entries in the order written (a map would sort them).
+struct Entries<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Entries<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor;
+        impl<'de> Visitor<'de> for EntriesVisitor {
+            type Value = Entries<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
             }
         }
-    }
-
-    /// The four hex digits after `\u`, and a low surrogate's after them.
-    fn unicode_escape(&mut self) -> Result<char, String> {
-        let high = self.hex4()?;
-        if (0xD800..0xDC00).contains(&high) {
-            if !self.keyword("\\u") {
-                return Err("a lone surrogate in a string".into());
-            }
-            let low = self.hex4()?;
-            if !(0xDC00..0xE000).contains(&low) {
-                return Err("a lone surrogate in a string".into());
-            }
-            let code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
-            return char::from_u32(code).ok_or_else(|| "a bad \\u escape".into());
-        }
-        char::from_u32(high).ok_or_else(|| "a lone surrogate in a string".into())
-    }
-
-    fn hex4(&mut self) -> Result<u32, String> {
-        let digits: String = self
-            .chars
-            .get(self.at..self.at + 4)
-            .unwrap_or(&[])
-            .iter()
-            .collect();
-        self.at += 4;
-        u32::from_str_radix(&digits, 16).map_err(|_| format!("a bad \\u escape {digits:?}"))
+        deserializer.deserialize_map(EntriesVisitor)
     }
 }
 
@@ -598,7 +476,8 @@ mod tests {
     }
 
     fn one(line: &str, known: &[(&str, &str)]) -> Result<String, String> {
-        statement(line, &types(known))
+        let args = line.strip_prefix(":param").expect("a :param line");
+        statement(args, &types(known))
     }
 
     #[test]
@@ -739,19 +618,64 @@ mod tests {
     }
 
     #[test]
-    fn a_cell_of_params_becomes_lets_and_other_cells_are_left_alone() {
+    fn a_cell_of_params_becomes_lets_on_the_same_lines() {
         let cell = "// Parameters\n:param n = 3\n\n:param s = \"x\"\n";
-        assert!(has_parameters(cell));
-        let code = rewrite(cell, &types(&[("n", "usize")])).unwrap();
+        let split = crate::commands::split(cell).unwrap();
+        let code = with_lets(&split, &types(&[("n", "usize")])).unwrap();
         assert_eq!(
             code,
             "// Parameters\nlet n: usize = 3;\n\nlet s: String = ::core::convert::From::from(r#\"x\"#);\n"
         );
-        assert!(!has_parameters("let n = 3;"));
-        assert!(!has_parameters(":parameter = 3"));
-        assert!(rewrite(":param n = 3\nlet m = n;", &types(&[]))
-            .unwrap_err()
-            .contains("only :param lines"));
+    }
+
+    /// Issue 24: text that is not JSON reached rustc as code that means
+    /// something else (`1-2` as −1).
+    #[test]
+    fn i24_a_value_that_is_not_json_is_an_error_naming_it() {
+        for value in [
+            "1-2", "1.2.3", "-", "01", "1.", "+1", "0x10", "[1, 2,]", "'a'", "nan",
+        ] {
+            let error = one(&format!(":param n = {value}"), &[("n", "i64")]).unwrap_err();
+            assert!(
+                error.contains("not JSON") && error.contains(&format!("{value:?}")),
+                "{value}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn non_finite_floats_are_read_anywhere_but_inside_strings() {
+        assert_eq!(
+            one(":param v = [1.5, NaN, -Infinity]", &[]).unwrap(),
+            "let v: Vec<f64> = vec![1.5, f64::NAN, f64::NEG_INFINITY];"
+        );
+        assert_eq!(
+            one(r#":param s = "NaN \" Infinity""#, &[]).unwrap(),
+            r##"let s: String = ::core::convert::From::from(r#"NaN " Infinity"#);"##
+        );
+        assert_eq!(
+            one(r#":param m = {"Infinity": Infinity}"#, &[]).unwrap(),
+            "let m: std::collections::BTreeMap<String, f64> = ::core::iter::FromIterator::from_iter([(::core::convert::From::from(r#\"Infinity\"#), f64::INFINITY)]);"
+        );
+        // A number that merely looks like a stand-in is a number.
+        assert_eq!(
+            one(":param x = 0.000000", &[]).unwrap(),
+            "let x: f64 = 0.000000;"
+        );
+    }
+
+    #[test]
+    fn dict_entries_keep_their_order_and_numbers_their_digits() {
+        assert_eq!(
+            one(r#":param m = {"b": 1, "a": 18446744073709551616}"#, &[("m", "Vec<(String, u128)>")])
+                .unwrap_err(),
+            ":param m: a dict cannot be a Vec<(String, u128)> (the session has m: Vec<(String, u128)>)"
+        );
+        assert_eq!(
+            one(r#":param m = {"b": 1, "a": 18446744073709551616}"#, &[("m", "IndexMap<String, u128>")])
+                .unwrap(),
+            "let m: IndexMap<String, u128> = ::core::iter::FromIterator::from_iter([(::core::convert::From::from(r#\"b\"#), 1), (::core::convert::From::from(r#\"a\"#), 18446744073709551616)]);"
+        );
     }
 
     #[test]

@@ -1,0 +1,170 @@
+//! memscope's own commands, `:memory` and `:param`, read with the one
+//! grammar of command lines (the engine's `cell_lines`, which is
+//! evcxr's): both sit at the top of a cell, among evcxr's commands, blank
+//! lines and comments.
+//!
+//! - `:memory on|off|addresses`, or `:memory` alone (show the table now).
+//! - `:param NAME = JSON`: a notebook parameter, as papermill injects it
+//!   (see `parameters`). A cell with one holds nothing but `:param` and
+//!   `:memory` lines, blank lines and comments.
+//!
+//! Invariant: pure. Every line that is not memscope's reaches evcxr, and
+//! memscope's own lines are replaced by blank lines, so the cell's line
+//! numbers (in compile errors) stay the user's.
+
+use std::ops::Range;
+
+use memscope_engine::cell_lines::{header, HeaderLine};
+
+/// A `:memory` command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemoryCommand {
+    On,
+    Off,
+    Addresses,
+    ShowNow,
+}
+
+/// A `:param` line: where it is in the cell, and what follows `:param`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parameter<'a> {
+    pub line: Range<usize>,
+    pub args: &'a str,
+}
+
+/// A cell with memscope's commands taken out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitCell<'a> {
+    /// The `:memory` commands, in order.
+    pub memory: Vec<MemoryCommand>,
+    /// The parameter lines, in order.
+    pub parameters: Vec<Parameter<'a>>,
+    /// The cell for evcxr: memscope's lines blanked, everything else as
+    /// written.
+    pub rest: String,
+}
+
+/// Splits memscope's commands off a cell; an unknown `:memory` argument,
+/// or a `:param` cell holding anything else, is a message for the cell.
+pub fn split(cell: &str) -> Result<SplitCell<'_>, String> {
+    let header = header(cell);
+    let mut memory = Vec::new();
+    let mut parameters = Vec::new();
+    let mut rest = String::with_capacity(cell.len());
+    let mut other_line = None;
+    for (range, line) in &header.lines {
+        // What lies between header lines is their line breaks.
+        rest.push_str(&cell[rest.len()..range.start]);
+        let ours = match line {
+            HeaderLine::Command {
+                name: ":memory",
+                args,
+            } => {
+                memory.push(memory_command(args)?);
+                true
+            }
+            HeaderLine::Command {
+                name: ":param",
+                args,
+            } => {
+                parameters.push(Parameter {
+                    line: range.clone(),
+                    args,
+                });
+                true
+            }
+            HeaderLine::Skipped => false,
+            HeaderLine::Command { .. } | HeaderLine::Shell(_) => {
+                other_line.get_or_insert(&cell[range.clone()]);
+                false
+            }
+        };
+        if ours {
+            // One space a byte keeps offsets; evcxr skips the blank line.
+            rest.push_str(&" ".repeat(range.len()));
+        } else {
+            rest.push_str(&cell[range.clone()]);
+        }
+    }
+    rest.push_str(&cell[rest.len()..]);
+    if !parameters.is_empty() {
+        let code = cell[header.code_start..].lines().next();
+        if let Some(other) = other_line.or(code) {
+            return Err(format!(
+                "a cell with :param lines holds only :param lines and comments, not {:?}",
+                other.trim()
+            ));
+        }
+    }
+    Ok(SplitCell {
+        memory,
+        parameters,
+        rest,
+    })
+}
+
+fn memory_command(args: &str) -> Result<MemoryCommand, String> {
+    Ok(match args.trim() {
+        "" => MemoryCommand::ShowNow,
+        "on" => MemoryCommand::On,
+        "off" => MemoryCommand::Off,
+        "addresses" => MemoryCommand::Addresses,
+        other => {
+            return Err(format!(
+                ":memory takes on, off, addresses or nothing, not {other:?}"
+            ))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commands(cell: &str) -> (Vec<MemoryCommand>, Vec<&str>, String) {
+        let split = split(cell).unwrap();
+        let parameters = split.parameters.iter().map(|p| p.args).collect();
+        (split.memory, parameters, split.rest)
+    }
+
+    #[test]
+    fn memory_commands_are_taken_out_and_their_lines_kept_blank() {
+        assert_eq!(
+            commands("let a = 1;"),
+            (vec![], vec![], "let a = 1;".to_owned())
+        );
+        assert_eq!(
+            commands(":memory off"),
+            (vec![MemoryCommand::Off], vec![], " ".repeat(11))
+        );
+        assert_eq!(
+            commands(":memory\n:memory addresses\nlet a = 1;").0,
+            [MemoryCommand::ShowNow, MemoryCommand::Addresses]
+        );
+        // Among evcxr's commands and comments, as evcxr reads commands.
+        let (memory, _, rest) = commands("// setup\n:dep foo\n:memory on\nfoo::f()");
+        assert_eq!(memory, [MemoryCommand::On]);
+        assert_eq!(
+            rest,
+            format!("// setup\n:dep foo\n{}\nfoo::f()", " ".repeat(10))
+        );
+        // `:memoryx` is not ours (evcxr will say so), nor is a line of Rust.
+        assert_eq!(commands(":memoryx").0, []);
+        assert_eq!(commands("let a = 1;\n:memory").0, []);
+        assert!(split(":memory sideways").unwrap_err().contains("sideways"));
+    }
+
+    #[test]
+    fn a_parameter_cell_holds_parameters_only() {
+        let (_, parameters, rest) = commands("// Parameters\n:param n = 3\n\n:param s = \"x\"\n");
+        assert_eq!(parameters, ["n = 3", "s = \"x\""]);
+        assert!(rest.starts_with("// Parameters\n "));
+        assert!(split(":param n = 3\nlet m = n;")
+            .unwrap_err()
+            .contains("only :param lines"));
+        assert!(split(":param n = 3\n:dep foo")
+            .unwrap_err()
+            .contains(":dep foo"));
+        assert_eq!(commands(":parameter = 3").1, Vec::<&str>::new());
+    }
+}

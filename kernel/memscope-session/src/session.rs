@@ -1,0 +1,232 @@
+//! A memscope session: cells run one at a time through the engine, with
+//! memscope's own semantics around each: its commands, parameters, the
+//! memory table, the Variables panel's view and errors in the user's
+//! terms. What it returns is plain data; the binary converts it for
+//! Jupyter.
+//!
+//! Invariant: one round trip to the worker for the variables' types per
+//! cell that runs code (after it), none for a cell of commands only; the
+//! types a `:param` line is filled by are those the last cell left.
+
+use std::sync::Arc;
+
+use memscope_engine::{
+    ArrayFacts, CellObserver, CellResult, CompletionSet, DisplayRequest, Engine, Event,
+    Interrupter, MimeBundle, Recovery, StreamKind,
+};
+use memscope_memory::MemoryTable;
+
+use crate::build_progress::BuildProgress;
+use crate::commands;
+use crate::failure::{describe, Failure, Ran};
+use crate::memory_display::MemoryDisplay;
+use crate::parameters;
+use crate::variables::{self, Variables};
+
+/// Who hears what a running cell produces, in order.
+pub trait Observer {
+    fn stream(&mut self, kind: StreamKind, text: &str);
+    fn display(&mut self, request: DisplayRequest);
+    /// Asks the user for a line; `None` when nobody can answer.
+    fn input(&mut self, prompt: &str, password: bool) -> Option<String>;
+}
+
+/// What became of a cell.
+#[derive(Debug, Clone)]
+pub struct CellReport {
+    /// Its value, or why it did not run to the end.
+    pub result: Result<Ran, Failure>,
+    /// What to show after the value (the memory table): empty for a
+    /// failed cell.
+    pub shown: Vec<MimeBundle>,
+    /// The memory table as the cell left it, if the session has one.
+    pub table: Option<Arc<MemoryTable>>,
+    /// The session's variables as the cell left them.
+    pub variables: Variables,
+}
+
+/// A running session.
+pub struct Session {
+    engine: Engine,
+    memory: MemoryDisplay,
+    /// Counts cells that ran code, to give each one's build progress its
+    /// own id.
+    cells_run: usize,
+    /// The session's variables and their types, as the last cell left
+    /// them.
+    types: Vec<(String, String)>,
+    /// The one-line values of the simple variables, as the last cell that
+    /// ran reported them (sorted by name).
+    values: Vec<(String, String)>,
+}
+
+impl Session {
+    pub fn new(engine: Engine) -> Session {
+        Session {
+            engine,
+            memory: MemoryDisplay::default(),
+            cells_run: 0,
+            types: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Runs one cell, telling `observer` what it produces as it comes.
+    /// `execution_count` is the number the front end shows for it.
+    pub fn run(
+        &mut self,
+        cell: &str,
+        execution_count: usize,
+        observer: &mut dyn Observer,
+    ) -> CellReport {
+        let split = match commands::split(cell) {
+            Ok(split) => split,
+            Err(message) => return self.refused(cell, message),
+        };
+        let code = if split.parameters.is_empty() {
+            split.rest.clone()
+        } else {
+            let types = &self.types;
+            let session_type = |name: &str| {
+                let found = types.iter().find(|(n, _)| n == name);
+                found.map(|(_, t)| t.clone())
+            };
+            match parameters::with_lets(&split, &session_type) {
+                Ok(code) => code,
+                Err(message) => return self.refused(cell, message),
+            }
+        };
+        let mut shown: Vec<MimeBundle> = split
+            .memory
+            .iter()
+            .filter_map(|&command| self.memory.command(command))
+            .collect();
+        if code.trim().is_empty() {
+            // A cell of commands only; `:memory addresses` alone changes
+            // what Render Variable shows, so the variables are reported.
+            return self.report(
+                Ok(Ran {
+                    value: Vec::new(),
+                    page: None,
+                }),
+                shown,
+            );
+        }
+
+        self.cells_run += 1;
+        let mut forward = Forward {
+            observer,
+            cell: self.cells_run,
+            memory: None,
+            values: None,
+            build: None,
+        };
+        let result = self.engine.execute(&code, &mut forward);
+        if let Some(build) = forward.build.take() {
+            build.finish(forward.observer);
+        }
+        let succeeded = matches!(result, CellResult::Ran { .. });
+        let restarted = matches!(
+            result,
+            CellResult::Interrupted {
+                recovery: Recovery::Restarted { .. }
+            } | CellResult::ProcessDied {
+                recovery: Recovery::Restarted { .. },
+                ..
+            }
+        );
+        if restarted {
+            // The error names the lost variables; the table starts afresh.
+            self.memory.restart();
+            self.values.clear();
+        } else if let Some(variables) = forward.memory {
+            shown.extend(
+                self.memory
+                    .after_cell(&variables, &code, execution_count, succeeded),
+            );
+        }
+        if let Some(values) = forward.values {
+            self.values = values;
+        }
+        self.types = self.engine.variable_types();
+        let memory = &self.memory;
+        let result = describe(&code, result, &|name| memory.vanished(name));
+        if result.is_err() {
+            shown.clear();
+        }
+        self.report(result, shown)
+    }
+
+    /// The session's variables as the last cell left them.
+    pub fn variables(&self) -> Variables {
+        variables::snapshot(
+            &self.types,
+            &self.values,
+            self.memory.last_table(),
+            self.memory.render_options(),
+        )
+    }
+
+    pub fn complete(&mut self, code: &str, cursor: usize) -> CompletionSet {
+        self.engine.complete(code, cursor)
+    }
+
+    pub fn inspect(&mut self, code: &str, cursor: usize) -> Option<MimeBundle> {
+        self.engine.inspect(code, cursor)
+    }
+
+    /// The source evcxr generated for the last cell it compiled.
+    pub fn last_source(&mut self) -> Option<String> {
+        self.engine.last_source()
+    }
+
+    /// Stops the running cell, from any thread.
+    pub fn interrupter(&self) -> Interrupter {
+        self.engine.interrupter()
+    }
+
+    /// A cell refused before it ran: nothing changed.
+    fn refused(&self, cell: &str, message: String) -> CellReport {
+        let result = describe(cell, CellResult::Failed(message), &|_| None);
+        self.report(result, Vec::new())
+    }
+
+    fn report(&self, result: Result<Ran, Failure>, shown: Vec<MimeBundle>) -> CellReport {
+        CellReport {
+            result,
+            shown,
+            table: self.memory.last_table().cloned(),
+            variables: self.variables(),
+        }
+    }
+}
+
+/// Passes the engine's events on to the observer, keeping the cell's
+/// memory report and values, and showing its build progress.
+struct Forward<'a> {
+    observer: &'a mut dyn Observer,
+    cell: usize,
+    memory: Option<Vec<(String, ArrayFacts)>>,
+    values: Option<Vec<(String, String)>>,
+    build: Option<BuildProgress>,
+}
+
+impl CellObserver for Forward<'_> {
+    fn event(&mut self, event: Event) {
+        let observer = &mut *self.observer;
+        match event {
+            Event::Stream(kind, text) => observer.stream(kind, &text),
+            Event::Display(request) => observer.display(request),
+            Event::Memory(variables) => self.memory = Some(variables),
+            Event::Values(values) => self.values = Some(values),
+            Event::Compiling(name) => match &mut self.build {
+                Some(build) => build.next_crate(name, observer),
+                None => self.build = Some(BuildProgress::start(self.cell, name, observer)),
+            },
+        }
+    }
+
+    fn input(&mut self, prompt: &str, password: bool) -> Option<String> {
+        self.observer.input(prompt, password)
+    }
+}
