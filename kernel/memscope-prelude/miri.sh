@@ -3,7 +3,12 @@
 # undefined behaviour: NpArray's views borrow a RefCell'd buffer through two
 # small `unsafe` blocks (src/nparray/borrow.rs), and large strided copies use
 # pointer arithmetic for streaming stores (src/nparray/streaming.rs, run
-# under Miri with ordinary stores); this is their check.
+# under Miri with ordinary stores); this is their check. The prelude's other
+# unsafe code is not Miri's to check (ARCHITECTURE.md lists it all):
+# `madvise` (src/nparray/allocation.rs) is a system call Miri does not run,
+# and the memory report's reading of evcxr's variable store
+# (src/__kernel/report.rs) needs a real cell; the engine and end-to-end
+# tiers run it.
 #
 # Usage (from anywhere): bash kernel/memscope-prelude/miri.sh [extra test args]
 # Set CARGO_TARGET_DIR to keep Miri's build apart from normal builds.

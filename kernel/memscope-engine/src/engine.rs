@@ -7,14 +7,12 @@
 //! channel as the outputs); the engine starts answering at once and
 //! finishes starting (the first compile) in the background.
 
-use std::path::PathBuf;
-
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::build_dir::BuildDir;
 use crate::classify::{classify, Seen};
 use crate::compile_progress;
-use crate::events::{CellObserver, CellResult, Event};
+use crate::events::{CellObserver, CellResult, CompletionSet, EngineConfig, Event};
 use crate::output_pump::PumpEvent;
 use crate::processes;
 use crate::session_setup::write_dependency_profile;
@@ -23,33 +21,6 @@ use crate::supervision::interrupt::Interrupter;
 use crate::supervision::running_process::RunningProcess;
 use crate::worker::{self, Job, WorkerEvent};
 use memscope_cell_abi::MimeBundle;
-
-/// Where the engine keeps things and what every session starts with.
-#[derive(Debug, Clone)]
-pub struct EngineConfig {
-    /// Persistent cache; build folders live in `cache_dir/build`.
-    pub cache_dir: PathBuf,
-    /// The `memscope-prelude` crate, linked into every cell.
-    pub prelude_dir: PathBuf,
-    /// The lock file the cell crate is built with (see
-    /// `build_dir::use_lock_file`); cargo resolves afresh without one.
-    pub cell_lock: Option<PathBuf>,
-    /// The most the cache of compiled cells (`cache_dir/cells`) may hold;
-    /// 0 switches it off.
-    pub cell_cache_bytes: u64,
-    /// The program evcxr starts as the cell process: one that calls
-    /// `cell_process::enter_if_cell_process` first (the kernel's own
-    /// binary; the engine's tests name it too).
-    pub cell_process: PathBuf,
-}
-
-/// Completions around a cursor; offsets are bytes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CompletionSet {
-    pub matches: Vec<String>,
-    pub start: usize,
-    pub end: usize,
-}
 
 /// A running engine.
 pub struct Engine {

@@ -1,4 +1,7 @@
-//! What the engine reports while a cell runs, and how a cell ends.
+//! The engine's API types: how it is configured, what it reports while a
+//! cell runs, how a cell ends, and completions.
+
+use std::path::PathBuf;
 
 use memscope_cell_abi::{ArrayFacts, DisplayRequest, MimeBundle};
 
@@ -69,4 +72,31 @@ pub enum Recovery {
     /// There was no copy (the session had started threads of its own): the
     /// cell process was restarted and these variables were lost.
     Restarted { lost_variables: Vec<String> },
+}
+
+/// Where the engine keeps things and what every session starts with.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Persistent cache; build folders live in `cache_dir/build`.
+    pub cache_dir: PathBuf,
+    /// The `memscope-prelude` crate, linked into every cell.
+    pub prelude_dir: PathBuf,
+    /// The lock file the cell crate is built with (see
+    /// `build_dir::use_lock_file`); cargo resolves afresh without one.
+    pub cell_lock: Option<PathBuf>,
+    /// The most the cache of compiled cells (`cache_dir/cells`) may hold;
+    /// 0 switches it off.
+    pub cell_cache_bytes: u64,
+    /// The program evcxr starts as the cell process: one that calls
+    /// `cell_process::enter_if_cell_process` first (the kernel's own
+    /// binary; the engine's tests name it too).
+    pub cell_process: PathBuf,
+}
+
+/// Completions around a cursor; offsets are bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompletionSet {
+    pub matches: Vec<String>,
+    pub start: usize,
+    pub end: usize,
 }

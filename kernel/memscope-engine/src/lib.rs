@@ -5,28 +5,37 @@
 //! reports output through a [`events::CellObserver`]. Broken user code is a
 //! result, never an error of the engine.
 //!
-//! The kernel's side: [`engine`] (the handle), `worker` (the thread that
-//! owns evcxr), [`session_setup`], [`classify`], [`output_pump`],
-//! [`supervision`] (the kernel's view of the cell process), and the pure
-//! helpers [`diagnostics`] and [`completeness`]. The cell process's side:
-//! [`cell_process`]. Both use [`processes`] for `/proc` and system calls.
+//! The kernel's side: `engine` (the handle, [`Engine`]), `worker` (the
+//! thread that owns evcxr), `session_setup`, `classify`, `output_pump`,
+//! `supervision` (the kernel's view of the cell process), and the pure
+//! helpers [`cell_lines`], [`diagnostics`] and [`completeness`]. The cell
+//! process's side: [`cell_process`]. Both use [`processes`] for `/proc` and
+//! system calls.
 
-pub mod build_dir;
+// The engine's API: the handle, its types, and what the session and the
+// binary use of it (the grammar of command lines, completeness, rustc's
+// messages rendered against the cell, the cell process's entry, and the
+// process calls of the kernel's lifetime).
 pub mod cell_lines;
 pub mod cell_process;
-pub mod classify;
-pub mod compile_progress;
 pub mod completeness;
 pub mod diagnostics;
-pub mod engine;
 pub mod events;
-pub mod output_pump;
 pub mod processes;
-pub mod session_setup;
-pub mod supervision;
+
+// Its inside.
+mod build_dir;
+mod classify;
+mod compile_progress;
+mod engine;
+mod output_pump;
+mod session_setup;
+mod supervision;
 mod worker;
 
-pub use engine::{CompletionSet, Engine, EngineConfig};
-pub use events::{CellObserver, CellResult, Event, Recovery, StreamKind};
+pub use engine::Engine;
+pub use events::{
+    CellObserver, CellResult, CompletionSet, EngineConfig, Event, Recovery, StreamKind,
+};
 pub use memscope_cell_abi::{ArrayFacts, DisplayRequest, MimeBundle};
 pub use supervision::interrupt::Interrupter;

@@ -17,8 +17,7 @@ use memscope_cell_abi::MimeBundle;
 
 use crate::cell_lines::header;
 use crate::diagnostics;
-use crate::engine::{CompletionSet, EngineConfig};
-use crate::events::{CellResult, Recovery};
+use crate::events::{CellResult, CompletionSet, EngineConfig, Recovery};
 use crate::output_pump::{self, Fence, PumpEvent};
 use crate::session_setup::{
     changes_result_format, process_setup, session_setup, DEFER_TO_FORMAT, WARM_UP_CODE,

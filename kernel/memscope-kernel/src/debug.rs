@@ -83,31 +83,140 @@ impl VariablesBoard {
     }
 }
 
-/// The file names JupyterLab's debugger derives from a cell's code:
-/// prefix, Murmur2 hash of the code with this seed, suffix.
-const HASH_SEED: u32 = 0x6d73_6370;
-const TMP_FILE_PREFIX: &str = "/memscope/cell-";
-const TMP_FILE_SUFFIX: &str = ".rs";
+/// What the adapter says that is the kernel's to say: the file names
+/// JupyterLab's debugger derives from a cell's code (prefix, Murmur2 hash
+/// of the code with the seed, suffix), and why it cannot stop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DebuggerInfo {
+    pub hash_seed: u32,
+    pub tmp_file_prefix: String,
+    pub tmp_file_suffix: String,
+    /// Said of every breakpoint and of every command that would stop.
+    pub cannot_stop: String,
+}
+
+impl DebuggerInfo {
+    /// `tmpFilePrefix` + Murmur2 of the code + `tmpFileSuffix`, as the
+    /// debugger computes it on its side.
+    pub fn cell_path(&self, code: &str) -> String {
+        format!(
+            "{}{}{}",
+            self.tmp_file_prefix,
+            murmur2(code.as_bytes(), self.hash_seed),
+            self.tmp_file_suffix
+        )
+    }
+}
+
 /// Variables shown per snapshot with a reference of their own; more have
 /// the same number of bits left for the generation.
 const REFERENCE_INDEX_BITS: u32 = 16;
 /// A value is cut to this many characters.
 const VALUE_LIMIT: usize = 200;
 
-const CANNOT_STOP: &str =
-    "memscope cannot stop in compiled cells: its debugger only shows variables";
+/// The bodies of the responses JupyterLab reads, field for field.
+mod body {
+    use serde::Serialize;
+    use serde_json::{Map, Value};
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct DebugInfo<'a> {
+        pub is_started: bool,
+        pub hash_method: &'static str,
+        pub hash_seed: u32,
+        pub tmp_file_prefix: &'a str,
+        pub tmp_file_suffix: &'a str,
+        pub breakpoints: [Value; 0],
+        pub stopped_threads: [u64; 0],
+        pub rich_rendering: bool,
+        pub exception_paths: [String; 0],
+        pub copy_to_globals: bool,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Capabilities {
+        pub supports_configuration_done_request: bool,
+        pub supports_function_breakpoints: bool,
+        pub supports_conditional_breakpoints: bool,
+        pub supports_evaluate_for_hovers: bool,
+        pub supports_set_variable: bool,
+        pub supports_modules_request: bool,
+        pub supports_step_back: bool,
+        pub supports_restart_frame: bool,
+        pub supports_exception_info_request: bool,
+        pub exception_breakpoint_filters: [Value; 0],
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Variable {
+        pub name: String,
+        pub value: String,
+        #[serde(rename = "type")]
+        pub type_name: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub evaluate_name: Option<String>,
+        pub variables_reference: u64,
+    }
+
+    #[derive(Serialize)]
+    pub struct Variables {
+        pub variables: Vec<Variable>,
+    }
+
+    #[derive(Serialize)]
+    pub struct RichInspect {
+        pub data: Map<String, Value>,
+        pub metadata: Map<String, Value>,
+    }
+
+    #[derive(Serialize)]
+    pub struct Breakpoint<'a> {
+        pub verified: bool,
+        pub message: &'a str,
+    }
+
+    #[derive(Serialize)]
+    pub struct Breakpoints<'a> {
+        pub breakpoints: Vec<Breakpoint<'a>>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct DumpCell {
+        pub source_path: String,
+    }
+
+    #[derive(Serialize)]
+    pub struct Threads {
+        pub threads: [Value; 0],
+    }
+
+    #[derive(Serialize)]
+    pub struct Empty {}
+}
+
+/// A body as the response carries it.
+fn to_body(body: impl serde::Serialize) -> Value {
+    // Serialising these plain structs cannot fail.
+    serde_json::to_value(body).unwrap_or_default()
+}
 
 /// The adapter, shared by the control thread's handlers.
 pub struct DebugAdapter {
     board: VariablesBoard,
+    info: DebuggerInfo,
     started: AtomicBool,
     seq: AtomicU64,
 }
 
 impl DebugAdapter {
-    pub fn new(board: VariablesBoard) -> DebugAdapter {
+    pub fn new(board: VariablesBoard, info: DebuggerInfo) -> DebugAdapter {
         DebugAdapter {
             board,
+            info,
             started: AtomicBool::new(false),
             seq: AtomicU64::new(0),
         }
@@ -119,35 +228,35 @@ impl DebugAdapter {
         let arguments = &request["arguments"];
         let outcome = match command {
             "debugInfo" => Ok(self.debug_info()),
-            "initialize" => Ok(json!({
-                "supportsConfigurationDoneRequest": true,
-                "supportsFunctionBreakpoints": false,
-                "supportsConditionalBreakpoints": false,
-                "supportsEvaluateForHovers": false,
-                "supportsSetVariable": false,
-                "supportsModulesRequest": false,
-                "supportsStepBack": false,
-                "supportsRestartFrame": false,
-                "supportsExceptionInfoRequest": false,
-                "exceptionBreakpointFilters": [],
+            "initialize" => Ok(to_body(body::Capabilities {
+                supports_configuration_done_request: true,
+                supports_function_breakpoints: false,
+                supports_conditional_breakpoints: false,
+                supports_evaluate_for_hovers: false,
+                supports_set_variable: false,
+                supports_modules_request: false,
+                supports_step_back: false,
+                supports_restart_frame: false,
+                supports_exception_info_request: false,
+                exception_breakpoint_filters: [],
             })),
             "attach" => {
                 self.started.store(true, Ordering::SeqCst);
-                Ok(json!({}))
+                Ok(to_body(body::Empty {}))
             }
-            "configurationDone" => Ok(json!({})),
+            "configurationDone" => Ok(to_body(body::Empty {})),
             "disconnect" => {
                 self.started.store(false, Ordering::SeqCst);
-                Ok(json!({}))
+                Ok(to_body(body::Empty {}))
             }
             "inspectVariables" => Ok(self.inspect_variables()),
             "variables" => Ok(self.variables(arguments)),
             "richInspectVariables" => self.rich_inspect(arguments),
-            "setBreakpoints" => Ok(set_breakpoints(arguments)),
-            "dumpCell" => Ok(dump_cell(arguments)),
-            "threads" => Ok(json!({"threads": []})),
+            "setBreakpoints" => Ok(self.set_breakpoints(arguments)),
+            "dumpCell" => Ok(self.dump_cell(arguments)),
+            "threads" => Ok(to_body(body::Threads { threads: [] })),
             "" => Err("a debug request needs a command".to_owned()),
-            other => Err(format!("{other}: {CANNOT_STOP}")),
+            other => Err(format!("{other}: {}", self.info.cannot_stop)),
         };
         let (success, body, message) = match outcome {
             Ok(body) => (true, body, None),
@@ -168,24 +277,24 @@ impl DebugAdapter {
     }
 
     fn debug_info(&self) -> Value {
-        json!({
-            "isStarted": self.started.load(Ordering::SeqCst),
+        to_body(body::DebugInfo {
+            is_started: self.started.load(Ordering::SeqCst),
             // JupyterLab throws on any other hash method.
-            "hashMethod": "Murmur2",
-            "hashSeed": HASH_SEED,
-            "tmpFilePrefix": TMP_FILE_PREFIX,
-            "tmpFileSuffix": TMP_FILE_SUFFIX,
-            "breakpoints": [],
-            "stoppedThreads": [],
-            "richRendering": true,
-            "exceptionPaths": [],
-            "copyToGlobals": false,
+            hash_method: "Murmur2",
+            hash_seed: self.info.hash_seed,
+            tmp_file_prefix: &self.info.tmp_file_prefix,
+            tmp_file_suffix: &self.info.tmp_file_suffix,
+            breakpoints: [],
+            stopped_threads: [],
+            rich_rendering: true,
+            exception_paths: [],
+            copy_to_globals: false,
         })
     }
 
     fn inspect_variables(&self) -> Value {
         let (generation, snapshot) = self.board.latest();
-        let variables: Vec<Value> = snapshot
+        let variables: Vec<body::Variable> = snapshot
             .variables
             .iter()
             .enumerate()
@@ -209,16 +318,16 @@ impl DebugAdapter {
                 } else {
                     bounded(&format!("{} · {}", variable.value, variable.type_name))
                 };
-                json!({
-                    "name": variable.name,
-                    "value": bounded(&variable.value),
-                    "type": shown_type,
-                    "evaluateName": variable.name,
-                    "variablesReference": reference,
-                })
+                body::Variable {
+                    name: variable.name.clone(),
+                    value: bounded(&variable.value),
+                    type_name: shown_type,
+                    evaluate_name: Some(variable.name.clone()),
+                    variables_reference: reference,
+                }
             })
             .collect();
-        json!({ "variables": variables })
+        to_body(body::Variables { variables })
     }
 
     /// The fields of the variable a reference from the latest snapshot
@@ -237,17 +346,18 @@ impl DebugAdapter {
                         // The tree shows the type of such an entry, not
                         // its value (see inspect_variables): the column's
                         // word is both.
-                        json!({
-                            "name": name,
-                            "value": bounded(value),
-                            "type": bounded(value),
-                            "variablesReference": 0,
-                        })
+                        body::Variable {
+                            name: name.clone(),
+                            value: bounded(value),
+                            type_name: bounded(value),
+                            evaluate_name: None,
+                            variables_reference: 0,
+                        }
                     })
                     .collect::<Vec<_>>()
             })
             .unwrap_or_default();
-        json!({ "variables": fields })
+        to_body(body::Variables { variables: fields })
     }
 
     fn rich_inspect(&self, arguments: &Value) -> Result<Value, String> {
@@ -279,7 +389,28 @@ impl DebugAdapter {
             .collect();
         let metadata: serde_json::Map<String, Value> =
             data.keys().map(|k| (k.clone(), json!({}))).collect();
-        Ok(json!({ "data": data, "metadata": metadata }))
+        Ok(to_body(body::RichInspect { data, metadata }))
+    }
+
+    /// Every breakpoint asked for, not verified, with the reason
+    /// (JupyterLab draws it hollow).
+    fn set_breakpoints(&self, arguments: &Value) -> Value {
+        let asked = arguments["breakpoints"].as_array().map_or(0, Vec::len);
+        let breakpoints = (0..asked)
+            .map(|_| body::Breakpoint {
+                verified: false,
+                message: &self.info.cannot_stop,
+            })
+            .collect();
+        to_body(body::Breakpoints { breakpoints })
+    }
+
+    /// The path JupyterLab's debugger gives the cell with this code.
+    fn dump_cell(&self, arguments: &Value) -> Value {
+        let code = arguments["code"].as_str().unwrap_or("");
+        to_body(body::DumpCell {
+            source_path: self.info.cell_path(code),
+        })
     }
 }
 
@@ -303,31 +434,6 @@ fn bounded(value: &str) -> String {
     } else {
         line.to_owned()
     }
-}
-
-/// Every breakpoint asked for, not verified, with the reason (JupyterLab
-/// draws it hollow).
-fn set_breakpoints(arguments: &Value) -> Value {
-    let asked = arguments["breakpoints"].as_array().map_or(0, Vec::len);
-    let breakpoints: Vec<Value> = (0..asked)
-        .map(|_| json!({"verified": false, "message": CANNOT_STOP}))
-        .collect();
-    json!({ "breakpoints": breakpoints })
-}
-
-/// The path JupyterLab's debugger gives the cell with this code.
-fn dump_cell(arguments: &Value) -> Value {
-    let code = arguments["code"].as_str().unwrap_or("");
-    json!({ "sourcePath": cell_path(code) })
-}
-
-/// `tmpFilePrefix` + Murmur2 of the code + `tmpFileSuffix`, as the debugger
-/// computes it on its side.
-pub fn cell_path(code: &str) -> String {
-    format!(
-        "{TMP_FILE_PREFIX}{}{TMP_FILE_SUFFIX}",
-        murmur2(code.as_bytes(), HASH_SEED)
-    )
 }
 
 /// MurmurHash2, 32 bits (Austin Appleby's), over `data`.

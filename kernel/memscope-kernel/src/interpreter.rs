@@ -11,6 +11,24 @@ use std::sync::Arc;
 /// A mime bundle: `(mime type, data)` pairs, text or base64 for binary data.
 pub type MimeBundle = Vec<(String, String)>;
 
+/// What the kernel says of itself and its language (`kernel_info`): the
+/// interpreter's to say, so the dispatcher knows no language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KernelIdentity {
+    pub implementation: String,
+    pub implementation_version: String,
+    pub language: String,
+    pub language_version: String,
+    pub mimetype: String,
+    pub file_extension: String,
+    pub pygments_lexer: String,
+    pub codemirror_mode: String,
+    /// What a console prints on connecting.
+    pub banner: String,
+    /// `(text, url)` pairs for the front end's help menu.
+    pub help_links: Vec<(String, String)>,
+}
+
 /// Which output stream a chunk of text belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamName {
@@ -114,6 +132,8 @@ pub trait Interpreter: Send {
     fn inspect(&mut self, code: &str, cursor: usize) -> Option<MimeBundle>;
     fn is_complete(&self, code: &str) -> Completeness;
     fn interrupter(&self) -> Arc<dyn Interrupter>;
+    /// What `kernel_info` says; asked once, when the kernel starts.
+    fn identity(&self) -> KernelIdentity;
 }
 
 /// A kernel picks its interpreter at start-up (the engine, or one that
@@ -133,5 +153,8 @@ impl Interpreter for Box<dyn Interpreter> {
     }
     fn interrupter(&self) -> Arc<dyn Interrupter> {
         (**self).interrupter()
+    }
+    fn identity(&self) -> KernelIdentity {
+        (**self).identity()
     }
 }

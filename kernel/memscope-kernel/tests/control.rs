@@ -13,7 +13,7 @@ use jupyter_protocol::{
     UnknownMessage,
 };
 use memscope_kernel::control::{divert_shell_interrupts, Control, ShutdownAsked};
-use memscope_kernel::debug::{DebugAdapter, VariablesBoard};
+use memscope_kernel::debug::{DebugAdapter, DebuggerInfo, VariablesBoard};
 use memscope_kernel::interpreter::Interrupter;
 use memscope_kernel::interrupts::Interrupts;
 use memscope_kernel::outbox::{Channel, Inbound, Outbox, Outgoing};
@@ -49,7 +49,15 @@ fn harness() -> Harness {
             outbox,
             identity: identity(),
             interrupts,
-            debugger: Arc::new(DebugAdapter::new(VariablesBoard::default())),
+            debugger: Arc::new(DebugAdapter::new(
+                VariablesBoard::default(),
+                DebuggerInfo {
+                    hash_seed: 1,
+                    tmp_file_prefix: "/t/".into(),
+                    tmp_file_suffix: ".rs".into(),
+                    cannot_stop: "cannot stop".into(),
+                },
+            )),
         },
         out,
         interrupter,

@@ -13,6 +13,7 @@ use jupyter_protocol::{
     InspectRequest, IsCompleteRequest, JupyterMessage, JupyterMessageContent, KernelInfoRequest,
     ReplyStatus, UnknownMessage,
 };
+use memscope_kernel::identity::KernelIdentity;
 use memscope_kernel::interpreter::{
     CellError, CellIo, CellOutcome, Completeness, Completions, Display, Interpreter, Interrupter,
     MimeBundle, StreamName,
@@ -100,6 +101,9 @@ impl Interpreter for Scripted {
     }
     fn interrupter(&self) -> Arc<dyn Interrupter> {
         Arc::new(NoInterrupt)
+    }
+    fn identity(&self) -> KernelIdentity {
+        identity()
     }
 }
 

@@ -22,8 +22,10 @@ pub mod display;
 pub mod np;
 pub mod nparray;
 
+/// The kernel's plumbing, under a name no user would write, so a cell's
+/// glob import of the prelude brings nothing into scope it could clash
+/// with.
 #[doc(hidden)]
-#[path = "kernel_glue/mod.rs"]
 pub mod __kernel;
 
 pub use ndarray;

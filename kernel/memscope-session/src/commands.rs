@@ -8,6 +8,9 @@
 //!   (see `parameters`). A cell with one holds nothing but `:param` and
 //!   `:memory` lines, blank lines and comments.
 //!
+//! Two of evcxr's settings are refused with the reason, before evcxr sees
+//! them (see [`refusal`]): each would break what memscope promises.
+//!
 //! Invariant: pure. Every line that is not memscope's reaches evcxr, and
 //! memscope's own lines are replaced by blank lines, so the cell's line
 //! numbers (in compile errors) stay the user's.
@@ -74,7 +77,14 @@ pub fn split(cell: &str) -> Result<SplitCell<'_>, String> {
                 true
             }
             HeaderLine::Skipped => false,
-            HeaderLine::Command { .. } | HeaderLine::Shell(_) => {
+            HeaderLine::Command { name, args } => {
+                if let Some(why) = refusal(name, args) {
+                    return Err(why);
+                }
+                other_line.get_or_insert(&cell[range.clone()]);
+                false
+            }
+            HeaderLine::Shell(_) => {
                 other_line.get_or_insert(&cell[range.clone()]);
                 false
             }
@@ -101,6 +111,28 @@ pub fn split(cell: &str) -> Result<SplitCell<'_>, String> {
         parameters,
         rest,
     })
+}
+
+/// Why memscope refuses one of evcxr's settings, if it does.
+pub fn refusal(name: &str, args: &str) -> Option<String> {
+    let on = args.trim() == "1";
+    match name {
+        ":allow_static_linking" if !on => Some(
+            ":allow_static_linking stays on in memscope: with it off, evcxr 0.22.0 cannot \
+             build any later cell once a crate from crates.io is a dependency, and memscope's \
+             cells always have two (the prelude and ndarray), so every cell would fail with \
+             \"only metadata stub found for `dylib` dependency `core`\"."
+                .to_owned(),
+        ),
+        ":preserve_vars_on_panic" if !on => Some(
+            ":preserve_vars_on_panic stays on in memscope: a panic keeps every variable of \
+             earlier cells either way (the session carries on from a copy taken before the \
+             cell), and with it off the panic's own message would be lost (\"thread caused \
+             non-unwinding panic\")."
+                .to_owned(),
+        ),
+        _ => None,
+    }
 }
 
 fn memory_command(args: &str) -> Result<MemoryCommand, String> {
@@ -166,5 +198,21 @@ mod tests {
             .unwrap_err()
             .contains(":dep foo"));
         assert_eq!(commands(":parameter = 3").1, Vec::<&str>::new());
+    }
+
+    #[test]
+    fn settings_that_would_break_the_session_are_refused_with_the_reason() {
+        let refused = split(":dep foo\n:allow_static_linking 0").unwrap_err();
+        assert!(refused.contains("only metadata stub found"), "{refused}");
+        assert!(split(":preserve_vars_on_panic 0")
+            .unwrap_err()
+            .contains("non-unwinding"));
+        assert!(
+            split(":preserve_vars_on_panic").is_err(),
+            "evcxr reads no value as off"
+        );
+        assert!(split(":allow_static_linking 1\n:preserve_vars_on_panic 1").is_ok());
+        // After the first line of Rust, it is Rust.
+        assert!(split("let a = 1;\n:allow_static_linking 0").is_ok());
     }
 }

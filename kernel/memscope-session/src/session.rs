@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use memscope_engine::cell_lines::header;
 use memscope_engine::{
     ArrayFacts, CellObserver, CellResult, CompletionSet, DisplayRequest, Engine, Event,
     Interrupter, MimeBundle, Recovery, StreamKind,
@@ -150,7 +151,12 @@ impl Session {
         }
         self.types = self.engine.variable_types();
         let memory = &self.memory;
-        let result = describe(&code, result, &|name| memory.vanished(name));
+        let mut result = describe(&code, result, &|name| memory.vanished(name));
+        if let Ok(ran) = &mut result {
+            if header(&code).has_command(":show_deps") {
+                only_the_users_dependencies(&mut ran.value);
+            }
+        }
         if result.is_err() {
             shown.clear();
         }
@@ -200,6 +206,26 @@ impl Session {
         }
     }
 }
+
+/// `:show_deps` lists the dependencies the user added: the prelude, which
+/// every session has, is not one of them (and its folder in the cache
+/// means nothing to the user).
+fn only_the_users_dependencies(value: &mut MimeBundle) {
+    for (_, text) in value.iter_mut().filter(|(mime, _)| mime == "text/plain") {
+        let users: Vec<&str> = text
+            .lines()
+            .filter(|line| !line.starts_with(PRELUDE_DEPENDENCY))
+            .collect();
+        *text = if users.is_empty() {
+            "No dependencies added with :dep (the prelude is always there).".to_owned()
+        } else {
+            users.join("\n")
+        };
+    }
+}
+
+/// How evcxr lists the prelude among the session's dependencies.
+const PRELUDE_DEPENDENCY: &str = "memscope-prelude = ";
 
 /// Passes the engine's events on to the observer, keeping the cell's
 /// memory report and values, and showing its build progress.

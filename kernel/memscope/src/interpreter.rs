@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use memscope_kernel::debug::VariablesBoard;
 use memscope_kernel::interpreter::{
-    CellIo, CellOutcome, Completeness, Completions, Interpreter, Interrupter, MimeBundle,
+    CellIo, CellOutcome, Completeness, Completions, Interpreter, Interrupter, KernelIdentity,
+    MimeBundle,
 };
 use memscope_session::{completeness, DisplayRequest, Observer, Session, StreamKind};
 
@@ -15,11 +16,16 @@ pub struct SessionInterpreter {
     session: Session,
     /// Where each cell's variables go for JupyterLab's Variables panel.
     board: VariablesBoard,
+    identity: KernelIdentity,
 }
 
 impl SessionInterpreter {
-    pub fn new(session: Session, board: VariablesBoard) -> Self {
-        SessionInterpreter { session, board }
+    pub fn new(session: Session, board: VariablesBoard, identity: KernelIdentity) -> Self {
+        SessionInterpreter {
+            session,
+            board,
+            identity,
+        }
     }
 }
 
@@ -77,5 +83,9 @@ impl Interpreter for SessionInterpreter {
 
     fn interrupter(&self) -> Arc<dyn Interrupter> {
         Arc::new(InterruptSession(self.session.interrupter()))
+    }
+
+    fn identity(&self) -> KernelIdentity {
+        self.identity.clone()
     }
 }

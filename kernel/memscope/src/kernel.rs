@@ -8,7 +8,6 @@ use anyhow::{Context, Result};
 use memscope_engine::{Engine, EngineConfig};
 use memscope_kernel::control::{divert_shell_interrupts, Control};
 use memscope_kernel::debug::{DebugAdapter, VariablesBoard};
-use memscope_kernel::identity::KernelIdentity;
 use memscope_kernel::interpreter::Interpreter;
 use memscope_kernel::interrupts::Interrupts;
 use memscope_kernel::shell::Shell;
@@ -17,6 +16,7 @@ use memscope_session::Session;
 
 use crate::embedded_prelude::{self, UnpackedPrelude};
 use crate::interpreter::SessionInterpreter;
+use crate::language;
 use crate::lifetime::{self, Ending};
 use crate::places;
 use crate::unavailable::Unavailable;
@@ -112,13 +112,20 @@ pub fn run(connection_file: &Path) -> Result<()> {
     places::use_recorded_toolchain();
     let rustc = ask_rustc_version();
     // The engine sets evcxr's environment, so it starts before any thread.
+    let engine = start_engine();
+    // The compiler answered while the engine started.
+    let identity = language::rust_identity(&rustc_version(rustc));
     let board = VariablesBoard::default();
-    let interpreter: Box<dyn Interpreter> = match start_engine() {
-        Ok(engine) => Box::new(SessionInterpreter::new(Session::new(engine), board.clone())),
+    let interpreter: Box<dyn Interpreter> = match engine {
+        Ok(engine) => Box::new(SessionInterpreter::new(
+            Session::new(engine),
+            board.clone(),
+            identity,
+        )),
         Err(error) => {
             let reason = format!("{error:#}");
             tracing::error!("{reason}");
-            Box::new(Unavailable::new(reason))
+            Box::new(Unavailable::new(reason, identity))
         }
     };
 
@@ -129,10 +136,7 @@ pub fn run(connection_file: &Path) -> Result<()> {
         .context("cannot start the I/O runtime")?;
     let endpoints = memscope_protocol::transport::start(&info, runtime.handle())?;
 
-    let identity = KernelIdentity {
-        rustc_version: rustc_version(rustc),
-        implementation_version: env!("CARGO_PKG_VERSION").to_owned(),
-    };
+    let identity = interpreter.identity();
     let interrupts = Interrupts::new(interpreter.interrupter());
     let (endings_tx, endings) = crossbeam_channel::unbounded();
     lifetime::handle_signals(runtime.handle(), endings_tx.clone(), interrupts.clone())?;
@@ -145,7 +149,7 @@ pub fn run(connection_file: &Path) -> Result<()> {
         outbox: endpoints.outbox.clone(),
         identity: identity.clone(),
         interrupts: interrupts.clone(),
-        debugger: Arc::new(DebugAdapter::new(board)),
+        debugger: Arc::new(DebugAdapter::new(board, language::debugger_info())),
     });
     let shell_requests = divert_shell_interrupts(control.clone(), endpoints.shell)
         .context("cannot start the thread that answers interrupts on the shell channel")?;

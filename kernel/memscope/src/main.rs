@@ -11,6 +11,7 @@ mod embedded_prelude;
 mod install;
 mod interpreter;
 mod kernel;
+mod language;
 mod lifetime;
 mod places;
 mod to_kernel;

@@ -6,16 +6,18 @@
 use std::sync::Arc;
 
 use memscope_kernel::interpreter::{
-    CellError, CellIo, CellOutcome, Completeness, Completions, Interpreter, Interrupter, MimeBundle,
+    CellError, CellIo, CellOutcome, Completeness, Completions, Interpreter, Interrupter,
+    KernelIdentity, MimeBundle,
 };
 
 pub struct Unavailable {
     reason: String,
+    identity: KernelIdentity,
 }
 
 impl Unavailable {
-    pub fn new(reason: String) -> Unavailable {
-        Unavailable { reason }
+    pub fn new(reason: String, identity: KernelIdentity) -> Unavailable {
+        Unavailable { reason, identity }
     }
 }
 
@@ -52,5 +54,9 @@ impl Interpreter for Unavailable {
 
     fn interrupter(&self) -> Arc<dyn Interrupter> {
         Arc::new(NothingToInterrupt)
+    }
+
+    fn identity(&self) -> KernelIdentity {
+        self.identity.clone()
     }
 }

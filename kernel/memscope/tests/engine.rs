@@ -296,6 +296,23 @@ fn a_closure_is_not_kept_and_says_why() {
 }
 
 #[test]
+fn settings_that_would_break_the_session_are_refused() {
+    if !slow_tests_run() {
+        return;
+    }
+    ok("let setting_kept = 15;");
+    for setting in [":allow_static_linking 0", ":preserve_vars_on_panic 0"] {
+        let failure = fails(setting);
+        assert!(failure.summary.contains("stays on"), "{failure:?}");
+    }
+    // Nothing changed: cells still build, and a panic still says why.
+    assert_eq!(
+        fails("panic!(\"still {}\", setting_kept)").summary,
+        "still 15"
+    );
+}
+
+#[test]
 fn vars_lists_the_sessions_variables() {
     if !slow_tests_run() {
         return;

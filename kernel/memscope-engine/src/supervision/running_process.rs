@@ -8,7 +8,8 @@
 //! evcxr's own child is reaped only through evcxr's `Child`, so evcxr never
 //! waits on a pid we took. At shutdown nothing here runs: every cell
 //! process, evcxr's or adopted, dies with the kernel by its parent-death
-//! signal.
+//! signal, and is killed with every other process below the kernel on the
+//! kernel's one way out (`processes::kill_descendants`).
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, ExitStatus};

@@ -11,8 +11,16 @@ pub type Sent = (Channel, String, JupyterMessage);
 
 pub fn identity() -> KernelIdentity {
     KernelIdentity {
-        rustc_version: "1.95.0".into(),
+        implementation: "testkernel".into(),
         implementation_version: "0.1.0".into(),
+        language: "testlang".into(),
+        language_version: "1.0".into(),
+        mimetype: "text/x-test".into(),
+        file_extension: ".test".into(),
+        pygments_lexer: "text".into(),
+        codemirror_mode: "text".into(),
+        banner: "a test kernel".into(),
+        help_links: vec![("Help".into(), "https://example.org/".into())],
     }
 }
 

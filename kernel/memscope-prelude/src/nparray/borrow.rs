@@ -17,7 +17,6 @@ use ndarray::{
 };
 
 use super::buffer::Buffer;
-use super::fmt::write_elements;
 use super::layout::Layout;
 use super::{Element, NpArray};
 
@@ -264,23 +263,9 @@ impl<T> DerefMut for NpViewMut<'_, T> {
     }
 }
 
-/// The elements, as an [`NpArray`] prints them (floats as floats).
-impl<T: Element> fmt::Display for NpView<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_elements(self.view.view(), f)
-    }
-}
-
 impl<T: fmt::Debug> fmt::Debug for NpView<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.view, f)
-    }
-}
-
-/// The elements, as an [`NpArray`] prints them (floats as floats).
-impl<T: Element> fmt::Display for NpViewMut<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_elements(self.view.view(), f)
     }
 }
 

@@ -6,7 +6,8 @@ use ndarray::{ArrayD, Axis, IxDyn};
 
 use super::allocation;
 use super::borrow::view_mut_of;
-use super::layout::{Layout, Order};
+use super::layout::Layout;
+use super::order::Order;
 use super::streaming;
 use super::{Element, NpArray};
 

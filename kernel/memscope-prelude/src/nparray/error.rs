@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::layout::Order;
+use super::order::Order;
 
 /// A shape in Python's notation: `(3, 4)`, `(3,)`, `()`.
 pub(crate) fn shape_tuple(shape: &[usize]) -> String {

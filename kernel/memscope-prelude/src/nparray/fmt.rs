@@ -14,10 +14,11 @@
 use std::any::TypeId;
 use std::fmt;
 
+use memscope_cell_abi::process::{BEGIN_CONTENT, END_CONTENT};
 use ndarray::{ArrayView, Axis, IxDyn};
 
 use super::borrow::view_of;
-use super::{Element, NpArray};
+use super::{Element, NpArray, NpView, NpViewMut};
 
 /// The elements in nested brackets (`[[1, 2],\n [3, 4]]`; floats
 /// `[1.0, 2.5]`); number formatting such as `{:.2}` applies to each
@@ -36,7 +37,7 @@ impl<T: Element> NpArray<T> {
     /// How a notebook shows an array that ends a cell: its elements, as
     /// `println!("{a}")` prints them (evcxr calls this method by name).
     pub fn evcxr_display(&self) {
-        println!("EVCXR_BEGIN_CONTENT text/plain\n{self}\nEVCXR_END_CONTENT");
+        println!("{BEGIN_CONTENT} text/plain\n{self}\n{END_CONTENT}");
     }
 }
 
@@ -184,6 +185,20 @@ impl Printer {
         } else {
             fmt::Display::fmt(element, f)
         }
+    }
+}
+
+/// The elements, as an [`NpArray`] prints them (floats as floats).
+impl<T: Element> fmt::Display for NpView<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_elements(self.view(), f)
+    }
+}
+
+/// The elements, as an [`NpArray`] prints them (floats as floats).
+impl<T: Element> fmt::Display for NpViewMut<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_elements(self.view(), f)
     }
 }
 

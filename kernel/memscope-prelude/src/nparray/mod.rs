@@ -85,6 +85,7 @@ mod in_place;
 mod layout;
 pub(crate) use allocation::collected;
 mod ops;
+mod order;
 mod reported;
 mod sharing;
 mod streaming;
@@ -99,7 +100,7 @@ pub use borrow::{NpView, NpViewMut};
 pub use copies::Mask;
 pub use element::{Arange, Element};
 pub use error::NpError;
-pub use layout::Order;
+pub use order::Order;
 pub use sharing::Flags;
 
 use buffer::Buffer;

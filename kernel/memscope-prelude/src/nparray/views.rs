@@ -12,7 +12,8 @@ use memscope_cell_abi::layout::element_count;
 
 use super::borrow::layout_in;
 use super::error::{shape_tuple, NpError};
-use super::layout::{c_strides, f_strides, Layout, Order};
+use super::layout::{c_strides, f_strides, Layout};
+use super::order::Order;
 use super::{Element, NpArray};
 
 /// How a reshape can be done.
