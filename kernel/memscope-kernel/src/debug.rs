@@ -22,7 +22,7 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::{json, Value};
 
-use crate::interpreter::MimeBundle;
+use crate::interpreter::{MimeBundle, MimeData};
 
 /// One session variable, as the Variables panel lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -375,16 +375,13 @@ impl DebugAdapter {
                     variable.name, variable.type_name, variable.value
                 )
             };
-            vec![("text/plain".to_owned(), text)]
+            vec![("text/plain".to_owned(), MimeData::Text(text))]
         });
         let data: serde_json::Map<String, Value> = bundle
             .into_iter()
-            .map(|(mime, text)| {
-                let value = match mime.ends_with("json") {
-                    true => serde_json::from_str(&text).unwrap_or(Value::String(text)),
-                    false => Value::String(text),
-                };
-                (mime, value)
+            .map(|(mime, data)| match data {
+                MimeData::Json(value) => (mime, value),
+                MimeData::Text(text) => (mime, Value::String(text)),
             })
             .collect();
         let metadata: serde_json::Map<String, Value> =

@@ -8,8 +8,31 @@
 
 use std::sync::Arc;
 
-/// A mime bundle: `(mime type, data)` pairs, text or base64 for binary data.
-pub type MimeBundle = Vec<(String, String)>;
+/// A mime bundle: `(mime type, data)` pairs.
+pub type MimeBundle = Vec<(String, MimeData)>;
+
+/// One representation in a bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MimeData {
+    /// Text, or base64 for binary data; under a JSON mime type, JSON text
+    /// (as a cell prints it), parsed once on the way out.
+    Text(String),
+    /// JSON the interpreter already holds as a value: written on the wire
+    /// as it is, never through text.
+    Json(serde_json::Value),
+}
+
+impl From<String> for MimeData {
+    fn from(text: String) -> MimeData {
+        MimeData::Text(text)
+    }
+}
+
+impl From<&str> for MimeData {
+    fn from(text: &str) -> MimeData {
+        MimeData::Text(text.to_owned())
+    }
+}
 
 /// What the kernel says of itself and its language (`kernel_info`): the
 /// interpreter's to say, so the dispatcher knows no language.

@@ -20,7 +20,7 @@ use crate::history::{History, CURRENT_SESSION};
 use crate::identity::KernelIdentity;
 use crate::interpreter::{
     CellIo, CellOutcome, Completeness, Display, InputUnavailable, Interpreter, MimeBundle,
-    StreamName,
+    MimeData, StreamName,
 };
 use crate::interrupts::Interrupts;
 use crate::offsets::{byte_to_char, char_to_byte};
@@ -190,7 +190,11 @@ impl<I: Interpreter> Shell<I> {
             } => {
                 if !result.is_empty() {
                     if store {
-                        if let Some((_, text)) = result.iter().find(|(m, _)| m == "text/plain") {
+                        let plain = result.iter().find_map(|(mime, data)| match data {
+                            MimeData::Text(text) if mime == "text/plain" => Some(text),
+                            _ => None,
+                        });
+                        if let Some(text) = plain {
                             self.history.set_output(self.execution_count, text.clone());
                         }
                     }
@@ -343,27 +347,35 @@ pub fn media(mut bundle: MimeBundle) -> Media {
     if !bundle.is_empty() && !bundle.iter().any(|(mime, _)| mime == "text/plain") {
         let held: Vec<&str> = bundle.iter().map(|(mime, _)| mime.as_str()).collect();
         let plain = format!("[{} output]", held.join(", "));
-        bundle.push(("text/plain".to_owned(), plain));
+        bundle.push(("text/plain".to_owned(), MimeData::Text(plain)));
     }
     let content = bundle
         .into_iter()
-        .map(|(mime, data)| match mime.as_str() {
-            "text/plain" => MediaType::Plain(data),
-            "text/html" => MediaType::Html(data),
-            "text/markdown" => MediaType::Markdown(data),
-            "text/latex" => MediaType::Latex(data),
-            "image/svg+xml" => MediaType::Svg(data),
-            "image/png" => MediaType::Png(data),
-            "image/jpeg" => MediaType::Jpeg(data),
-            "image/gif" => MediaType::Gif(data),
-            _ if mime.ends_with("json") => match serde_json::from_str(&data) {
-                Ok(value) => MediaType::Other((mime, value)),
-                Err(_) => MediaType::Other((mime, serde_json::Value::String(data))),
-            },
-            _ => MediaType::Other((mime, serde_json::Value::String(data))),
+        .map(|(mime, data)| match data {
+            MimeData::Json(value) => MediaType::Other((mime, value)),
+            MimeData::Text(text) => text_media(mime, text),
         })
         .collect();
     Media::new(content)
+}
+
+fn text_media(mime: String, data: String) -> MediaType {
+    match mime.as_str() {
+        "text/plain" => MediaType::Plain(data),
+        "text/html" => MediaType::Html(data),
+        "text/markdown" => MediaType::Markdown(data),
+        "text/latex" => MediaType::Latex(data),
+        "image/svg+xml" => MediaType::Svg(data),
+        "image/png" => MediaType::Png(data),
+        "image/jpeg" => MediaType::Jpeg(data),
+        "image/gif" => MediaType::Gif(data),
+        // JSON a cell printed: parsed here, once.
+        _ if mime.ends_with("json") => match serde_json::from_str(&data) {
+            Ok(value) => MediaType::Other((mime, value)),
+            Err(_) => MediaType::Other((mime, serde_json::Value::String(data))),
+        },
+        _ => MediaType::Other((mime, serde_json::Value::String(data))),
+    }
 }
 
 /// Publishes a running cell's output on IOPub and serves its input requests.

@@ -18,6 +18,7 @@ use memscope_kernel::interpreter::{
     CellError, CellIo, CellOutcome, Completeness, Completions, Display, Interpreter, Interrupter,
     MimeBundle, StreamName,
 };
+use memscope_kernel::interpreter::MimeData;
 use memscope_kernel::interrupts::Interrupts;
 use memscope_kernel::outbox::{Channel, Inbound, Outbox, Outgoing};
 use memscope_kernel::shell::Shell;
@@ -44,7 +45,7 @@ impl Interpreter for Scripted {
         if let Some(prompt) = code.strip_prefix("ask ") {
             let answer = io.input(prompt, false);
             return CellOutcome::Ok {
-                result: vec![("text/plain".into(), format!("{answer:?}"))],
+                result: vec![("text/plain".into(), format!("{answer:?}").into())],
                 page: None,
                 after: vec![],
             };
@@ -73,15 +74,22 @@ impl Interpreter for Scripted {
         // A cell named "table" is followed by a display of its count, as
         // memscope's memory table follows every cell.
         let after = if code == "table" {
-            vec![vec![(
-                "text/plain".into(),
-                format!("table of cell {count}"),
-            )]]
+            vec![vec![
+                (
+                    "text/plain".into(),
+                    format!("table of cell {count}").into(),
+                ),
+                // JSON the interpreter holds as a value goes out as it is.
+                (
+                    "application/json".into(),
+                    MimeData::Json(serde_json::json!({"cell": count})),
+                ),
+            ]]
         } else {
             vec![]
         };
         CellOutcome::Ok {
-            result: vec![("text/plain".into(), code.to_owned())],
+            result: vec![("text/plain".into(), code.into())],
             page: None,
             after,
         }
@@ -282,6 +290,7 @@ fn displays_that_follow_a_cell_come_after_its_result() {
         JupyterMessageContent::DisplayData(d) => {
             let text = serde_json::to_value(&d.data).unwrap();
             assert_eq!(text["text/plain"], "table of cell 1");
+            assert_eq!(text["application/json"], serde_json::json!({"cell": 1}));
         }
         other => panic!("{other:?}"),
     }

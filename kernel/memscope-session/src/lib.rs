@@ -26,10 +26,12 @@ pub mod session;
 pub mod variables;
 
 pub use failure::{Failure, Ran};
+pub use memory_display::TableBundle;
 pub use memscope_engine::completeness::{completeness, Completeness};
 pub use memscope_engine::{
     CompletionSet, DisplayRequest, Engine, EngineConfig, Interrupter, MimeBundle, StreamKind,
 };
 pub use memscope_memory as memory;
+pub use memscope_memory::render::Rendering;
 pub use session::{CellReport, Observer, Session};
 pub use variables::{Variable, Variables};

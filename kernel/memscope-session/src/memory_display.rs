@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
-use memscope_engine::{ArrayFacts, MimeBundle};
-use memscope_memory::render::{bundle, RenderOptions};
+use memscope_engine::ArrayFacts;
+use memscope_memory::render::{bundle, RenderOptions, Rendering};
 use memscope_memory::{GoneWhy, MemoryTable, MemoryTracker};
 
 use crate::commands::MemoryCommand;
@@ -20,6 +20,9 @@ enum Mode {
     On,
     WithAddresses,
 }
+
+/// The memory table's renderings, `(mime type, rendering)`.
+pub type TableBundle = Vec<(String, Rendering)>;
 
 pub struct MemoryDisplay {
     tracker: MemoryTracker,
@@ -41,7 +44,7 @@ impl Default for MemoryDisplay {
 
 impl MemoryDisplay {
     /// Applies a command; returns the table to show now, if any.
-    pub fn command(&mut self, command: MemoryCommand) -> Option<MimeBundle> {
+    pub fn command(&mut self, command: MemoryCommand) -> Option<TableBundle> {
         match command {
             MemoryCommand::On => self.mode = Mode::On,
             MemoryCommand::Off => self.mode = Mode::Off,
@@ -51,7 +54,7 @@ impl MemoryDisplay {
                     Some(table) => bundle(table, self.render_options()),
                     None => vec![(
                         "text/plain".to_owned(),
-                        "No array variables yet.".to_owned(),
+                        Rendering::Text("No array variables yet.".to_owned()),
                     )],
                 });
             }
@@ -96,7 +99,7 @@ impl MemoryDisplay {
         code: &str,
         execution_count: usize,
         succeeded: bool,
-    ) -> Option<MimeBundle> {
+    ) -> Option<TableBundle> {
         let count = u32::try_from(execution_count).ok();
         let table = self.tracker.observe(variables, code, count);
         let show = succeeded && self.mode != Mode::Off && !table.rows.is_empty();

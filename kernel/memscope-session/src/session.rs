@@ -20,7 +20,7 @@ use memscope_memory::MemoryTable;
 use crate::build_progress::BuildProgress;
 use crate::commands;
 use crate::failure::{describe, Failure, Ran};
-use crate::memory_display::MemoryDisplay;
+use crate::memory_display::{MemoryDisplay, TableBundle};
 use crate::parameters;
 use crate::variables::{self, Variables};
 
@@ -39,7 +39,7 @@ pub struct CellReport {
     pub result: Result<Ran, Failure>,
     /// What to show after the value (the memory table): empty for a
     /// failed cell.
-    pub shown: Vec<MimeBundle>,
+    pub shown: Vec<TableBundle>,
     /// The memory table as the cell left it, if the session has one.
     pub table: Option<Arc<MemoryTable>>,
     /// The session's variables as the cell left them.
@@ -97,7 +97,7 @@ impl Session {
                 Err(message) => return self.refused(cell, message),
             }
         };
-        let mut shown: Vec<MimeBundle> = split
+        let mut shown: Vec<TableBundle> = split
             .memory
             .iter()
             .filter_map(|&command| self.memory.command(command))
@@ -197,7 +197,7 @@ impl Session {
         self.report(result, Vec::new())
     }
 
-    fn report(&self, result: Result<Ran, Failure>, shown: Vec<MimeBundle>) -> CellReport {
+    fn report(&self, result: Result<Ran, Failure>, shown: Vec<TableBundle>) -> CellReport {
         CellReport {
             result,
             shown,

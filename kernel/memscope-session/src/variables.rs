@@ -9,10 +9,11 @@
 
 use std::sync::Arc;
 
-use memscope_engine::MimeBundle;
 use memscope_memory::render::cells::{self, HEADERS};
 use memscope_memory::render::{bundle, RenderOptions};
 use memscope_memory::{GoneWhy, MemoryTable, Row};
+
+use crate::memory_display::TableBundle;
 
 /// One session variable, as the panel lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +43,7 @@ impl Variables {
     /// The memory table of `name`'s buffer: its row and every row that
     /// shares the buffer, with the buffer's picture; `None` for a
     /// variable that is not an array.
-    pub fn render(&self, name: &str) -> Option<MimeBundle> {
+    pub fn render(&self, name: &str) -> Option<TableBundle> {
         let restricted = self.table.as_deref()?.restricted_to_buffer_of(name)?;
         Some(bundle(&restricted, self.options))
     }
@@ -297,7 +298,8 @@ mod tests {
             .iter()
             .find(|(mime, _)| mime == "text/plain")
             .unwrap()
-            .1;
+            .1
+            .to_string();
         assert!(text.contains("base") && text.contains("evens"), "{text}");
         assert!(!text.contains("other"), "{text}");
         assert!(
@@ -315,7 +317,8 @@ mod tests {
             .iter()
             .find(|(mime, _)| mime == "text/plain")
             .unwrap()
-            .1;
+            .1
+            .to_string();
         assert!(text.contains("0x10000"), "{text}");
     }
 

@@ -74,7 +74,9 @@ impl Interpreter for SessionInterpreter {
     }
 
     fn inspect(&mut self, code: &str, cursor: usize) -> Option<MimeBundle> {
-        self.session.inspect(code, cursor)
+        self.session
+            .inspect(code, cursor)
+            .map(to_kernel::text_bundle)
     }
 
     fn is_complete(&self, code: &str) -> Completeness {

@@ -8,12 +8,34 @@ use std::sync::Arc;
 
 use memscope_kernel::debug::{VariableView, VariablesSnapshot};
 use memscope_kernel::interpreter::{
-    CellError, CellOutcome, Completeness, Completions, Display, StreamName,
+    CellError, CellOutcome, Completeness, Completions, Display, MimeBundle, MimeData, StreamName,
 };
 use memscope_session::{
-    Completeness as SessionCompleteness, CompletionSet, DisplayRequest, Failure, Ran, StreamKind,
-    Variables,
+    Completeness as SessionCompleteness, CompletionSet, DisplayRequest, Failure, Ran, Rendering,
+    StreamKind, TableBundle, Variables,
 };
+
+/// A bundle a cell printed: text (JSON among it is parsed on the way out).
+pub fn text_bundle(bundle: Vec<(String, String)>) -> MimeBundle {
+    bundle
+        .into_iter()
+        .map(|(mime, text)| (mime, MimeData::Text(text)))
+        .collect()
+}
+
+/// The memory table's renderings: its JSON stays a value.
+pub fn table_bundle(bundle: TableBundle) -> MimeBundle {
+    bundle
+        .into_iter()
+        .map(|(mime, rendering)| {
+            let data = match rendering {
+                Rendering::Text(text) => MimeData::Text(text),
+                Rendering::Json(value) => MimeData::Json(value),
+            };
+            (mime, data)
+        })
+        .collect()
+}
 
 pub fn stream_name(kind: StreamKind) -> StreamName {
     match kind {
@@ -26,8 +48,14 @@ pub fn stream_name(kind: StreamKind) -> StreamName {
 /// `Err(wait)`.
 pub fn display(request: DisplayRequest) -> Result<Display, bool> {
     match request {
-        DisplayRequest::Show { id, bundle } => Ok(Display::Show { data: bundle, id }),
-        DisplayRequest::Update { id, bundle } => Ok(Display::Update { data: bundle, id }),
+        DisplayRequest::Show { id, bundle } => Ok(Display::Show {
+            data: text_bundle(bundle),
+            id,
+        }),
+        DisplayRequest::Update { id, bundle } => Ok(Display::Update {
+            data: text_bundle(bundle),
+            id,
+        }),
         DisplayRequest::Clear { wait } => Err(wait),
     }
 }
@@ -49,12 +77,12 @@ pub fn completeness(completeness: SessionCompleteness) -> Completeness {
 }
 
 /// A cell's result and what follows it.
-pub fn outcome(result: Result<Ran, Failure>, after: Vec<Vec<(String, String)>>) -> CellOutcome {
+pub fn outcome(result: Result<Ran, Failure>, after: Vec<TableBundle>) -> CellOutcome {
     match result {
         Ok(Ran { value, page }) => CellOutcome::Ok {
-            result: value,
-            page,
-            after,
+            result: text_bundle(value),
+            page: page.map(text_bundle),
+            after: after.into_iter().map(table_bundle).collect(),
         },
         Err(failure) => CellOutcome::Error(cell_error(failure)),
     }
@@ -88,13 +116,27 @@ pub fn variables_snapshot(variables: Variables) -> VariablesSnapshot {
         .collect();
     VariablesSnapshot {
         variables: views,
-        render: Arc::new(move |name| variables.render(name)),
+        render: Arc::new(move |name| variables.render(name).map(table_bundle)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tables_json_stays_a_value() {
+        let value = serde_json::json!({"version": 2});
+        let converted = table_bundle(vec![
+            ("text/plain".into(), Rendering::Text("t".into())),
+            ("application/json".into(), Rendering::Json(value.clone())),
+        ]);
+        assert_eq!(
+            converted[1],
+            ("application/json".into(), MimeData::Json(value))
+        );
+        assert_eq!(converted[0].1, MimeData::Text("t".into()));
+    }
 
     #[test]
     fn a_failure_ends_its_traceback_with_its_name_and_summary() {
@@ -126,7 +168,7 @@ mod tests {
         assert_eq!(
             update,
             Ok(Display::Update {
-                data: bundle,
+                data: text_bundle(bundle),
                 id: "d".into()
             })
         );

@@ -23,7 +23,13 @@ fn field_type(header: &str) -> &'static str {
     }
 }
 
+/// The data resource as JSON text.
 pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
+    value(table, options).to_string()
+}
+
+/// The data resource as a JSON value.
+pub fn value(table: &MemoryTable, options: RenderOptions) -> Value {
     let mut headers: Vec<&str> = HEADERS.to_vec();
     if options.addresses {
         headers.push("address");
@@ -56,5 +62,4 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
         "schema": {"fields": fields, "primaryKey": ["name"]},
         "data": data,
     })
-    .to_string()
 }

@@ -68,8 +68,20 @@ struct BufferEntry<'a> {
     variables: &'a [String],
 }
 
+/// The table as JSON text.
 pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
-    let document = Document {
+    // Serialising plain structs of strings, numbers and lists cannot fail.
+    serde_json::to_string(&document(table, options)).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// The table as a JSON value, for a front end that writes it on the wire
+/// itself.
+pub fn value(table: &MemoryTable, options: RenderOptions) -> serde_json::Value {
+    serde_json::to_value(document(table, options)).unwrap_or_default()
+}
+
+fn document(table: &MemoryTable, options: RenderOptions) -> Document<'_> {
+    Document {
         version: VERSION,
         execution_count: table.execution_count,
         variables: table
@@ -102,9 +114,7 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
                 variables: &buffer.variables,
             })
             .collect(),
-    };
-    // Serialising plain structs of strings, numbers and lists cannot fail.
-    serde_json::to_string(&document).unwrap_or_else(|_| "{}".to_owned())
+    }
 }
 
 fn variable(row: &Row, options: RenderOptions) -> Variable<'_> {

@@ -41,15 +41,42 @@ pub struct RenderOptions {
     pub addresses: bool,
 }
 
-/// Every rendering of `table`, as `(mime type, data)` pairs.
-pub fn bundle(table: &MemoryTable, options: RenderOptions) -> Vec<(String, String)> {
+/// One rendering of the table: text, or JSON as a value, which a front end
+/// writes on the wire as it is, with no text to parse again.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rendering {
+    Text(String),
+    Json(serde_json::Value),
+}
+
+/// The rendering as text (JSON written compactly).
+impl std::fmt::Display for Rendering {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rendering::Text(text) => f.write_str(text),
+            Rendering::Json(value) => write!(f, "{value}"),
+        }
+    }
+}
+
+/// Every rendering of `table`, as `(mime type, rendering)` pairs.
+pub fn bundle(table: &MemoryTable, options: RenderOptions) -> Vec<(String, Rendering)> {
     vec![
-        ("text/plain".to_owned(), text::render(table, options)),
-        ("text/html".to_owned(), html::render(table, options)),
-        (MEMORY_MIME.to_owned(), json::render(table, options)),
+        (
+            "text/plain".to_owned(),
+            Rendering::Text(text::render(table, options)),
+        ),
+        (
+            "text/html".to_owned(),
+            Rendering::Text(html::render(table, options)),
+        ),
+        (
+            MEMORY_MIME.to_owned(),
+            Rendering::Json(json::value(table, options)),
+        ),
         (
             data_resource::DATA_RESOURCE_MIME.to_owned(),
-            data_resource::render(table, options),
+            Rendering::Json(data_resource::value(table, options)),
         ),
     ]
 }
