@@ -4,6 +4,8 @@
 //! cell's source (evcxr's errors become diagnostics in [`from_evcxr`]); every location it prints is `cell:LINE:COLUMN`, 1-based,
 //! counted in characters of the cell, so a reader can find the spot.
 
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
 /// Where in the cell a message points. Lines and columns are 1-based;
 /// `end_column` is exclusive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,51 +51,85 @@ impl Diagnostic {
     }
 }
 
-/// Renders a diagnostic the way rustc does, against the cell's source:
-/// headline, location arrow, the source line, a caret underline with the
-/// label, then notes.
+/// Renders a diagnostic as rustc does, with the renderer rustc and cargo
+/// use (`annotate-snippets`), against the cell's source: the headline,
+/// the location arrow, each line with its underlines (spans on one line
+/// under one copy of it), then the help and notes.
 pub fn render(diagnostic: &Diagnostic, cell: &str) -> Vec<String> {
-    let lines: Vec<&str> = cell.lines().collect();
-    let mut out = vec![diagnostic.headline()];
-    let width = diagnostic
-        .spans
-        .iter()
-        .map(|s| s.line.to_string().len())
-        .max()
-        .unwrap_or(1);
-    let pad = " ".repeat(width);
-    if let Some(location) = diagnostic.location() {
-        out.push(format!("{pad}--> {location}"));
+    let level = match diagnostic.level.as_str() {
+        "warning" => Level::WARNING,
+        "note" => Level::NOTE,
+        "help" => Level::HELP,
+        _ => Level::ERROR,
+    };
+    let mut title = level.primary_title(&diagnostic.message);
+    if let Some(code) = &diagnostic.code {
+        title = title.id(code);
     }
-    let mut spans = diagnostic.spans.clone();
-    spans.sort_by_key(|s| (s.line, s.column));
-    if !spans.is_empty() {
-        out.push(format!("{pad} |"));
+    let mut snippet = Snippet::source(cell).line_start(1).path("cell");
+    let mut located = false;
+    for span in &diagnostic.spans {
+        let Some(range) = byte_range(cell, span) else {
+            continue; // A span outside the cell points at nothing to show.
+        };
+        let kind = if span.primary {
+            AnnotationKind::Primary
+        } else {
+            AnnotationKind::Context
+        };
+        let annotation = kind.span(range);
+        snippet = snippet.annotation(if span.label.is_empty() {
+            annotation
+        } else {
+            annotation.label(&span.label)
+        });
+        located = true;
     }
-    for span in &spans {
-        let Some(source) = lines.get(span.line.wrapping_sub(1)) else {
-            continue;
-        };
-        out.push(format!("{:>width$} | {}", span.line, source));
-        let start = span.column.saturating_sub(1);
-        let end = if span.end_line == span.line {
-            span.end_column.saturating_sub(1).max(start + 1)
-        } else {
-            source.chars().count().max(start + 1)
-        };
-        let marker = if span.primary { '^' } else { '-' };
-        let underline: String = std::iter::repeat_n(marker, end - start).collect();
-        let label = if span.label.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", span.label)
-        };
-        out.push(format!("{pad} | {}{underline}{label}", " ".repeat(start)));
+    let mut group = Group::with_title(title);
+    if located {
+        group = group.element(snippet);
     }
     for note in &diagnostic.notes {
-        out.push(format!("{pad} = {note}"));
+        group = group.element(match note.split_once(": ") {
+            Some(("help", text)) => Level::HELP.message(text),
+            Some(("note", text)) => Level::NOTE.message(text),
+            _ => Level::NOTE.message(note.as_str()),
+        });
     }
-    out
+    let rendered = Renderer::plain().render(&[group]);
+    rendered.lines().map(str::to_owned).collect()
+}
+
+/// A span's bytes in the cell; `None` if it lies outside the cell.
+fn byte_range(cell: &str, span: &CellSpan) -> Option<std::ops::Range<usize>> {
+    let offset = |line: usize, column: usize| -> Option<usize> {
+        let start = line_start(cell, line)?;
+        let text = cell[start..].split('\n').next().unwrap_or("");
+        // Columns count characters; one past the end is the line's end.
+        let within = text
+            .char_indices()
+            .map(|(at, _)| at)
+            .chain(std::iter::once(text.len()))
+            .nth(column.checked_sub(1)?)?;
+        Some(start + within)
+    };
+    let start = offset(span.line, span.column)?;
+    let end = offset(span.end_line, span.end_column)
+        .filter(|&end| end >= start)
+        .unwrap_or(start);
+    Some(start..end)
+}
+
+/// Where 1-based `line` starts in `cell`.
+fn line_start(cell: &str, line: usize) -> Option<usize> {
+    if line == 0 {
+        return None;
+    }
+    let mut start = 0;
+    for _ in 1..line {
+        start += cell[start..].find('\n')? + 1;
+    }
+    Some(start)
 }
 
 /// evcxr's diagnostics of a cell that did not compile, in the cell's
@@ -395,17 +431,21 @@ mod tests {
         }
     }
 
+    /// Issue 24: two spans on one line printed the line twice; rustc
+    /// prints it once, with both underlines (rustc 1.95's own output for
+    /// this cell as a program, with `cell` for the file).
     #[test]
-    fn renders_like_rustc_with_cell_locations() {
+    fn i24_renders_like_rustc_with_cell_locations() {
         let cell = "let a = 1;\nlet x: i32 = \"text\";";
         let expected = [
             "error[E0308]: mismatched types",
             " --> cell:2:14",
             "  |",
             "2 | let x: i32 = \"text\";",
-            "  |        --- expected due to this",
-            "2 | let x: i32 = \"text\";",
-            "  |              ^^^^^^ expected `i32`, found `&str`",
+            "  |        ---   ^^^^^^ expected `i32`, found `&str`",
+            "  |        |",
+            "  |        expected due to this",
+            "  |",
             "  = help: try using a conversion",
         ];
         assert_eq!(render(&mismatched(), cell), expected);
@@ -432,7 +472,7 @@ mod tests {
         };
         assert_eq!(
             render(&d, ""),
-            ["error: linking failed", "  = note: see above"]
+            ["error: linking failed", " |", " = note: see above"]
         );
         assert_eq!(d.location(), None);
     }

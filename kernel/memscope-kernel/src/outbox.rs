@@ -5,10 +5,12 @@
 //! depends on no transport.
 //!
 //! Invariant: the outbox is one FIFO queue for all channels, so messages on
-//! one channel leave in the order they were queued; sending never blocks and
-//! never fails the sender (once the transport is gone, sends do nothing); a
-//! flush is acknowledged by the transport only after everything queued
-//! before it has been handed to the wire.
+//! one channel leave in the order they were queued (a transport may write
+//! the control channel's on a lane of its own, so that replies on control
+//! never wait behind a backlog of output); sending never blocks and never
+//! fails the sender (once the transport is gone, sends do nothing); a flush
+//! is acknowledged by the transport only after everything queued before it
+//! has been handed to the wire.
 
 use std::time::Duration;
 
@@ -70,6 +72,13 @@ pub enum Outgoing {
 pub struct FlushAck(Sender<()>);
 
 impl FlushAck {
+    /// An acknowledgement and the receiver that hears it, for a transport
+    /// that must flush lanes of its own before it acknowledges a flush.
+    pub fn new() -> (FlushAck, Receiver<()>) {
+        let (done, acknowledged) = crossbeam_channel::bounded(1);
+        (FlushAck(done), acknowledged)
+    }
+
     /// Tells the flushing thread that everything before the flush is out.
     pub fn acknowledge(self) {
         // An error means the flushing thread stopped waiting (its timeout
@@ -97,8 +106,8 @@ impl Outbox {
     /// Waits (at most `timeout`) until everything queued so far has been
     /// handed to the wire; used before the process exits.
     pub fn flush(&self, timeout: Duration) {
-        let (done, acknowledged) = crossbeam_channel::bounded(1);
-        if self.queue.send(Outgoing::Flush(FlushAck(done))).is_ok() {
+        let (ack, acknowledged) = FlushAck::new();
+        if self.queue.send(Outgoing::Flush(ack)).is_ok() {
             // A timeout or a transport that dropped the flush both end the
             // wait; the caller exits either way.
             let _ = acknowledged.recv_timeout(timeout);

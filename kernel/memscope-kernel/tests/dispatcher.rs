@@ -14,11 +14,11 @@ use jupyter_protocol::{
     ReplyStatus, UnknownMessage,
 };
 use memscope_kernel::identity::KernelIdentity;
+use memscope_kernel::interpreter::MimeData;
 use memscope_kernel::interpreter::{
     CellError, CellIo, CellOutcome, Completeness, Completions, Display, Interpreter, Interrupter,
     MimeBundle, StreamName,
 };
-use memscope_kernel::interpreter::MimeData;
 use memscope_kernel::interrupts::Interrupts;
 use memscope_kernel::outbox::{Channel, Inbound, Outbox, Outgoing};
 use memscope_kernel::shell::Shell;
@@ -75,10 +75,7 @@ impl Interpreter for Scripted {
         // memscope's memory table follows every cell.
         let after = if code == "table" {
             vec![vec![
-                (
-                    "text/plain".into(),
-                    format!("table of cell {count}").into(),
-                ),
+                ("text/plain".into(), format!("table of cell {count}").into()),
                 // JSON the interpreter holds as a value goes out as it is.
                 (
                     "application/json".into(),

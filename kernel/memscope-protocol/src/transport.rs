@@ -5,7 +5,9 @@
 //! connection file; no task ever returns early on a bad message or a
 //! disconnected peer (each error is logged and the loop goes on); the
 //! heartbeat echoes exactly the bytes it received; the outbox's queue is
-//! written to the sockets in order, and a flush is acknowledged only after
+//! written to the sockets in order on two lanes, control's replies on one
+//! and every other channel on the other, so a reply on control never waits
+//! behind a backlog of output on IOPub; a flush is acknowledged only after
 //! everything queued before it was handed to its socket. Above this module
 //! nothing knows a socket: requests arrive on [`Endpoints`]' receivers, and
 //! replies and broadcasts leave through an [`Outbox`].
@@ -15,7 +17,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use crossbeam_channel::{Receiver, Sender};
 use jupyter_protocol::ConnectionInfo;
-use memscope_kernel::outbox::{Channel, Inbound, Outbox, Outgoing};
+use memscope_kernel::outbox::{Channel, FlushAck, Inbound, Outbox, Outgoing};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use zeromq::{Socket, SocketRecv, SocketSend, ZmqMessage};
 
@@ -103,18 +105,26 @@ async fn bind_all(
     runtime.spawn(echo_heartbeats(heartbeat));
 
     let (outbox, queue) = Outbox::new();
-    let (to_writer, writer_queue) = unbounded_channel();
+    let (to_ordered, ordered_queue) = unbounded_channel();
+    let (to_control, control_queue) = unbounded_channel();
     std::thread::Builder::new()
         .name("outbox".into())
-        .spawn(move || forward_outbox(&queue, &to_writer))
+        .spawn(move || forward_outbox(&queue, &to_ordered, &to_control))
         .map_err(TransportError::Forwarder)?;
-    let sockets = OutgoingSockets {
-        shell: shell_send,
-        control: control_send,
-        stdin: stdin_send,
-        iopub,
+    let ordered = OutgoingSockets {
+        shell: Some(shell_send),
+        stdin: Some(stdin_send),
+        iopub: Some(iopub),
+        control: None,
     };
-    runtime.spawn(write_messages(writer_queue, sockets, signer));
+    let control = OutgoingSockets {
+        control: Some(control_send),
+        shell: None,
+        stdin: None,
+        iopub: None,
+    };
+    runtime.spawn(write_messages(ordered_queue, ordered, signer.clone()));
+    runtime.spawn(write_messages(control_queue, control, signer));
 
     Ok(Endpoints {
         shell: shell_rx,
@@ -181,22 +191,44 @@ async fn echo_heartbeats(mut socket: zeromq::RepSocket) {
     }
 }
 
+/// How long a flush waits for the control lane before it goes on.
+const CONTROL_FLUSH_WAIT: Duration = Duration::from_secs(2);
+
 /// Moves the outbox's entries, in order, from its crossbeam queue (on which
-/// a task must not block) to the writer task's tokio queue. Ends when every
-/// outbox is gone or the writer task has stopped.
-fn forward_outbox(queue: &Receiver<Outgoing>, writer: &UnboundedSender<Outgoing>) {
+/// a task must not block) to the writer tasks' tokio queues: replies on
+/// control to a lane of their own, every other message to the other. A
+/// flush goes on to the other lane once the control lane has written what
+/// came before it. Ends when every outbox is gone or a writer task has
+/// stopped.
+fn forward_outbox(
+    queue: &Receiver<Outgoing>,
+    ordered: &UnboundedSender<Outgoing>,
+    control: &UnboundedSender<Outgoing>,
+) {
     for outgoing in queue.iter() {
-        if writer.send(outgoing).is_err() {
+        let lane = match &outgoing {
+            Outgoing::Message(Channel::Control, _) => control,
+            Outgoing::Message(..) => ordered,
+            Outgoing::Flush(_) => {
+                let (ack, done) = FlushAck::new();
+                if control.send(Outgoing::Flush(ack)).is_ok() {
+                    let _ = done.recv_timeout(CONTROL_FLUSH_WAIT);
+                }
+                ordered
+            }
+        };
+        if lane.send(outgoing).is_err() {
             return;
         }
     }
 }
 
+/// The sockets one writer task owns.
 struct OutgoingSockets {
-    shell: zeromq::RouterSendHalf,
-    control: zeromq::RouterSendHalf,
-    stdin: zeromq::RouterSendHalf,
-    iopub: zeromq::PubSocket,
+    shell: Option<zeromq::RouterSendHalf>,
+    control: Option<zeromq::RouterSendHalf>,
+    stdin: Option<zeromq::RouterSendHalf>,
+    iopub: Option<zeromq::PubSocket>,
 }
 
 async fn write_messages(
@@ -220,11 +252,19 @@ async fn write_messages(
         let Ok(frames) = ZmqMessage::try_from(frames) else {
             continue; // Unreachable: encode always yields at least six frames.
         };
-        let result = match channel {
-            Channel::Shell => sockets.shell.send(frames).await,
-            Channel::Control => sockets.control.send(frames).await,
-            Channel::Stdin => sockets.stdin.send(frames).await,
-            Channel::Iopub => sockets.iopub.send(frames).await,
+        let result = match (channel, &mut sockets) {
+            (Channel::Shell, OutgoingSockets { shell: Some(s), .. }) => s.send(frames).await,
+            (
+                Channel::Control,
+                OutgoingSockets {
+                    control: Some(s), ..
+                },
+            ) => s.send(frames).await,
+            (Channel::Stdin, OutgoingSockets { stdin: Some(s), .. }) => s.send(frames).await,
+            (Channel::Iopub, OutgoingSockets { iopub: Some(s), .. }) => s.send(frames).await,
+            // Unreachable: `forward_outbox` routes each channel to the lane
+            // that owns its socket.
+            _ => continue,
         };
         if let Err(error) = result {
             tracing::warn!(?channel, msg_type = %message.header.msg_type, %error, "send failed");
@@ -235,6 +275,76 @@ async fn write_messages(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn status() -> jupyter_protocol::JupyterMessage {
+        jupyter_protocol::JupyterMessage::new(jupyter_protocol::Status::idle(), None)
+    }
+
+    /// Issue 24: one queue for every channel put control's replies (an
+    /// interrupt's, the Variables panel's) behind any backlog of output.
+    #[test]
+    fn i24_a_reply_on_control_does_not_wait_behind_output() {
+        let (outbox, queue) = Outbox::new();
+        let (to_ordered, mut ordered) = unbounded_channel();
+        let (to_control, mut control) = unbounded_channel();
+        for _ in 0..1000 {
+            outbox.send(Channel::Iopub, status());
+        }
+        outbox.send(Channel::Control, status());
+        outbox.send(Channel::Shell, status());
+        drop(outbox);
+        // Nothing drains the output's lane: the reply is on its own.
+        forward_outbox(&queue, &to_ordered, &to_control);
+        assert!(matches!(
+            control.try_recv(),
+            Ok(Outgoing::Message(Channel::Control, _))
+        ));
+        assert!(control.try_recv().is_err());
+        let mut channels = Vec::new();
+        while let Ok(Outgoing::Message(channel, _)) = ordered.try_recv() {
+            channels.push(channel);
+        }
+        assert_eq!(channels.len(), 1001);
+        assert_eq!(channels.last(), Some(&Channel::Shell), "in order");
+    }
+
+    /// A flush waits for both lanes: the control lane first, then the
+    /// other, where the flush itself goes last.
+    #[test]
+    fn a_flush_follows_everything_on_both_lanes() {
+        let (outbox, queue) = Outbox::new();
+        let (to_ordered, mut ordered) = unbounded_channel();
+        let (to_control, mut control) = unbounded_channel();
+        outbox.send(Channel::Control, status());
+        outbox.send(Channel::Iopub, status());
+        let control_writer = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            while let Some(outgoing) = control.blocking_recv() {
+                match outgoing {
+                    Outgoing::Message(channel, _) => seen.push(channel),
+                    Outgoing::Flush(ack) => {
+                        ack.acknowledge();
+                        return seen;
+                    }
+                }
+            }
+            seen
+        });
+        let flusher = std::thread::spawn(move || outbox.flush(Duration::from_secs(30)));
+        let forwarder =
+            std::thread::spawn(move || forward_outbox(&queue, &to_ordered, &to_control));
+        assert_eq!(control_writer.join().unwrap(), [Channel::Control]);
+        assert!(matches!(
+            ordered.blocking_recv(),
+            Some(Outgoing::Message(Channel::Iopub, _))
+        ));
+        match ordered.blocking_recv() {
+            Some(Outgoing::Flush(ack)) => ack.acknowledge(),
+            other => panic!("{other:?}"),
+        }
+        flusher.join().unwrap();
+        drop(forwarder);
+    }
 
     /// The message and its sources, joined as anyhow's `{:#}` prints them.
     fn chain(error: &dyn std::error::Error) -> String {

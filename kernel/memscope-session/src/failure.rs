@@ -175,6 +175,7 @@ mod tests {
                   |
                 2 | let y = gone + x;
                   |         ^^^^ not found in this scope
+                  |
                   = help: a local variable with a similar name exists: `kept`
 
                 hint: `gone` was moved into `kept`
@@ -197,11 +198,12 @@ mod tests {
                 can't be persisted.
                 ---
                 error[E0425]: The variable `v` contains a reference with a non-static lifetime so
-                can't be persisted.
+                              can't be persisted.
                  --> cell:1:5
                   |
                 1 | let v = a.slice(s![1..3]);
                   |     ^ not found in this scope
+                  |
                   = help: a local variable with a similar name exists: `kept`
 
                 hint: `v` borrows from another variable, and a borrow cannot outlive its cell.
