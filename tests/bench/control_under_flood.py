@@ -6,11 +6,13 @@ reads it. Replies on control (an interrupt's, the Variables panel's
 This starts a kernel with jupyter_client, asks `kernel_info` and
 `inspectVariables` on control while the kernel is idle, then again while a
 cell floods IOPub (about 100 MB of output, read by the client as it
-comes), and prints the reply times side by side; last, it interrupts the
-flooding cell and prints how long `interrupt_reply` took. Nothing is
-asserted: the figures are for reading (BENCHMARKS.md records them).
+comes, taking `--render-ms` per message as a front end that renders
+each output does), and prints the reply times side by side; last, it
+interrupts the flooding cell and prints how long `interrupt_reply` took.
+Nothing is asserted: the figures are for reading (BENCHMARKS.md records
+them).
 
-    .venv/bin/python tests/bench/control_under_flood.py [--asks 20]
+    .venv/bin/python tests/bench/control_under_flood.py [--asks 20] [--render-ms 5]
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ def times(kc, asks: int) -> dict[str, list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--asks", type=int, default=20)
+    parser.add_argument("--render-ms", type=float, default=5.0)
+    parser.add_argument("--flood-seconds", type=float, default=3.0)
     args = parser.parse_args()
 
     km = KernelManager(kernel_name="memscope")
@@ -74,12 +78,15 @@ def main() -> None:
                     received[0] += len(msg["content"]["text"])
                     if "GO" in msg["content"]["text"]:
                         going.set()
+                    time.sleep(args.render_ms / 1000)
                 if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
                     return
 
         reader = threading.Thread(target=read_iopub, daemon=True)
         reader.start()
         going.wait(timeout=600)
+        # Let the backlog build, as a long-printing cell does.
+        time.sleep(args.flood_seconds)
         flooded = times(kc, args.asks)
         began = time.perf_counter()
         interrupt = kc.session.msg("interrupt_request", {})
@@ -97,7 +104,8 @@ def main() -> None:
         calm, busy = statistics.median(idle[kind]), statistics.median(flooded[kind])
         print(f"{kind:<18} {calm * 1000:>11.2f} ms {busy * 1000:>13.2f} ms {max(flooded[kind]) * 1000:>10.2f} ms"
               f" {busy / calm:>6.2f}")
-    print(f"interrupt_reply while flooded: {interrupt_took * 1000:.2f} ms; output read by then: {received[0] / 1e6:.0f} MB")
+    print(f"interrupt_reply while flooded: {interrupt_took * 1000:.2f} ms; "
+          f"output read by then: {received[0] / 1e6:.0f} MB (front end: {args.render_ms} ms a message)")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::settings::Settings;
+
 mod files {
     include!(concat!(env!("OUT_DIR"), "/embedded_prelude.rs"));
 }
@@ -27,6 +29,21 @@ pub struct UnpackedPrelude {
 /// Written last into a folder being unpacked: its presence means the
 /// folder is complete.
 const COMPLETE: &str = ".complete";
+
+/// The prelude cells link against and the lock file their crates build
+/// with: the copy this binary carries, unpacked into the cache; or, when
+/// `settings.prelude_dir` names a source tree's prelude
+/// (`MEMSCOPE_PRELUDE_DIR`, to work on the prelude itself), that crate and
+/// its workspace's lock file.
+pub fn for_cells(settings: &Settings, cache_dir: &Path) -> Result<UnpackedPrelude> {
+    match &settings.prelude_dir {
+        Some(crate_dir) => Ok(UnpackedPrelude {
+            crate_dir: crate_dir.clone(),
+            cell_lock: crate_dir.join("../../Cargo.lock"),
+        }),
+        None => unpack(cache_dir),
+    }
+}
 
 /// The embedded prelude under `cache_dir/prelude`, unpacked if it is not
 /// there yet.

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use crate::cli::Target;
+use crate::embedded_prelude;
 use crate::places;
+use crate::settings::Settings;
 
 const KERNEL_NAME: &str = "memscope";
 const LOGO_SVG: &[u8] = include_bytes!("../assets/logo-svg.svg");
@@ -18,28 +20,28 @@ const LOGO_32: &[u8] = include_bytes!("../assets/logo-32x32.png");
 const LOGO_64: &[u8] = include_bytes!("../assets/logo-64x64.png");
 
 /// The Jupyter data folder for a target.
-fn data_dir(target: &Target) -> Result<PathBuf> {
+fn data_dir(target: &Target, settings: &Settings) -> Result<PathBuf> {
     Ok(match target {
         Target::Prefix(prefix) => prefix.join("share").join("jupyter"),
-        Target::SysPrefix => sys_prefix()?.join("share").join("jupyter"),
-        Target::User => user_data_dir()?,
+        Target::SysPrefix => sys_prefix(settings)?.join("share").join("jupyter"),
+        Target::User => user_data_dir(settings)?,
     })
 }
 
-fn user_data_dir() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("JUPYTER_DATA_DIR") {
-        return Ok(PathBuf::from(dir));
+fn user_data_dir(settings: &Settings) -> Result<PathBuf> {
+    if let Some(dir) = &settings.jupyter_data_dir {
+        return Ok(dir.clone());
     }
-    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir).join("jupyter"));
+    if let Some(dir) = &settings.xdg_data_home {
+        return Ok(dir.join("jupyter"));
     }
     let home = places::home_dir().context("cannot find the home folder (HOME is not set)")?;
     Ok(home.join(".local").join("share").join("jupyter"))
 }
 
-fn sys_prefix() -> Result<PathBuf> {
-    if let Some(env) = std::env::var_os("VIRTUAL_ENV").filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(env));
+fn sys_prefix(settings: &Settings) -> Result<PathBuf> {
+    if let Some(env) = &settings.virtual_env {
+        return Ok(env.clone());
     }
     let output = std::process::Command::new("python3")
         .args(["-c", "import sys; print(sys.prefix)"])
@@ -85,16 +87,18 @@ fn write_if_changed(path: &Path, content: &[u8]) -> Result<()> {
 
 /// Registers the kernelspec in `target`; with `fetch`, first downloads every
 /// crate a kernel's cells build against, so kernels never need the network.
-pub fn install(target: &Target, fetch: bool) -> Result<()> {
+pub fn install(target: &Target, fetch: bool, settings: &Settings) -> Result<()> {
     let executable = std::env::current_exe().context("cannot find the memscope executable")?;
-    let toolchain = places::toolchain_dirs();
+    let toolchain = places::toolchain_dirs(settings);
     if toolchain.is_empty() {
         bail!("cannot find cargo and rustc (on PATH or in ~/.cargo/bin): install Rust first, for example with rustup");
     }
     if fetch {
-        fetch_crates(&toolchain)?;
+        fetch_crates(&toolchain, settings)?;
     }
-    let dir = data_dir(target)?.join("kernels").join(KERNEL_NAME);
+    let dir = data_dir(target, settings)?
+        .join("kernels")
+        .join(KERNEL_NAME);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     write_if_changed(
         &dir.join("kernel.json"),
@@ -114,9 +118,9 @@ pub fn install(target: &Target, fetch: bool) -> Result<()> {
 /// a cell crate depends on, at the versions of the lock file the kernel
 /// builds with, through a throwaway crate that depends on the prelude as a
 /// cell crate does.
-pub fn fetch_crates(toolchain: &[PathBuf]) -> Result<()> {
-    let cache = places::cache_dir()?;
-    let prelude = crate::kernel::prelude(&cache)?;
+pub fn fetch_crates(toolchain: &[PathBuf], settings: &Settings) -> Result<()> {
+    let cache = places::cache_dir(settings)?;
+    let prelude = embedded_prelude::for_cells(settings, &cache)?;
     let scratch = tempfile::tempdir().context("cannot create a temporary folder")?;
     std::fs::create_dir(scratch.path().join("src"))?;
     std::fs::write(scratch.path().join("src").join("lib.rs"), "")?;
@@ -147,8 +151,10 @@ pub fn fetch_crates(toolchain: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-pub fn uninstall(target: &Target) -> Result<()> {
-    let dir = data_dir(target)?.join("kernels").join(KERNEL_NAME);
+pub fn uninstall(target: &Target, settings: &Settings) -> Result<()> {
+    let dir = data_dir(target, settings)?
+        .join("kernels")
+        .join(KERNEL_NAME);
     if !dir.exists() {
         println!("No kernelspec {KERNEL_NAME} in {}", dir.display());
         return Ok(());
@@ -195,10 +201,11 @@ mod tests {
         let folder = tempfile::tempdir().unwrap();
         let prefix = folder.path().to_owned();
         let target = Target::Prefix(prefix.clone());
-        install(&target, false).unwrap();
+        let settings = Settings::default();
+        install(&target, false, &settings).unwrap();
         let spec = prefix.join("share/jupyter/kernels/memscope/kernel.json");
         let modified = std::fs::metadata(&spec).unwrap().modified().unwrap();
-        install(&target, false).unwrap();
+        install(&target, false, &settings).unwrap();
         assert_eq!(
             std::fs::metadata(&spec).unwrap().modified().unwrap(),
             modified
@@ -206,7 +213,7 @@ mod tests {
         for logo in ["logo-svg.svg", "logo-32x32.png", "logo-64x64.png"] {
             assert!(spec.with_file_name(logo).exists(), "{logo}");
         }
-        uninstall(&target).unwrap();
+        uninstall(&target, &settings).unwrap();
         assert!(!spec.exists());
     }
 }

@@ -1,6 +1,6 @@
 //! `memscope kernel`: wires the transport, the dispatcher and the engine.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,40 +14,13 @@ use memscope_kernel::shell::Shell;
 use memscope_protocol::connection::read_connection_file;
 use memscope_session::Session;
 
-use crate::embedded_prelude::{self, UnpackedPrelude};
+use crate::embedded_prelude;
 use crate::interpreter::SessionInterpreter;
 use crate::language;
 use crate::lifetime::{self, Ending};
 use crate::places;
+use crate::settings::Settings;
 use crate::unavailable::Unavailable;
-
-/// How much the cache of compiled cells may hold: `MEMSCOPE_CELL_CACHE_MIB`
-/// mebibytes (0 switches it off), 512 unless set.
-fn cell_cache_bytes() -> u64 {
-    let mib = std::env::var("MEMSCOPE_CELL_CACHE_MIB")
-        .ok()
-        .and_then(|value| value.trim().parse::<u64>().ok())
-        .unwrap_or(512);
-    mib.saturating_mul(1 << 20)
-}
-
-/// The prelude cells link against and the lock file their crates build
-/// with: the copy this binary carries, unpacked into the cache; or, when
-/// `MEMSCOPE_PRELUDE_DIR` names a source tree's prelude (to work on the
-/// prelude itself), that crate and its workspace's lock file.
-pub fn prelude(cache_dir: &Path) -> Result<UnpackedPrelude> {
-    match std::env::var_os("MEMSCOPE_PRELUDE_DIR").filter(|d| !d.is_empty()) {
-        Some(dir) => {
-            let crate_dir = PathBuf::from(dir);
-            let cell_lock = crate_dir.join("../../Cargo.lock");
-            Ok(UnpackedPrelude {
-                crate_dir,
-                cell_lock,
-            })
-        }
-        None => embedded_prelude::unpack(cache_dir),
-    }
-}
 
 /// Starts `rustc --version`; [`rustc_version`] reads its answer. Started
 /// early, so that it runs while the kernel sets up its sockets.
@@ -71,9 +44,9 @@ fn rustc_version(asked: Option<std::process::Child>) -> String {
 }
 
 /// The engine, with its cache folder and the prelude unpacked there.
-fn start_engine() -> Result<Engine> {
-    let cache_dir = places::cache_dir()?;
-    let prelude = prelude(&cache_dir)?;
+fn start_engine(settings: &Settings) -> Result<Engine> {
+    let cache_dir = places::cache_dir(settings)?;
+    let prelude = embedded_prelude::for_cells(settings, &cache_dir)?;
     let prelude_dir = prelude
         .crate_dir
         .canonicalize()
@@ -82,7 +55,7 @@ fn start_engine() -> Result<Engine> {
         cache_dir,
         prelude_dir,
         cell_lock: prelude.cell_lock.is_file().then_some(prelude.cell_lock),
-        cell_cache_bytes: cell_cache_bytes(),
+        cell_cache_bytes: settings.cell_cache_bytes(),
         cell_process: std::env::current_exe().context("cannot find the kernel's own binary")?,
     })
     .context("cannot start the Rust engine")
@@ -96,11 +69,11 @@ fn start_engine() -> Result<Engine> {
 const QUIET_LOG: &str =
     "off,memscope=warn,memscope_session=warn,memscope_engine=warn,memscope_kernel=warn,memscope_protocol=warn";
 
-pub fn run(connection_file: &Path) -> Result<()> {
+pub fn run(connection_file: &Path, settings: &Settings) -> Result<()> {
+    let filter = settings.log.as_deref().unwrap_or(QUIET_LOG);
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MEMSCOPE_LOG")
-                .unwrap_or_else(|_| QUIET_LOG.into()),
+            tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| QUIET_LOG.into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -109,10 +82,10 @@ pub fn run(connection_file: &Path) -> Result<()> {
     // starts.
     let info = read_connection_file(connection_file)?;
     // Before any thread or child: it sets PATH.
-    places::use_recorded_toolchain();
+    places::use_recorded_toolchain(settings);
     let rustc = ask_rustc_version();
     // The engine sets evcxr's environment, so it starts before any thread.
-    let engine = start_engine();
+    let engine = start_engine(settings);
     // The compiler answered while the engine started.
     let identity = language::rust_identity(&rustc_version(rustc));
     let board = VariablesBoard::default();
@@ -140,8 +113,7 @@ pub fn run(connection_file: &Path) -> Result<()> {
     let interrupts = Interrupts::new(interpreter.interrupter());
     let (endings_tx, endings) = crossbeam_channel::unbounded();
     lifetime::handle_signals(runtime.handle(), endings_tx.clone(), interrupts.clone())?;
-    let front_end = std::env::var("JPY_PARENT_PID").ok();
-    if let Some(pid) = lifetime::front_end_pid(front_end.as_deref()) {
+    if let Some(pid) = lifetime::front_end_pid(settings.front_end_pid.as_deref()) {
         lifetime::watch_front_end(pid, endings_tx.clone())?;
     }
 

@@ -14,10 +14,13 @@ mod kernel;
 mod language;
 mod lifetime;
 mod places;
+mod settings;
 mod to_kernel;
 mod unavailable;
 
 use clap::Parser;
+
+use settings::Settings;
 
 fn main() -> std::process::ExitCode {
     // evcxr starts this same binary as the process that runs cells and as a
@@ -25,13 +28,14 @@ fn main() -> std::process::ExitCode {
     memscope_engine::cell_process::enter_if_cell_process();
 
     let cli = cli::Cli::parse();
+    let settings = Settings::from_env();
     let result = match cli.command {
-        cli::Command::Kernel { connection_file } => kernel::run(&connection_file),
+        cli::Command::Kernel { connection_file } => kernel::run(&connection_file, &settings),
         cli::Command::Install { location, no_fetch } => {
-            install::install(&location.resolve(), !no_fetch)
+            install::install(&location.resolve(), !no_fetch, &settings)
         }
-        cli::Command::Fetch => install::fetch_crates(&places::toolchain_dirs()),
-        cli::Command::Uninstall { location } => install::uninstall(&location.resolve()),
+        cli::Command::Fetch => install::fetch_crates(&places::toolchain_dirs(&settings), &settings),
+        cli::Command::Uninstall { location } => install::uninstall(&location.resolve(), &settings),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::settings::Settings;
+
 /// The kernelspec's record of the folders holding the `cargo` and `rustc`
 /// that `memscope install` found, put in front of `PATH` by the kernel.
 pub const TOOLCHAIN_VARIABLE: &str = "MEMSCOPE_TOOLCHAIN_PATH";
@@ -22,12 +24,12 @@ pub fn home_dir() -> Option<PathBuf> {
 /// Where build artefacts, build folders and the unpacked prelude persist:
 /// `$MEMSCOPE_CACHE_DIR`, else `$XDG_CACHE_HOME/memscope`, else
 /// `~/.cache/memscope`.
-pub fn cache_dir() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("MEMSCOPE_CACHE_DIR").filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir));
+pub fn cache_dir(settings: &Settings) -> Result<PathBuf> {
+    if let Some(dir) = &settings.cache_dir {
+        return Ok(dir.clone());
     }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir).join("memscope"));
+    if let Some(dir) = &settings.xdg_cache_home {
+        return Ok(dir.join("memscope"));
     }
     let home = home_dir().context(
         "cannot find a cache folder: HOME is not set and the password database has no home \
@@ -39,10 +41,10 @@ pub fn cache_dir() -> Result<PathBuf> {
 /// The folders of `cargo` and `rustc` as this process would run them:
 /// from `PATH`, else from `$CARGO_HOME/bin` or `~/.cargo/bin`, where rustup
 /// puts them. Empty when neither is found.
-pub fn toolchain_dirs() -> Vec<PathBuf> {
+pub fn toolchain_dirs(settings: &Settings) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     for tool in ["cargo", "rustc"] {
-        if let Some(dir) = find_tool(tool) {
+        if let Some(dir) = find_tool(tool, settings) {
             if !dirs.contains(&dir) {
                 dirs.push(dir);
             }
@@ -51,13 +53,13 @@ pub fn toolchain_dirs() -> Vec<PathBuf> {
     dirs
 }
 
-fn find_tool(tool: &str) -> Option<PathBuf> {
+fn find_tool(tool: &str, settings: &Settings) -> Option<PathBuf> {
     let on_path = std::env::var_os("PATH")
         .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
         .unwrap_or_default();
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
+    let cargo_home = settings
+        .cargo_home
+        .clone()
         .or_else(|| home_dir().map(|home| home.join(".cargo")));
     on_path
         .into_iter()
@@ -74,12 +76,12 @@ fn is_executable(path: &Path) -> bool {
 /// Puts the toolchain folders the kernelspec recorded in front of `PATH`,
 /// so that cargo and rustc are found even in an environment that has only
 /// a bare `PATH`. Call it before any thread starts (it sets a variable).
-pub fn use_recorded_toolchain() {
-    let Some(recorded) = std::env::var_os(TOOLCHAIN_VARIABLE).filter(|v| !v.is_empty()) else {
+pub fn use_recorded_toolchain(settings: &Settings) {
+    let Some(recorded) = &settings.toolchain_path else {
         return;
     };
     let current = std::env::var_os("PATH").unwrap_or_default();
-    let mut dirs: Vec<PathBuf> = std::env::split_paths(&recorded).collect();
+    let mut dirs: Vec<PathBuf> = std::env::split_paths(recorded).collect();
     for dir in std::env::split_paths(&current) {
         if !dirs.contains(&dir) {
             dirs.push(dir);
@@ -97,6 +99,6 @@ mod tests {
     #[test]
     fn cargo_is_found_for_the_tests() {
         // The tests run under cargo, so its folder must be found.
-        assert!(find_tool("cargo").is_some());
+        assert!(find_tool("cargo", &Settings::from_env()).is_some());
     }
 }

@@ -18,165 +18,13 @@
 //! cells, closures not kept), written as our tests.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, OnceLock};
 
-use memscope_session::{
-    CellReport, DisplayRequest, Engine, EngineConfig, Failure, Observer, Ran, Session, StreamKind,
+use memscope_session::DisplayRequest;
+
+mod support;
+use support::{
+    cache_dir, fails, fails_observed, ok, run_with, session, slow_tests_run, Recorder, Seen,
 };
-
-/// Whether the slow tests run here (rust-analyzer's rule: an environment
-/// switch, not `#[ignore]`).
-fn slow_tests_run() -> bool {
-    let run = std::env::var_os("RUN_SLOW_TESTS").is_some() || std::env::var_os("CI").is_some();
-    if !run {
-        eprintln!("skipped: a slow test (set RUN_SLOW_TESTS=1 to run it)");
-    }
-    run
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The one session of this test binary, started on first use.
-fn session() -> MutexGuard<'static, Session> {
-    static SESSION: OnceLock<Mutex<Session>> = OnceLock::new();
-    let session = SESSION.get_or_init(|| {
-        let cache_dir = match std::env::var_os("MEMSCOPE_CACHE_DIR") {
-            Some(dir) => PathBuf::from(dir),
-            None => dirs::home_dir()
-                .expect("a home folder for the cache")
-                .join(".cache/memscope"),
-        };
-        let prelude_dir = workspace()
-            .join("kernel/memscope-prelude")
-            .canonicalize()
-            .expect("the prelude's source");
-        let engine = Engine::start(EngineConfig {
-            cache_dir,
-            prelude_dir,
-            cell_lock: Some(workspace().join("Cargo.lock")),
-            cell_cache_bytes: 512 << 20,
-            cell_process: PathBuf::from(env!("CARGO_BIN_EXE_memscope")),
-        })
-        .expect("the engine starts");
-        Mutex::new(Session::new(engine))
-    });
-    // A failed test must not fail the ones after it.
-    session
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// What the cell showed, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Seen {
-    Out(String),
-    Err(String),
-    Display(DisplayRequest),
-}
-
-/// What a test does on seeing an output, as it comes.
-type OnOutput = Box<dyn FnMut(&Seen)>;
-
-/// Records what a cell produces; `on_output` can act on it as it comes
-/// (interrupt when a cell says it runs).
-#[derive(Default)]
-struct Recorder {
-    seen: Vec<Seen>,
-    on_output: Option<OnOutput>,
-    answers: Vec<String>,
-}
-
-impl Recorder {
-    fn stdout(&self) -> String {
-        let mut out = String::new();
-        for seen in &self.seen {
-            if let Seen::Out(text) = seen {
-                out.push_str(text);
-            }
-        }
-        out
-    }
-
-    fn see(&mut self, seen: Seen) {
-        if let Some(act) = &mut self.on_output {
-            act(&seen);
-        }
-        self.seen.push(seen);
-    }
-}
-
-impl Observer for Recorder {
-    fn stream(&mut self, kind: StreamKind, text: &str) {
-        self.see(match kind {
-            StreamKind::Stdout => Seen::Out(text.to_owned()),
-            StreamKind::Stderr => Seen::Err(text.to_owned()),
-        });
-    }
-
-    fn display(&mut self, request: DisplayRequest) {
-        self.see(Seen::Display(request));
-    }
-
-    fn input(&mut self, _prompt: &str, _password: bool) -> Option<String> {
-        self.answers.pop()
-    }
-}
-
-/// Runs `cell` in the shared session.
-fn run_with(session: &mut Session, cell: &str, recorder: &mut Recorder) -> CellReport {
-    session.run(cell, 1, recorder)
-}
-
-/// What a failure looks like to someone reading a test's output: the
-/// cell, the failure, and the code evcxr generated for it.
-fn explain(session: &mut Session, cell: &str, what: &str) -> String {
-    let source = session.last_source().unwrap_or_default();
-    // The end holds the cell's own code; the start is evcxr's runtime.
-    let lines: Vec<&str> = source.lines().collect();
-    let tail = lines[lines.len().saturating_sub(60)..].join("\n");
-    format!("cell:\n{cell}\n\n{what}\n\nlast generated source (its end):\n{tail}")
-}
-
-/// Runs a cell that must succeed; returns its value as text and what it
-/// printed.
-#[track_caller]
-fn ok(cell: &str) -> (String, Recorder) {
-    let mut session = session();
-    let mut recorder = Recorder::default();
-    let report = run_with(&mut session, cell, &mut recorder);
-    match report.result {
-        Ok(Ran { value, .. }) => {
-            let text = value
-                .iter()
-                .find(|(mime, _)| mime == "text/plain")
-                .map(|(_, text)| text.clone())
-                .unwrap_or_default();
-            (text, recorder)
-        }
-        Err(failure) => panic!("{}", explain(&mut session, cell, &format!("{failure:#?}"))),
-    }
-}
-
-/// Runs a cell that must fail; returns how.
-#[track_caller]
-fn fails(cell: &str) -> Failure {
-    fails_observed(cell, Recorder::default()).0
-}
-
-#[track_caller]
-fn fails_observed(cell: &str, mut recorder: Recorder) -> (Failure, Recorder) {
-    let mut session = session();
-    let report = run_with(&mut session, cell, &mut recorder);
-    match report.result {
-        Err(failure) => (failure, recorder),
-        Ok(ran) => {
-            let what = format!("it ran: {ran:?}\nit showed: {:?}", recorder.seen);
-            panic!("{}", explain(&mut session, cell, &what))
-        }
-    }
-}
 
 #[test]
 fn variables_and_items_persist_between_cells() {
@@ -310,6 +158,75 @@ fn settings_that_would_break_the_session_are_refused() {
         fails("panic!(\"still {}\", setting_kept)").summary,
         "still 15"
     );
+}
+
+#[test]
+fn a_moved_array_is_missed_with_a_hint_of_where_it_went() {
+    if !slow_tests_run() {
+        return;
+    }
+    ok("let moved_from = np::arange(0.0, 3.0, 1.0);");
+    ok("let moved_into = moved_from;");
+    let failure = fails("moved_from.len()");
+    assert_eq!(failure.name, "CompileError");
+    let details = failure.details.join("\n");
+    assert!(
+        details.contains("hint: `moved_from` was moved into `moved_into`"),
+        "{details}"
+    );
+}
+
+/// Patches 0004 and 0005: the same cell in the same session is generated
+/// the same way, so its second run is served from the cache of compiled
+/// cells (looked up and touched, nothing new stored) and the first, which
+/// no cache has seen, stores its library.
+#[test]
+fn a_cell_run_again_comes_from_the_cell_cache() {
+    if !slow_tests_run() {
+        return;
+    }
+    let cells = cache_dir().join("cells");
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let cell = format!("println!(\"cached {nonce}\");");
+    // One lock for both runs: no other test's cell comes between them.
+    let mut session = session();
+    let before = std::time::SystemTime::now();
+    let first = run_with(&mut session, &cell, &mut Recorder::default());
+    assert!(first.result.is_ok(), "{:?}", first.result);
+    let stored = cache_entries_since(&cells, before);
+    assert!(
+        !stored.is_empty(),
+        "the first run stored nothing in {cells:?}"
+    );
+    let between = std::time::SystemTime::now();
+    let mut recorder = Recorder::default();
+    let second = run_with(&mut session, &cell, &mut recorder);
+    assert!(second.result.is_ok(), "{:?}", second.result);
+    assert_eq!(recorder.stdout(), format!("cached {nonce}\n"));
+    let used = cache_entries_since(&cells, between);
+    assert!(!used.is_empty(), "the second run looked nothing up");
+    assert!(
+        used.iter().all(|name| stored.contains(name)),
+        "the second run stored {used:?}, beyond the first's {stored:?}"
+    );
+}
+
+/// The names of the cache's files written or used since `since`.
+fn cache_entries_since(dir: &Path, since: std::time::SystemTime) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|entry| {
+            let modified = entry.metadata().and_then(|m| m.modified());
+            modified.is_ok_and(|time| time >= since)
+        })
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect()
 }
 
 #[test]

@@ -1,0 +1,173 @@
+//! What the engine-tier test binaries share: one session per binary
+//! (started on first use), a recording observer, and helpers that run a
+//! cell and, when it does not end as expected, print the cell, what it
+//! showed and the end of the source evcxr generated for it.
+
+#![allow(dead_code, reason = "each test binary uses the helpers it needs")]
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use memscope_session::{
+    CellReport, DisplayRequest, Engine, EngineConfig, Failure, Observer, Ran, Session, StreamKind,
+};
+
+/// Whether the slow tests run here (rust-analyzer's rule: an environment
+/// switch, not `#[ignore]`).
+pub fn slow_tests_run() -> bool {
+    let run = std::env::var_os("RUN_SLOW_TESTS").is_some() || std::env::var_os("CI").is_some();
+    if !run {
+        eprintln!("skipped: a slow test (set RUN_SLOW_TESTS=1 to run it)");
+    }
+    run
+}
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The cache the kernel uses, so its build folders and compiled
+/// dependencies serve the tests too.
+pub fn cache_dir() -> PathBuf {
+    match std::env::var_os("MEMSCOPE_CACHE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => dirs::home_dir()
+            .expect("a home folder for the cache")
+            .join(".cache/memscope"),
+    }
+}
+
+/// The one session of this test binary, started on first use.
+pub fn session() -> MutexGuard<'static, Session> {
+    static SESSION: OnceLock<Mutex<Session>> = OnceLock::new();
+    let session = SESSION.get_or_init(|| {
+        let cache_dir = cache_dir();
+        let prelude_dir = workspace()
+            .join("kernel/memscope-prelude")
+            .canonicalize()
+            .expect("the prelude's source");
+        let engine = Engine::start(EngineConfig {
+            cache_dir,
+            prelude_dir,
+            cell_lock: Some(workspace().join("Cargo.lock")),
+            cell_cache_bytes: 512 << 20,
+            cell_process: PathBuf::from(env!("CARGO_BIN_EXE_memscope")),
+        })
+        .expect("the engine starts");
+        Mutex::new(Session::new(engine))
+    });
+    // A failed test must not fail the ones after it.
+    session
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// What the cell showed, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    Out(String),
+    Err(String),
+    Display(DisplayRequest),
+}
+
+/// What a test does on seeing an output, as it comes.
+pub type OnOutput = Box<dyn FnMut(&Seen)>;
+
+/// Records what a cell produces; `on_output` can act on it as it comes
+/// (interrupt when a cell says it runs).
+#[derive(Default)]
+pub struct Recorder {
+    pub seen: Vec<Seen>,
+    pub on_output: Option<OnOutput>,
+    pub answers: Vec<String>,
+}
+
+impl Recorder {
+    pub fn stdout(&self) -> String {
+        let mut out = String::new();
+        for seen in &self.seen {
+            if let Seen::Out(text) = seen {
+                out.push_str(text);
+            }
+        }
+        out
+    }
+
+    fn see(&mut self, seen: Seen) {
+        if let Some(act) = &mut self.on_output {
+            act(&seen);
+        }
+        self.seen.push(seen);
+    }
+}
+
+impl Observer for Recorder {
+    fn stream(&mut self, kind: StreamKind, text: &str) {
+        self.see(match kind {
+            StreamKind::Stdout => Seen::Out(text.to_owned()),
+            StreamKind::Stderr => Seen::Err(text.to_owned()),
+        });
+    }
+
+    fn display(&mut self, request: DisplayRequest) {
+        self.see(Seen::Display(request));
+    }
+
+    fn input(&mut self, _prompt: &str, _password: bool) -> Option<String> {
+        self.answers.pop()
+    }
+}
+
+/// Runs `cell` in the shared session.
+pub fn run_with(session: &mut Session, cell: &str, recorder: &mut Recorder) -> CellReport {
+    session.run(cell, 1, recorder)
+}
+
+/// What a failure looks like to someone reading a test's output: the
+/// cell, the failure, and the code evcxr generated for it.
+pub fn explain(session: &mut Session, cell: &str, what: &str) -> String {
+    let source = session.last_source().unwrap_or_default();
+    // The end holds the cell's own code; the start is evcxr's runtime.
+    let lines: Vec<&str> = source.lines().collect();
+    let tail = lines[lines.len().saturating_sub(60)..].join("\n");
+    format!("cell:\n{cell}\n\n{what}\n\nlast generated source (its end):\n{tail}")
+}
+
+/// Runs a cell that must succeed; returns its value as text and what it
+/// printed.
+#[track_caller]
+pub fn ok(cell: &str) -> (String, Recorder) {
+    let mut session = session();
+    let mut recorder = Recorder::default();
+    let report = run_with(&mut session, cell, &mut recorder);
+    match report.result {
+        Ok(Ran { value, .. }) => {
+            let text = value
+                .iter()
+                .find(|(mime, _)| mime == "text/plain")
+                .map(|(_, text)| text.clone())
+                .unwrap_or_default();
+            (text, recorder)
+        }
+        Err(failure) => panic!("{}", explain(&mut session, cell, &format!("{failure:#?}"))),
+    }
+}
+
+/// Runs a cell that must fail; returns how.
+#[track_caller]
+pub fn fails(cell: &str) -> Failure {
+    fails_observed(cell, Recorder::default()).0
+}
+
+#[track_caller]
+pub fn fails_observed(cell: &str, mut recorder: Recorder) -> (Failure, Recorder) {
+    let mut session = session();
+    let report = run_with(&mut session, cell, &mut recorder);
+    match report.result {
+        Err(failure) => (failure, recorder),
+        Ok(ran) => {
+            let what = format!("it ran: {ran:?}\nit showed: {:?}", recorder.seen);
+            panic!("{}", explain(&mut session, cell, &what))
+        }
+    }
+}
