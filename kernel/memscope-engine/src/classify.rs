@@ -7,9 +7,10 @@
 
 use crate::events::{CellResult, Recovery};
 
-/// What the engine saw of one cell, besides evcxr's result.
+/// What the engine saw of one cell, besides evcxr's result: the evidence
+/// [`classify`] weighs.
 #[derive(Debug, Default)]
-pub struct Seen {
+pub struct Evidence {
     /// The panic the cell reported: message and location.
     pub panic: Option<(String, String)>,
     /// How the process running the cell ended, if a snapshot carried on.
@@ -19,7 +20,7 @@ pub struct Seen {
 }
 
 /// The cell's result for the user.
-pub fn classify(result: CellResult, seen: Seen) -> CellResult {
+pub fn classify(result: CellResult, seen: Evidence) -> CellResult {
     let CellResult::Ran { .. } = result else {
         return result;
     };
@@ -53,14 +54,14 @@ mod tests {
 
     #[test]
     fn a_cell_that_ran_keeps_its_value() {
-        assert_eq!(classify(ran(), Seen::default()), ran());
+        assert_eq!(classify(ran(), Evidence::default()), ran());
     }
 
     #[test]
     fn a_reported_panic_is_the_result() {
-        let seen = Seen {
+        let seen = Evidence {
             panic: panic(),
-            ..Seen::default()
+            ..Evidence::default()
         };
         assert_eq!(
             classify(ran(), seen),
@@ -73,7 +74,7 @@ mod tests {
 
     #[test]
     fn a_snapshot_that_carried_on_is_a_dead_process_or_an_interrupt() {
-        let died = Seen {
+        let died = Evidence {
             carried_on: Some("exit status 3".into()),
             panic: panic(),
             interrupted: false,
@@ -85,7 +86,7 @@ mod tests {
                 recovery: Recovery::CarriedOn
             }
         );
-        let interrupted = Seen {
+        let interrupted = Evidence {
             carried_on: Some("the cell was interrupted".into()),
             panic: None,
             interrupted: true,
@@ -100,7 +101,7 @@ mod tests {
 
     #[test]
     fn other_results_stand_as_evcxr_gave_them() {
-        let seen = || Seen {
+        let seen = || Evidence {
             panic: panic(),
             carried_on: Some("x".into()),
             interrupted: true,

@@ -10,7 +10,7 @@
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::build_dir::BuildDir;
-use crate::classify::{classify, Seen};
+use crate::classify::{classify, Evidence};
 use crate::compile_progress;
 use crate::events::{CellObserver, CellResult, CompletionSet, EngineConfig, Event};
 use crate::output_pump::PumpEvent;
@@ -98,7 +98,7 @@ impl Engine {
         if self.jobs.send(Job::Execute(code.to_owned())).is_err() {
             return CellResult::Failed("the engine has stopped".into());
         }
-        let mut seen = Seen::default();
+        let mut seen = Evidence::default();
         loop {
             match self.results.recv() {
                 Ok(WorkerEvent::Output(PumpEvent::Observed(event))) => observer.event(event),

@@ -43,14 +43,14 @@ pub type RenderVariable = dyn Fn(&str) -> Option<MimeBundle> + Send + Sync;
 
 /// What the last completed cell left: its variables, and how to render one.
 #[derive(Clone)]
-pub struct VariablesSnapshot {
+pub struct PublishedVariables {
     pub variables: Vec<VariableView>,
     pub render: Arc<RenderVariable>,
 }
 
-impl Default for VariablesSnapshot {
+impl Default for PublishedVariables {
     fn default() -> Self {
-        VariablesSnapshot {
+        PublishedVariables {
             variables: Vec::new(),
             render: Arc::new(|_| None),
         }
@@ -62,12 +62,12 @@ impl Default for VariablesSnapshot {
 /// clone; all clones see the same board.
 #[derive(Clone, Default)]
 pub struct VariablesBoard {
-    latest: Arc<RwLock<(u64, Arc<VariablesSnapshot>)>>,
+    latest: Arc<RwLock<(u64, Arc<PublishedVariables>)>>,
 }
 
 impl VariablesBoard {
     /// Replaces the variables shown, at once and whole.
-    pub fn publish(&self, snapshot: VariablesSnapshot) {
+    pub fn publish(&self, snapshot: PublishedVariables) {
         if let Ok(mut latest) = self.latest.write() {
             let generation = latest.0.wrapping_add(1);
             *latest = (generation, Arc::new(snapshot));
@@ -75,10 +75,10 @@ impl VariablesBoard {
     }
 
     /// The latest snapshot and its generation (how many were published).
-    pub fn latest(&self) -> (u64, Arc<VariablesSnapshot>) {
+    pub fn latest(&self) -> (u64, Arc<PublishedVariables>) {
         match self.latest.read() {
             Ok(latest) => (latest.0, latest.1.clone()),
-            Err(_) => (0, Arc::new(VariablesSnapshot::default())),
+            Err(_) => (0, Arc::new(PublishedVariables::default())),
         }
     }
 }

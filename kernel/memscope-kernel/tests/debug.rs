@@ -14,7 +14,7 @@ use std::sync::Arc;
 use jupyter_protocol::{DebugRequest, JupyterMessageContent};
 use memscope_kernel::control::Control;
 use memscope_kernel::debug::{
-    murmur2, DebugAdapter, DebuggerInfo, VariableView, VariablesBoard, VariablesSnapshot,
+    murmur2, DebugAdapter, DebuggerInfo, PublishedVariables, VariableView, VariablesBoard,
 };
 use memscope_kernel::interpreter::Interrupter;
 use memscope_kernel::interrupts::Interrupts;
@@ -87,8 +87,8 @@ impl Harness {
     }
 }
 
-fn arrays() -> VariablesSnapshot {
-    VariablesSnapshot {
+fn arrays() -> PublishedVariables {
+    PublishedVariables {
         variables: vec![
             VariableView {
                 name: "n".into(),
@@ -215,14 +215,14 @@ fn a_reference_from_an_earlier_cell_expands_into_nothing() {
 #[test]
 fn values_are_one_bounded_line() {
     let h = harness();
-    h.board.publish(VariablesSnapshot {
+    h.board.publish(PublishedVariables {
         variables: vec![VariableView {
             name: "long".into(),
             type_name: "String".into(),
             value: format!("{}\nsecond line", "x".repeat(500)),
             fields: vec![],
         }],
-        ..VariablesSnapshot::default()
+        ..PublishedVariables::default()
     });
     let listed = h.ask("inspectVariables", json!({}));
     let value = listed["body"]["variables"][0]["value"].as_str().unwrap();

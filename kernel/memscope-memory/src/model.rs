@@ -466,7 +466,7 @@ pub(crate) fn sharing(entries: &[Entry], groups: &[Group]) -> Sharing {
 
 /// What the table keeps of a variable to compare with the next cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Seen {
+pub(crate) struct LastLayout {
     pub type_name: String,
     pub first: usize,
     pub itemsize: usize,
@@ -475,11 +475,11 @@ pub(crate) struct Seen {
     pub buffer: Option<BufferId>,
 }
 
-pub(crate) type Snapshot = BTreeMap<String, Seen>;
+pub(crate) type LastLayouts = BTreeMap<String, LastLayout>;
 
-impl Seen {
-    pub fn of(facts: &ArrayFacts, buffer: Option<BufferId>) -> Seen {
-        Seen {
+impl LastLayout {
+    pub fn of(facts: &ArrayFacts, buffer: Option<BufferId>) -> LastLayout {
+        LastLayout {
             type_name: facts.type_name.clone(),
             first: facts.first,
             itemsize: facts.itemsize,

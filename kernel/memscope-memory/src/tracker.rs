@@ -13,14 +13,14 @@ use crate::cell_code::CellNames;
 use crate::extent::{byte_layout, region_layout};
 use crate::model::{
     entries, group_by_memory, group_relations, lone_relations, row, sharing, BufferId, Change,
-    Entry, Gone, GoneWhy, Group, MemoryTable, Relations, Seen, Snapshot,
+    Entry, Gone, GoneWhy, Group, LastLayout, LastLayouts, MemoryTable, Relations,
 };
 use crate::overlap::{shares_memory, ByteLayout, Overlap, DEFAULT_MAX_WORK};
 
 /// Remembers the previous cell's table to compare the next one with.
 #[derive(Debug, Default)]
 pub struct MemoryTracker {
-    previous: Snapshot,
+    previous: LastLayouts,
     /// Buffer spans of the previous cell, with their ids.
     previous_spans: Vec<((u64, u64), BufferId)>,
     last_id: u32,
@@ -126,7 +126,7 @@ impl MemoryTracker {
         self.previous = entries
             .iter()
             .zip(&buffer_of_entry)
-            .map(|(entry, &buffer)| (entry.name.to_owned(), Seen::of(entry.facts, buffer)))
+            .map(|(entry, &buffer)| (entry.name.to_owned(), LastLayout::of(entry.facts, buffer)))
             .collect();
         self.previous_spans = groups
             .iter()

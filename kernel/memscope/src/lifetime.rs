@@ -2,7 +2,7 @@
 //!
 //! A kernel ends on a shutdown request, when the front end that started it
 //! is gone, or on a signal, and every way out is the same one ([`Ending`],
-//! then `kernel::run`'s exit): the cell process, its snapshot and any
+//! then `wiring::run`'s exit): the cell process, its snapshot and any
 //! compiler are killed, so no process of ours outlives the kernel, holding
 //! memory and a build folder's cargo lock.
 //!

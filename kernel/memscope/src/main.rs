@@ -9,14 +9,14 @@
 mod cli;
 mod embedded_prelude;
 mod install;
-mod interpreter;
-mod kernel;
 mod language;
 mod lifetime;
 mod places;
+mod session_interpreter;
 mod settings;
 mod to_kernel;
 mod unavailable;
+mod wiring;
 
 use clap::Parser;
 
@@ -30,7 +30,7 @@ fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     let settings = Settings::from_env();
     let result = match cli.command {
-        cli::Command::Kernel { connection_file } => kernel::run(&connection_file, &settings),
+        cli::Command::Kernel { connection_file } => wiring::run(&connection_file, &settings),
         cli::Command::Install { location, no_fetch } => {
             install::install(&location.resolve(), !no_fetch, &settings)
         }

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use memscope_kernel::debug::{VariableView, VariablesSnapshot};
+use memscope_kernel::debug::{PublishedVariables, VariableView};
 use memscope_kernel::interpreter::{
     CellError, CellOutcome, Completeness, Completions, Display, MimeBundle, MimeData, StreamName,
 };
@@ -103,7 +103,7 @@ fn cell_error(failure: Failure) -> CellError {
 
 /// The Variables panel's snapshot; "Render Variable" asks the session's
 /// view, which shares the memory table.
-pub fn variables_snapshot(variables: Variables) -> VariablesSnapshot {
+pub fn variables_snapshot(variables: Variables) -> PublishedVariables {
     let views = variables
         .list
         .iter()
@@ -114,7 +114,7 @@ pub fn variables_snapshot(variables: Variables) -> VariablesSnapshot {
             fields: variable.fields.clone(),
         })
         .collect();
-    VariablesSnapshot {
+    PublishedVariables {
         variables: views,
         render: Arc::new(move |name| variables.render(name).map(table_bundle)),
     }

@@ -1,4 +1,5 @@
-//! `memscope kernel`: wires the transport, the dispatcher and the engine.
+//! `memscope kernel`: wires the transport, the dispatcher, the session and
+//! the engine, and ends the kernel (see `lifetime`).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -15,10 +16,10 @@ use memscope_protocol::connection::read_connection_file;
 use memscope_session::Session;
 
 use crate::embedded_prelude;
-use crate::interpreter::SessionInterpreter;
 use crate::language;
 use crate::lifetime::{self, Ending};
 use crate::places;
+use crate::session_interpreter::SessionInterpreter;
 use crate::settings::Settings;
 use crate::unavailable::Unavailable;
 
