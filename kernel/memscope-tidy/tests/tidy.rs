@@ -164,6 +164,79 @@ fn the_unsafe_inventory_lists_every_file_with_unsafe_code() {
     );
 }
 
+/// What each layer must not depend on, directly or through another crate
+/// of the workspace (ARCHITECTURE.md's crate invariants).
+const FORBIDDEN: &[(&str, &[&str])] = &[
+    // No Jupyter and no sockets below the binary's adapter.
+    (
+        "memscope-session",
+        &[
+            "memscope-kernel",
+            "memscope-protocol",
+            "jupyter-protocol",
+            "zeromq",
+            "tokio",
+        ],
+    ),
+    (
+        "memscope-engine",
+        &[
+            "memscope-kernel",
+            "memscope-protocol",
+            "jupyter-protocol",
+            "zeromq",
+            "memscope-memory",
+        ],
+    ),
+    (
+        "memscope-memory",
+        &["memscope-prelude", "ndarray", "memscope-engine"],
+    ),
+    // The dispatcher knows no socket and no runtime.
+    ("memscope-kernel", &["zeromq", "tokio", "memscope-protocol"]),
+];
+
+/// The dependencies `krate` declares, and those of the workspace crates
+/// among them, as Cargo.toml spells them.
+fn dependencies_through_the_workspace(root: &Path, krate: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut pending = vec![krate.to_owned()];
+    while let Some(name) = pending.pop() {
+        let manifest = root.join("kernel").join(&name).join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(manifest) else {
+            continue;
+        };
+        // Only what the crate links: not its dev- or build-dependencies.
+        let normal = text
+            .split("\n[dependencies]")
+            .nth(1)
+            .map(|rest| rest.split("\n[").next().unwrap_or(rest))
+            .unwrap_or("");
+        for dependency in declared_dependencies(&format!("[dependencies]\n{normal}")) {
+            let spelled = dependency.replace('_', "-");
+            if found.insert(spelled.clone()) && spelled.starts_with("memscope-") {
+                pending.push(spelled);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn each_layer_depends_only_on_what_is_below_it() {
+    let root = repository_root();
+    let mut crossings = Vec::new();
+    for (krate, forbidden) in FORBIDDEN {
+        let dependencies = dependencies_through_the_workspace(&root, krate);
+        for name in *forbidden {
+            if dependencies.contains(*name) {
+                crossings.push(format!("{krate} depends on {name}"));
+            }
+        }
+    }
+    assert!(crossings.is_empty(), "layers crossed: {crossings:#?}");
+}
+
 #[test]
 fn every_declared_dependency_is_used() {
     let root = repository_root();

@@ -9,6 +9,8 @@
 //! One session serves the whole file, as one kernel serves a notebook
 //! (starting one changes the process: it becomes a subreaper and its
 //! standard error a pipe), so each test names its variables after itself.
+//! Its cache is its own (see `support::cache_dir`): the first run compiles
+//! the cells' dependencies there once.
 //! Slow, since cells compile: run when `RUN_SLOW_TESTS` is set (as
 //! `tests/run.sh` does) or `CI` is; otherwise each test says it was
 //! skipped.
@@ -227,6 +229,17 @@ fn cache_entries_since(dir: &Path, since: std::time::SystemTime) -> Vec<String> 
         })
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect()
+}
+
+#[test]
+fn doc_shows_a_user_items_doc_comment() {
+    if !slow_tests_run() {
+        return;
+    }
+    ok("/// Adds one, as the doc says.\nfn doc_add_one(x: i32) -> i32 { x + 1 }");
+    let (value, _) = ok(":doc doc_add_one");
+    assert!(value.contains("fn doc_add_one(x: i32) -> i32"), "{value}");
+    assert!(value.contains("Adds one, as the doc says."), "{value}");
 }
 
 #[test]

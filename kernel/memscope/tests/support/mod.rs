@@ -26,15 +26,13 @@ pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The cache the kernel uses, so its build folders and compiled
-/// dependencies serve the tests too.
+/// The engine tier's own cache, apart from the kernels': its sessions
+/// link the source tree's prelude, and must not leave that in a build
+/// folder a kernel takes next (which would then rebuild its own prelude).
+/// It lives in cargo's target folder, so its compiled dependencies outlast
+/// a run.
 pub fn cache_dir() -> PathBuf {
-    match std::env::var_os("MEMSCOPE_CACHE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => dirs::home_dir()
-            .expect("a home folder for the cache")
-            .join(".cache/memscope"),
-    }
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("engine-tier-cache")
 }
 
 /// The one session of this test binary, started on first use.
