@@ -97,6 +97,9 @@ pub fn split(cell: &str) -> Result<SplitCell<'_>, String> {
         }
     }
     rest.push_str(&cell[rest.len()..]);
+    if header.code_start < cell.len() {
+        keep_doc_comments(&mut rest, &header.lines);
+    }
     if !parameters.is_empty() {
         let code = cell[header.code_start..].lines().next();
         if let Some(other) = other_line.or(code) {
@@ -111,6 +114,31 @@ pub fn split(cell: &str) -> Result<SplitCell<'_>, String> {
         parameters,
         rest,
     })
+}
+
+/// evcxr skips the comment lines at the top of a cell, doc comments
+/// included, so `/// Adds one.` above a cell's first `fn` never reached
+/// the item (and `:doc` showed its signature alone). The doc comments just
+/// above the code are indented by a space, which makes evcxr read them as
+/// the code's first lines; only spaces are added after them, so a compile
+/// error's line numbers stay the user's.
+fn keep_doc_comments(rest: &mut String, header: &[(Range<usize>, HeaderLine<'_>)]) {
+    let skipped_at_the_end = header
+        .iter()
+        .rev()
+        .take_while(|(_, line)| *line == HeaderLine::Skipped);
+    let mut doc_lines: Vec<usize> = skipped_at_the_end
+        .filter(|(range, _)| {
+            let text = &rest[range.clone()];
+            text.starts_with("///") || text.starts_with("/**")
+        })
+        .map(|(range, _)| range.start)
+        .collect();
+    // From the last up, so that earlier offsets stay where they are.
+    doc_lines.sort_unstable_by(|a, b| b.cmp(a));
+    for start in doc_lines {
+        rest.insert(start, ' ');
+    }
 }
 
 /// Why memscope refuses one of evcxr's settings, if it does.
@@ -184,6 +212,18 @@ mod tests {
         assert_eq!(commands(":memoryx").0, []);
         assert_eq!(commands("let a = 1;\n:memory").0, []);
         assert!(split(":memory sideways").unwrap_err().contains("sideways"));
+    }
+
+    #[test]
+    fn doc_comments_above_the_code_reach_it() {
+        let (_, _, rest) = commands("// a note\n:dep foo\n/// Adds one.\n\n/// Really.\nfn f() {}");
+        assert_eq!(
+            rest,
+            "// a note\n:dep foo\n /// Adds one.\n\n /// Really.\nfn f() {}"
+        );
+        // Not above a command, nor in a cell without code.
+        assert_eq!(commands("/// x\n:vars").2, "/// x\n:vars");
+        assert_eq!(commands("/// x\n").2, "/// x\n");
     }
 
     #[test]

@@ -24,9 +24,7 @@ use std::path::{Path, PathBuf};
 use memscope_session::DisplayRequest;
 
 mod support;
-use support::{
-    cache_dir, fails, fails_observed, ok, run_with, session, slow_tests_run, Recorder, Seen,
-};
+use support::{fails, fails_observed, ok, run_with, session, slow_tests_run, Recorder, Seen};
 
 #[test]
 fn variables_and_items_persist_between_cells() {
@@ -176,59 +174,6 @@ fn a_moved_array_is_missed_with_a_hint_of_where_it_went() {
         details.contains("hint: `moved_from` was moved into `moved_into`"),
         "{details}"
     );
-}
-
-/// Patches 0004 and 0005: the same cell in the same session is generated
-/// the same way, so its second run is served from the cache of compiled
-/// cells (looked up and touched, nothing new stored) and the first, which
-/// no cache has seen, stores its library.
-#[test]
-fn a_cell_run_again_comes_from_the_cell_cache() {
-    if !slow_tests_run() {
-        return;
-    }
-    let cells = cache_dir().join("cells");
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let cell = format!("println!(\"cached {nonce}\");");
-    // One lock for both runs: no other test's cell comes between them.
-    let mut session = session();
-    let before = std::time::SystemTime::now();
-    let first = run_with(&mut session, &cell, &mut Recorder::default());
-    assert!(first.result.is_ok(), "{:?}", first.result);
-    let stored = cache_entries_since(&cells, before);
-    assert!(
-        !stored.is_empty(),
-        "the first run stored nothing in {cells:?}"
-    );
-    let between = std::time::SystemTime::now();
-    let mut recorder = Recorder::default();
-    let second = run_with(&mut session, &cell, &mut recorder);
-    assert!(second.result.is_ok(), "{:?}", second.result);
-    assert_eq!(recorder.stdout(), format!("cached {nonce}\n"));
-    let used = cache_entries_since(&cells, between);
-    assert!(!used.is_empty(), "the second run looked nothing up");
-    assert!(
-        used.iter().all(|name| stored.contains(name)),
-        "the second run stored {used:?}, beyond the first's {stored:?}"
-    );
-}
-
-/// The names of the cache's files written or used since `since`.
-fn cache_entries_since(dir: &Path, since: std::time::SystemTime) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter(|entry| {
-            let modified = entry.metadata().and_then(|m| m.modified());
-            modified.is_ok_and(|time| time >= since)
-        })
-        .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .collect()
 }
 
 #[test]
