@@ -255,11 +255,11 @@ fn cargo_locks(target: &Path) -> Vec<PathBuf> {
         if lock.is_file() {
             locks.push(lock);
         }
-        if depth < 2 {
-            if let Ok(entries) = std::fs::read_dir(&dir) {
-                let dirs = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir());
-                pending.extend(dirs.map(|p| (p, depth + 1)));
-            }
+        if depth < 2
+            && let Ok(entries) = std::fs::read_dir(&dir)
+        {
+            let dirs = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir());
+            pending.extend(dirs.map(|p| (p, depth + 1)));
         }
     }
     locks
@@ -324,15 +324,19 @@ mod tests {
         // What cargo adds later (a `:dep`) stays while the seed is the same.
         std::fs::write(dir.join("Cargo.lock"), "version = 4\n# and a dep\n").unwrap();
         assert!(!use_lock_file(&dir, &seed).unwrap());
-        assert!(std::fs::read_to_string(dir.join("Cargo.lock"))
-            .unwrap()
-            .contains("a dep"));
+        assert!(
+            std::fs::read_to_string(dir.join("Cargo.lock"))
+                .unwrap()
+                .contains("a dep")
+        );
         // A new memscope's seed replaces it.
         std::fs::write(&seed, "version = 4\n# newer\n").unwrap();
         assert!(use_lock_file(&dir, &seed).unwrap());
-        assert!(std::fs::read_to_string(dir.join("Cargo.lock"))
-            .unwrap()
-            .contains("newer"));
+        assert!(
+            std::fs::read_to_string(dir.join("Cargo.lock"))
+                .unwrap()
+                .contains("newer")
+        );
     }
 
     #[test]
@@ -414,9 +418,11 @@ mod tests {
             modified(&sibling_debug.join(rlib))
         );
         assert!(debug.join(".fingerprint/ndarray-1/lib-ndarray").is_file());
-        assert!(fresh
-            .join("target/debug/build/num-traits-2/output")
-            .is_file());
+        assert!(
+            fresh
+                .join("target/debug/build/num-traits-2/output")
+                .is_file()
+        );
         assert_eq!(
             std::fs::read_to_string(fresh.join("Cargo.lock")).unwrap(),
             "# locked"

@@ -86,7 +86,7 @@ pub fn header(cell: &str) -> Header<'_> {
                 return Header {
                     lines,
                     code_start: start,
-                }
+                };
             }
         }
         start += line.len();

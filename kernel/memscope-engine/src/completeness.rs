@@ -5,7 +5,7 @@
 
 use ra_ap_syntax::{Edition, SourceFile, SyntaxKind, TextSize};
 
-use crate::cell_lines::{header, HeaderLine};
+use crate::cell_lines::{HeaderLine, header};
 
 /// Whether a piece of code is ready to run.
 #[derive(Debug, Clone, PartialEq, Eq)]

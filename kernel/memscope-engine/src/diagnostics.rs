@@ -218,23 +218,23 @@ fn without_generated_names(mut diagnostic: Diagnostic) -> Diagnostic {
 /// label that only repeats the message is dropped.
 fn in_cell_terms(mut diagnostic: Diagnostic, cell: &str) -> Diagnostic {
     let said_before = said(&diagnostic);
-    if let Some((expected, found)) = diagnostic.message.split_once(", found ") {
-        if expected.starts_with("expected ") {
-            let point = diagnostic
-                .spans
-                .iter()
-                .find(|s| s.primary)
-                .map(|s| (s.end_line, s.end_column));
-            if let Some((line, column)) = point {
-                let wrote = token_after(cell, line, column);
-                let said = match &wrote {
-                    None => "the end of the cell".to_owned(),
-                    Some(token) if is_keyword(token) => format!("keyword `{token}`"),
-                    Some(token) => format!("`{token}`"),
-                };
-                if found != said {
-                    diagnostic.message = format!("{expected}, found {said}");
-                }
+    if let Some((expected, found)) = diagnostic.message.split_once(", found ")
+        && expected.starts_with("expected ")
+    {
+        let point = diagnostic
+            .spans
+            .iter()
+            .find(|s| s.primary)
+            .map(|s| (s.end_line, s.end_column));
+        if let Some((line, column)) = point {
+            let wrote = token_after(cell, line, column);
+            let said = match &wrote {
+                None => "the end of the cell".to_owned(),
+                Some(token) if is_keyword(token) => format!("keyword `{token}`"),
+                Some(token) => format!("`{token}`"),
+            };
+            if found != said {
+                diagnostic.message = format!("{expected}, found {said}");
             }
         }
     }

@@ -10,7 +10,7 @@
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::build_dir::BuildDir;
-use crate::classify::{classify, Evidence};
+use crate::classify::{Evidence, classify};
 use crate::compile_progress;
 use crate::events::{CellObserver, CellResult, CompletionSet, EngineConfig, Event};
 use crate::output_pump::PumpEvent;
@@ -33,9 +33,15 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Starts the engine. Call it before any other thread exists: it sets
-    /// the environment variables that evcxr reads.
-    pub fn start(config: EngineConfig) -> std::io::Result<Engine> {
+    /// Starts the engine.
+    ///
+    /// # Safety
+    ///
+    /// It sets an environment variable that evcxr reads
+    /// (`std::env::set_var`): no other thread may read or write the
+    /// environment while it runs. Call it before any other thread starts,
+    /// or while every other thread waits without touching the environment.
+    pub unsafe fn start(config: EngineConfig) -> std::io::Result<Engine> {
         // A cell process that dies mid-cell leaves its snapshot behind (see
         // `cell_process::snapshot`); as a subreaper we inherit it instead
         // of init, so we can signal it and reap it.
@@ -49,8 +55,11 @@ impl Engine {
         let builds = config.cache_dir.join("build");
         write_dependency_profile(&builds)?;
         let build_dir = BuildDir::acquire(&builds)?;
-        // evcxr reads its build folder from the environment.
-        std::env::set_var("EVCXR_TMPDIR", build_dir.path());
+        // evcxr reads its build folder from the environment, and has no
+        // other way to be told.
+        // SAFETY: the caller promises that no other thread reads or writes
+        // the environment while this runs (see `# Safety`).
+        unsafe { std::env::set_var("EVCXR_TMPDIR", build_dir.path()) };
         // Threads only from here on: the environment is set.
         if subreaper {
             std::thread::Builder::new()

@@ -288,7 +288,7 @@ impl<C: CellSignals, E: FnMut(PumpEvent)> Pump<C, E> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use memscope_cell_abi::lines::{encode, DisplayRequest};
+    use memscope_cell_abi::lines::{DisplayRequest, encode};
 
     /// A cell process that always agrees to write a fence (the tests write
     /// the fence line themselves), and that a pid 1 less than any copy's

@@ -12,15 +12,15 @@ use std::path::PathBuf;
 
 use crossbeam_channel::{Receiver, Sender};
 use evcxr::{CommandContext, EvalCallbacks};
-use memscope_cell_abi::process::{unescape_prompt, INPUT_UNAVAILABLE};
 use memscope_cell_abi::MimeBundle;
+use memscope_cell_abi::process::{INPUT_UNAVAILABLE, unescape_prompt};
 
 use crate::cell_lines::header;
 use crate::diagnostics;
 use crate::events::{CellResult, CompletionSet, EngineConfig, Recovery};
 use crate::output_pump::{self, Fence, PumpEvent};
 use crate::session_setup::{
-    changes_result_format, process_setup, session_setup, DEFER_TO_FORMAT, WARM_UP_CODE,
+    DEFER_TO_FORMAT, WARM_UP_CODE, changes_result_format, process_setup, session_setup,
 };
 use crate::supervision::cell_state::CellState;
 use crate::supervision::running_process::RunningProcess;
@@ -65,10 +65,10 @@ impl Worker {
         if crate::build_dir::seed_from_sibling(&self.build_dir, &self.config.prelude_dir) {
             tracing::info!("build folder seeded after {:?}", launch.elapsed());
         }
-        if let Some(lock) = &self.config.cell_lock {
-            if let Err(error) = crate::build_dir::use_lock_file(&self.build_dir, lock) {
-                tracing::warn!("cannot use the lock file {}: {error}", lock.display());
-            }
+        if let Some(lock) = &self.config.cell_lock
+            && let Err(error) = crate::build_dir::use_lock_file(&self.build_dir, lock)
+        {
+            tracing::warn!("cannot use the lock file {}: {error}", lock.display());
         }
         let (mut context, fences) = match self.start_session() {
             Ok(parts) => parts,

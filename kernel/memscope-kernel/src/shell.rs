@@ -16,7 +16,7 @@ use jupyter_protocol::{
     Transient, UpdateDisplayData,
 };
 
-use crate::history::{History, CURRENT_SESSION};
+use crate::history::{CURRENT_SESSION, History};
 use crate::identity::KernelIdentity;
 use crate::interpreter::{
     CellIo, CellOutcome, Completeness, Display, InputUnavailable, Interpreter, MimeBundle,

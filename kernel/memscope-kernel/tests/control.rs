@@ -4,20 +4,20 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crossbeam_channel::Receiver;
 use jupyter_protocol::{
     ExecuteRequest, InterruptRequest, JupyterMessageContent, KernelInfoRequest, ShutdownRequest,
     UnknownMessage,
 };
-use memscope_kernel::control::{divert_shell_interrupts, Control, ShutdownAsked};
+use memscope_kernel::control::{Control, ShutdownAsked, divert_shell_interrupts};
 use memscope_kernel::debug::{DebugAdapter, DebuggerInfo, VariablesBoard};
 use memscope_kernel::interpreter::Interrupter;
 use memscope_kernel::interrupts::Interrupts;
 use memscope_kernel::outbox::{Channel, Inbound, Outbox, Outgoing};
-use support::{channels, drain, execution_state, identity, inbound, kinds, status_of, Sent};
+use support::{Sent, channels, drain, execution_state, identity, inbound, kinds, status_of};
 
 /// Counts the interrupts the interpreter is asked for.
 #[derive(Default)]

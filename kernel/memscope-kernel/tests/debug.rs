@@ -14,12 +14,12 @@ use std::sync::Arc;
 use jupyter_protocol::{DebugRequest, JupyterMessageContent};
 use memscope_kernel::control::Control;
 use memscope_kernel::debug::{
-    murmur2, DebugAdapter, DebuggerInfo, PublishedVariables, VariableView, VariablesBoard,
+    DebugAdapter, DebuggerInfo, PublishedVariables, VariableView, VariablesBoard, murmur2,
 };
 use memscope_kernel::interpreter::Interrupter;
 use memscope_kernel::interrupts::Interrupts;
 use memscope_kernel::outbox::{Channel, Outbox};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use support::{channels, drain, execution_state, identity, inbound, kinds};
 
 struct NoInterrupts;
@@ -244,10 +244,12 @@ fn breakpoints_are_refused_with_the_reason_and_cells_get_their_path() {
     assert_eq!(breakpoints.len(), 2);
     for breakpoint in breakpoints {
         assert_eq!(breakpoint["verified"], false);
-        assert!(breakpoint["message"]
-            .as_str()
-            .unwrap()
-            .contains("cannot stop"));
+        assert!(
+            breakpoint["message"]
+                .as_str()
+                .unwrap()
+                .contains("cannot stop")
+        );
     }
     let dumped = h.ask("dumpCell", json!({"code": "let a = 1;"}));
     assert_eq!(

@@ -23,7 +23,7 @@ use memscope_kernel::interrupts::Interrupts;
 use memscope_kernel::outbox::{Channel, Inbound, Outbox, Outgoing};
 use memscope_kernel::shell::Shell;
 use support::{
-    channels, drain, execution_state, identity, inbound, kinds, sent_for, status_of, Sent,
+    Sent, channels, drain, execution_state, identity, inbound, kinds, sent_for, status_of,
 };
 
 /// How long a test waits for a message it is sure to get; reached only when

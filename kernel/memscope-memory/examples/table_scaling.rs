@@ -12,8 +12,8 @@
 use std::time::{Duration, Instant};
 
 use memscope_cell_abi::{ArrayFacts, BufferFacts, Storage};
-use memscope_memory::render::{bundle, RenderOptions};
 use memscope_memory::MemoryTracker;
+use memscope_memory::render::{RenderOptions, bundle};
 
 fn variables(n: usize) -> Vec<(String, ArrayFacts)> {
     let views_of_one = (n / 10).min(1_000);

@@ -49,10 +49,10 @@ impl CellNames {
                 i = names.binding(&tokens, i + 1);
                 continue;
             }
-            if word == "drop" {
-                if let Some(name) = lone_argument(&tokens[i + 1..]) {
-                    names.dropped.insert(name.to_owned());
-                }
+            if word == "drop"
+                && let Some(name) = lone_argument(&tokens[i + 1..])
+            {
+                names.dropped.insert(name.to_owned());
             }
             i += 1;
         }
@@ -132,7 +132,11 @@ fn significant_tokens(code: &str) -> Vec<Token<'_>> {
 /// single `.` (after `..` it is the end of a range, a variable).
 fn is_field(before: &[Token]) -> bool {
     match before {
-        [.., Token::Other(TokenKind::Dot), Token::Other(TokenKind::Dot)] => false,
+        [
+            ..,
+            Token::Other(TokenKind::Dot),
+            Token::Other(TokenKind::Dot),
+        ] => false,
         [.., Token::Other(TokenKind::Dot)] => true,
         _ => false,
     }
@@ -155,7 +159,12 @@ fn next_word<'a>(tokens: &[Token<'a>], from: usize) -> Option<(usize, &'a str)> 
 fn lone_argument<'a>(after: &[Token<'a>]) -> Option<&'a str> {
     use TokenKind::{CloseParen, OpenParen};
     match after {
-        [Token::Other(OpenParen), Token::Word(name), Token::Other(CloseParen), ..] => Some(name),
+        [
+            Token::Other(OpenParen),
+            Token::Word(name),
+            Token::Other(CloseParen),
+            ..,
+        ] => Some(name),
         _ => None,
     }
 }
@@ -224,7 +233,9 @@ mod tests {
         );
         assert_eq!(
             names.mentioned,
-            set(&["break", "f64", "first", "fn", "let", "loop", "s", "str", "x"])
+            set(&[
+                "break", "f64", "first", "fn", "let", "loop", "s", "str", "x"
+            ])
         );
     }
 

@@ -9,12 +9,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use memscope_cell_abi::layout::{contiguity, Contiguity};
+use memscope_cell_abi::layout::{Contiguity, contiguity};
 use memscope_cell_abi::{ArrayFacts, Storage};
 use serde::Serialize;
 
 use crate::extent::{allocation_extent, byte_layout, element_count};
-use crate::overlap::{may_share_memory, shares_memory, Overlap, DEFAULT_MAX_WORK};
+use crate::overlap::{DEFAULT_MAX_WORK, Overlap, may_share_memory, shares_memory};
 
 /// Names a buffer for the reader: `buf1`, `buf2`, ... in order of first
 /// appearance in the session, so the same notebook always gets the same ids.
@@ -334,15 +334,15 @@ pub(crate) fn group_relations(entries: &[Entry], group: &Group) -> Vec<(usize, R
         .members
         .iter()
         .zip(&owners)
-        .filter(|(_, &owns)| owns)
-        .min_by_key(|(&m, _)| (entries[m].born, entries[m].name))
+        .filter(|&(_, &owns)| owns)
+        .min_by_key(|&(&m, _)| (entries[m].born, entries[m].name))
         .map(|(&m, _)| entries[m].name.to_owned());
     let mut same: HashMap<ArrayKey, Vec<&str>> = HashMap::new();
     for &m in &group.members {
-        if element_count(&entries[m].facts.shape) > 0 {
-            if let Some(key) = array_key(entries[m].facts) {
-                same.entry(key).or_default().push(entries[m].name);
-            }
+        if element_count(&entries[m].facts.shape) > 0
+            && let Some(key) = array_key(entries[m].facts)
+        {
+            same.entry(key).or_default().push(entries[m].name);
         }
     }
     let copy_on_write = copy_on_write_holders(entries, group);

@@ -12,10 +12,10 @@ use memscope_cell_abi::{ArrayFacts, Storage};
 use crate::cell_code::CellNames;
 use crate::extent::{byte_layout, region_layout};
 use crate::model::{
-    entries, group_by_memory, group_relations, lone_relations, row, sharing, BufferId, Change,
-    Entry, Gone, GoneWhy, Group, LastLayout, LastLayouts, MemoryTable, Relations,
+    BufferId, Change, Entry, Gone, GoneWhy, Group, LastLayout, LastLayouts, MemoryTable, Relations,
+    entries, group_by_memory, group_relations, lone_relations, row, sharing,
 };
-use crate::overlap::{shares_memory, ByteLayout, Overlap, DEFAULT_MAX_WORK};
+use crate::overlap::{ByteLayout, DEFAULT_MAX_WORK, Overlap, shares_memory};
 
 /// Remembers the previous cell's table to compare the next one with.
 #[derive(Debug, Default)]

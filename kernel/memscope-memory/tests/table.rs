@@ -10,9 +10,9 @@
 
 use std::fmt::Write as _;
 
-use expect_test::{expect, expect_file, Expect};
+use expect_test::{Expect, expect, expect_file};
 use memscope_cell_abi::{ArrayFacts, BufferFacts, Region, Storage};
-use memscope_memory::render::{bundle, data_resource, html, json, text, RenderOptions};
+use memscope_memory::render::{RenderOptions, bundle, data_resource, html, json, text};
 use memscope_memory::{Base, GoneWhy, MemoryTable, MemoryTracker, Role, Row};
 
 /// The size of one element.
@@ -689,9 +689,11 @@ fn a_thousand_views_of_one_buffer() {
     assert_eq!(table.row("owner").unwrap().shares_memory_with.len(), 1000);
     assert_eq!(table.row("v0500").unwrap().shares_memory_with, ["owner"]);
     let views = table.rows.iter().filter(|row| row.role == Role::View);
-    assert!(views
-        .clone()
-        .all(|row| row.base == Base::Variable("owner".into())));
+    assert!(
+        views
+            .clone()
+            .all(|row| row.base == Base::Variable("owner".into()))
+    );
     assert_eq!(views.count(), 1000);
 }
 
@@ -1350,13 +1352,16 @@ fn data_resource_rendering_is_a_table_schema_with_the_same_rows() {
 fn addresses_appear_only_on_request() {
     let table = scenario();
     let plain = bundle(&table, RenderOptions::default());
-    assert!(plain
-        .iter()
-        .all(|(_, data)| !data.to_string().contains("0x10000")));
+    assert!(
+        plain
+            .iter()
+            .all(|(_, data)| !data.to_string().contains("0x10000"))
+    );
     let with = bundle(&table, RenderOptions { addresses: true });
-    assert!(with
-        .iter()
-        .all(|(_, data)| data.to_string().contains("0x10000")));
+    assert!(
+        with.iter()
+            .all(|(_, data)| data.to_string().contains("0x10000"))
+    );
 }
 
 #[test]

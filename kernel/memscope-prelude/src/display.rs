@@ -11,7 +11,7 @@
 
 use std::io::Write;
 
-use memscope_cell_abi::lines::{encode, CellMessage, DisplayRequest};
+use memscope_cell_abi::lines::{CellMessage, DisplayRequest, encode};
 
 /// A mime bundle under construction: `(mime type, data)` pairs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -32,7 +32,7 @@ pub use ndarray;
 pub use ndarray::prelude::*;
 pub use nparray::NpArray;
 
-use memscope_cell_abi::process::{escape_prompt, INPUT_UNAVAILABLE};
+use memscope_cell_abi::process::{INPUT_UNAVAILABLE, escape_prompt};
 
 /// Asks the notebook's user for one line of text and returns it.
 ///
@@ -51,7 +51,9 @@ pub fn input_password(prompt: &str) -> String {
 
 fn answered(reply: String) -> String {
     if reply == INPUT_UNAVAILABLE {
-        panic!("input is not available: this front end does not answer input requests (allow_stdin is false)");
+        panic!(
+            "input is not available: this front end does not answer input requests (allow_stdin is false)"
+        );
     }
     reply
 }

@@ -102,8 +102,8 @@ fn every_operator_with_scalars_and_arrays() {
     x /= &np::array(&[1.0, 5.0, 5.0, 0.0]);
     assert_eq!(a.to_vec()[..3], [0.5, 0.5, 0.5]);
     assert_eq!(a.at(&[3]), f64::INFINITY); // float division by zero: inf, as in NumPy
-                                           // Integers divide as Rust does: truncating toward zero (NumPy refuses
-                                           // `/=` on an integer array and floors with `//=`).
+    // Integers divide as Rust does: truncating toward zero (NumPy refuses
+    // `/=` on an integer array and floors with `//=`).
     let mut i = np::array(&[7, -7, 9]);
     i /= 2;
     assert_eq!(i.to_vec(), vec![3, -3, 4]);

@@ -741,9 +741,11 @@ fn a_large_copy_of_every_second_element_has_every_value_in_order() {
         assert!(!np::shares_memory(&copied, &a));
         let values = copied.to_vec();
         assert_eq!(values.len(), expected_len);
-        assert!(values
-            .iter()
-            .enumerate()
-            .all(|(i, &x)| x == (start + 2 * i) as f64));
+        assert!(
+            values
+                .iter()
+                .enumerate()
+                .all(|(i, &x)| x == (start + 2 * i) as f64)
+        );
     }
 }

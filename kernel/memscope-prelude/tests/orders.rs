@@ -151,7 +151,7 @@ fn flatten_always_copies_in_the_order_asked() {
 fn reshape_in_f_order_is_a_view_when_the_memory_allows() {
     let m = grid();
     let t = m.t(); // shape (3, 2), strides (1, 3): F-contiguous
-                   // m.T.reshape(2, 3, order='F'): a view with strides (1, 2).
+    // m.T.reshape(2, 3, order='F'): a view with strides (1, 2).
     let f = t.reshape_order(&[2, 3], Order::F);
     assert!(f.shares_memory(&m) && !f.owns_data());
     assert_eq!(
@@ -274,8 +274,10 @@ fn never_copying_an_array_that_needs_a_copy_is_numpys_error() {
             strides: vec![1, 3]
         }
     );
-    assert!(error
-        .to_string()
-        .starts_with("Unable to avoid copy while creating an array as requested."));
+    assert!(
+        error
+            .to_string()
+            .starts_with("Unable to avoid copy while creating an array as requested.")
+    );
     assert!(error.to_string().contains("not C-contiguous"));
 }

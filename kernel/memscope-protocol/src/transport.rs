@@ -18,7 +18,7 @@ use bytes::Bytes;
 use crossbeam_channel::{Receiver, Sender};
 use jupyter_protocol::ConnectionInfo;
 use memscope_kernel::outbox::{Channel, FlushAck, Inbound, Outbox, Outgoing};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use zeromq::{Socket, SocketRecv, SocketSend, ZmqMessage};
 
 use crate::signing::{SchemeError, Signer};

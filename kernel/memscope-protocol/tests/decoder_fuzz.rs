@@ -14,7 +14,7 @@
 use bytes::Bytes;
 use hmac::{Hmac, Mac};
 use memscope_protocol::signing::Signer;
-use memscope_protocol::wire::{decode, Decoded, DropReason, DELIMITER, MAX_FRAME_BYTES};
+use memscope_protocol::wire::{DELIMITER, Decoded, DropReason, MAX_FRAME_BYTES, decode};
 use sha2::{Sha256, Sha512};
 
 const CASES: usize = 120_000;

@@ -17,7 +17,7 @@
 
 use std::ops::Range;
 
-use memscope_engine::cell_lines::{header, HeaderLine};
+use memscope_engine::cell_lines::{HeaderLine, header};
 
 /// A `:memory` command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,7 +172,7 @@ fn memory_command(args: &str) -> Result<MemoryCommand, String> {
         other => {
             return Err(format!(
                 ":memory takes on, off, addresses or nothing, not {other:?}"
-            ))
+            ));
         }
     })
 }
@@ -231,12 +231,16 @@ mod tests {
         let (_, parameters, rest) = commands("// Parameters\n:param n = 3\n\n:param s = \"x\"\n");
         assert_eq!(parameters, ["n = 3", "s = \"x\""]);
         assert!(rest.starts_with("// Parameters\n "));
-        assert!(split(":param n = 3\nlet m = n;")
-            .unwrap_err()
-            .contains("only :param lines"));
-        assert!(split(":param n = 3\n:dep foo")
-            .unwrap_err()
-            .contains(":dep foo"));
+        assert!(
+            split(":param n = 3\nlet m = n;")
+                .unwrap_err()
+                .contains("only :param lines")
+        );
+        assert!(
+            split(":param n = 3\n:dep foo")
+                .unwrap_err()
+                .contains(":dep foo")
+        );
         assert_eq!(commands(":parameter = 3").1, Vec::<&str>::new());
     }
 
@@ -244,9 +248,11 @@ mod tests {
     fn settings_that_would_break_the_session_are_refused_with_the_reason() {
         let refused = split(":dep foo\n:allow_static_linking 0").unwrap_err();
         assert!(refused.contains("only metadata stub found"), "{refused}");
-        assert!(split(":preserve_vars_on_panic 0")
-            .unwrap_err()
-            .contains("non-unwinding"));
+        assert!(
+            split(":preserve_vars_on_panic 0")
+                .unwrap_err()
+                .contains("non-unwinding")
+        );
         assert!(
             split(":preserve_vars_on_panic").is_err(),
             "evcxr reads no value as off"

@@ -9,7 +9,7 @@
 use memscope_engine::diagnostics::render;
 use memscope_engine::{CellResult, MimeBundle, Recovery};
 
-use crate::hints::{portable_location, Hint};
+use crate::hints::{Hint, portable_location};
 
 /// A cell that ran to the end: its value and its help page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,7 +124,7 @@ fn recovered(recovery: &Recovery) -> String {
 
 #[cfg(test)]
 mod tests {
-    use expect_test::{expect, Expect};
+    use expect_test::{Expect, expect};
     use memscope_engine::diagnostics::{CellSpan, Diagnostic};
 
     use super::*;

@@ -27,7 +27,7 @@ pub mod variables;
 
 pub use failure::{Failure, Ran};
 pub use memory_display::TableBundle;
-pub use memscope_engine::completeness::{completeness, Completeness};
+pub use memscope_engine::completeness::{Completeness, completeness};
 pub use memscope_engine::{
     CompletionSet, DisplayRequest, Engine, EngineConfig, Interrupter, MimeBundle, StreamKind,
 };

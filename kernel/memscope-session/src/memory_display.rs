@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use memscope_engine::ArrayFacts;
-use memscope_memory::render::{bundle, RenderOptions, Rendering};
+use memscope_memory::render::{RenderOptions, Rendering, bundle};
 use memscope_memory::{GoneWhy, MemoryTable, MemoryTracker};
 
 use crate::commands::MemoryCommand;
@@ -69,7 +69,9 @@ impl MemoryDisplay {
             GoneWhy::Moved { into } => format!(
                 "`{name}` was moved into `{into}` by an earlier cell (`let {into} = {name};` moves in Rust), so the name is gone; use `{into}`, or clone before moving."
             ),
-            GoneWhy::Dropped => format!("`{name}` was dropped by an earlier cell, so the name is gone."),
+            GoneWhy::Dropped => {
+                format!("`{name}` was dropped by an earlier cell, so the name is gone.")
+            }
         })
     }
 

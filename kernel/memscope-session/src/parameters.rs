@@ -175,7 +175,7 @@ const INTEGERS: [&str; 12] = [
 fn default_type(value: &Value) -> Result<String, String> {
     Ok(match value {
         Value::Null => {
-            return Err("null needs a type: set the name in the parameters cell first".into())
+            return Err("null needs a type: set the name in the parameters cell first".into());
         }
         Value::Bool(_) => "bool".into(),
         Value::Int(text) => {
@@ -235,7 +235,7 @@ fn expression(value: &Value, ty: &Ty) -> Result<String, String> {
                     Value::Float(text) => Ok(float_literal(text)),
                     Value::NonFinite(which) => Ok(format!("{float}::{which}")),
                     _ => Err(mismatch()),
-                }
+                };
             }
             ("char", [], Value::Str(text)) => {
                 let mut chars = text.chars();
@@ -245,13 +245,13 @@ fn expression(value: &Value, ty: &Ty) -> Result<String, String> {
                 };
             }
             ("Vec", [element], Value::List(items)) => {
-                return Ok(format!("vec![{}]", list(items, element)?))
+                return Ok(format!("vec![{}]", list(items, element)?));
             }
             (_, [element], Value::List(items)) => {
                 return Ok(format!(
                     "::core::iter::FromIterator::from_iter([{}])",
                     list(items, element)?
-                ))
+                ));
             }
             (_, [key, element], Value::Map(entries)) => {
                 let mut pairs = Vec::new();
@@ -270,7 +270,7 @@ fn expression(value: &Value, ty: &Ty) -> Result<String, String> {
                 return Ok(format!(
                     "::core::convert::From::from({})",
                     string_literal(text)
-                ))
+                ));
             }
             _ => return Err(mismatch()),
         }
@@ -524,9 +524,11 @@ mod tests {
             one(":param x = Infinity", &[]).unwrap(),
             "let x: f64 = f64::INFINITY;"
         );
-        assert!(one(":param n = 2.5", &[("n", "i32")])
-            .unwrap_err()
-            .contains("a float cannot be a i32"));
+        assert!(
+            one(":param n = 2.5", &[("n", "i32")])
+                .unwrap_err()
+                .contains("a float cannot be a i32")
+        );
     }
 
     #[test]
@@ -588,33 +590,49 @@ mod tests {
             "let m: std::collections::BTreeMap<String, i64> = ::core::iter::FromIterator::from_iter([(::core::convert::From::from(r#\"a\"#), 1), (::core::convert::From::from(r#\"b\"#), 2)]);"
         );
         assert_eq!(
-            one(r#":param m = {"k": [true]}"#, &[("m", "HashMap<String, Vec<bool>>")]).unwrap(),
+            one(
+                r#":param m = {"k": [true]}"#,
+                &[("m", "HashMap<String, Vec<bool>>")]
+            )
+            .unwrap(),
             "let m: HashMap<String, Vec<bool>> = ::core::iter::FromIterator::from_iter([(::core::convert::From::from(r#\"k\"#), vec![true])]);"
         );
     }
 
     #[test]
     fn what_cannot_be_typed_is_an_error_naming_it() {
-        assert!(one(":param o = null", &[])
-            .unwrap_err()
-            .contains("null needs a type"));
-        assert!(one(":param v = []", &[])
-            .unwrap_err()
-            .contains("empty list"));
-        assert!(one(r#":param v = [1, "a"]"#, &[])
-            .unwrap_err()
-            .contains("different types"));
-        assert!(one(":param t = 1", &[("t", "(i32, i32)")])
-            .unwrap_err()
-            .contains("(i32, i32)"));
-        assert!(one(":param 1x = 1", &[])
-            .unwrap_err()
-            .contains("not a Rust variable name"));
+        assert!(
+            one(":param o = null", &[])
+                .unwrap_err()
+                .contains("null needs a type")
+        );
+        assert!(
+            one(":param v = []", &[])
+                .unwrap_err()
+                .contains("empty list")
+        );
+        assert!(
+            one(r#":param v = [1, "a"]"#, &[])
+                .unwrap_err()
+                .contains("different types")
+        );
+        assert!(
+            one(":param t = 1", &[("t", "(i32, i32)")])
+                .unwrap_err()
+                .contains("(i32, i32)")
+        );
+        assert!(
+            one(":param 1x = 1", &[])
+                .unwrap_err()
+                .contains("not a Rust variable name")
+        );
         assert!(one(":param x = [1,", &[]).unwrap_err().contains("not JSON"));
         assert!(one(":param x", &[]).unwrap_err().contains("NAME = VALUE"));
-        assert!(one(r#":param s = "ab""#, &[("s", "char")])
-            .unwrap_err()
-            .contains("not one character"));
+        assert!(
+            one(r#":param s = "ab""#, &[("s", "char")])
+                .unwrap_err()
+                .contains("not one character")
+        );
     }
 
     #[test]
@@ -667,13 +685,19 @@ mod tests {
     #[test]
     fn dict_entries_keep_their_order_and_numbers_their_digits() {
         assert_eq!(
-            one(r#":param m = {"b": 1, "a": 18446744073709551616}"#, &[("m", "Vec<(String, u128)>")])
-                .unwrap_err(),
+            one(
+                r#":param m = {"b": 1, "a": 18446744073709551616}"#,
+                &[("m", "Vec<(String, u128)>")]
+            )
+            .unwrap_err(),
             ":param m: a dict cannot be a Vec<(String, u128)> (the session has m: Vec<(String, u128)>)"
         );
         assert_eq!(
-            one(r#":param m = {"b": 1, "a": 18446744073709551616}"#, &[("m", "IndexMap<String, u128>")])
-                .unwrap(),
+            one(
+                r#":param m = {"b": 1, "a": 18446744073709551616}"#,
+                &[("m", "IndexMap<String, u128>")]
+            )
+            .unwrap(),
             "let m: IndexMap<String, u128> = ::core::iter::FromIterator::from_iter([(::core::convert::From::from(r#\"b\"#), 1), (::core::convert::From::from(r#\"a\"#), 18446744073709551616)]);"
         );
     }

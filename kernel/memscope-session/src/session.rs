@@ -19,7 +19,7 @@ use memscope_memory::MemoryTable;
 
 use crate::build_progress::BuildProgress;
 use crate::commands;
-use crate::failure::{describe, Failure, Ran};
+use crate::failure::{Failure, Ran, describe};
 use crate::memory_display::{MemoryDisplay, TableBundle};
 use crate::parameters;
 use crate::variables::{self, Variables};
@@ -152,10 +152,10 @@ impl Session {
         self.types = self.engine.variable_types();
         let memory = &self.memory;
         let mut result = describe(&code, result, &|name| memory.vanished(name));
-        if let Ok(ran) = &mut result {
-            if header(&code).has_command(":show_deps") {
-                only_the_users_dependencies(&mut ran.value);
-            }
+        if let Ok(ran) = &mut result
+            && header(&code).has_command(":show_deps")
+        {
+            only_the_users_dependencies(&mut ran.value);
         }
         if result.is_err() {
             shown.clear();

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use memscope_memory::render::cells::{self, HEADERS};
-use memscope_memory::render::{bundle, RenderOptions};
+use memscope_memory::render::{RenderOptions, bundle};
 use memscope_memory::{GoneWhy, MemoryTable, Row};
 
 use crate::memory_display::TableBundle;
@@ -244,12 +244,16 @@ mod tests {
         assert_eq!(evens.value, "view of base, [5] strides [2], 40 B");
         let fields: Vec<_> = evens.fields.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(fields, &HEADERS[2..]);
-        assert!(evens
-            .fields
-            .contains(&("base / alias of".to_owned(), "view of base".to_owned())));
-        assert!(find(&panel, "base")
-            .value
-            .starts_with("owner, [10] strides [1], 80 B"));
+        assert!(
+            evens
+                .fields
+                .contains(&("base / alias of".to_owned(), "view of base".to_owned()))
+        );
+        assert!(
+            find(&panel, "base")
+                .value
+                .starts_with("owner, [10] strides [1], 80 B")
+        );
     }
 
     #[test]

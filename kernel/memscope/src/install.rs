@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 
 use crate::cli::Target;
 use crate::embedded_prelude;
@@ -68,10 +68,10 @@ pub fn kernel_json(executable: &Path, toolchain: &[PathBuf]) -> String {
         // JupyterLab offers its sidebar only to kernels that say true.
         "metadata": { "debugger": true }
     });
-    if let Ok(path) = std::env::join_paths(toolchain) {
-        if !toolchain.is_empty() {
-            spec["env"][places::TOOLCHAIN_VARIABLE] = path.to_string_lossy().into();
-        }
+    if let Ok(path) = std::env::join_paths(toolchain)
+        && !toolchain.is_empty()
+    {
+        spec["env"][places::TOOLCHAIN_VARIABLE] = path.to_string_lossy().into();
     }
     let mut text = serde_json::to_string_pretty(&spec).unwrap_or_default();
     text.push('\n');
@@ -91,7 +91,9 @@ pub fn install(target: &Target, fetch: bool, settings: &Settings) -> Result<()> 
     let executable = std::env::current_exe().context("cannot find the memscope executable")?;
     let toolchain = places::toolchain_dirs(settings);
     if toolchain.is_empty() {
-        bail!("cannot find cargo and rustc (on PATH or in ~/.cargo/bin): install Rust first, for example with rustup");
+        bail!(
+            "cannot find cargo and rustc (on PATH or in ~/.cargo/bin): install Rust first, for example with rustup"
+        );
     }
     if fetch {
         fetch_crates(&toolchain, settings)?;
@@ -146,7 +148,9 @@ pub fn fetch_crates(toolchain: &[PathBuf], settings: &Settings) -> Result<()> {
         .status()
         .context("cannot run cargo fetch")?;
     if !status.success() {
-        bail!("cargo fetch failed ({status}): kernels would need the network to build their first cell");
+        bail!(
+            "cargo fetch failed ({status}): kernels would need the network to build their first cell"
+        );
     }
     Ok(())
 }

@@ -83,7 +83,7 @@ pub fn handle_signals(
     endings: Sender<Ending>,
     interrupts: Interrupts,
 ) -> Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
+    use tokio::signal::unix::{SignalKind, signal};
     let _entered = runtime.enter();
     let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
     let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;

@@ -44,10 +44,10 @@ pub fn cache_dir(settings: &Settings) -> Result<PathBuf> {
 pub fn toolchain_dirs(settings: &Settings) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     for tool in ["cargo", "rustc"] {
-        if let Some(dir) = find_tool(tool, settings) {
-            if !dirs.contains(&dir) {
-                dirs.push(dir);
-            }
+        if let Some(dir) = find_tool(tool, settings)
+            && !dirs.contains(&dir)
+        {
+            dirs.push(dir);
         }
     }
     dirs
@@ -75,8 +75,13 @@ fn is_executable(path: &Path) -> bool {
 
 /// Puts the toolchain folders the kernelspec recorded in front of `PATH`,
 /// so that cargo and rustc are found even in an environment that has only
-/// a bare `PATH`. Call it before any thread starts (it sets a variable).
-pub fn use_recorded_toolchain(settings: &Settings) {
+/// a bare `PATH`.
+///
+/// # Safety
+///
+/// It sets `PATH` (`std::env::set_var`): no other thread may read or write
+/// the environment meanwhile; call it before any thread starts.
+pub unsafe fn use_recorded_toolchain(settings: &Settings) {
     let Some(recorded) = &settings.toolchain_path else {
         return;
     };
@@ -88,7 +93,9 @@ pub fn use_recorded_toolchain(settings: &Settings) {
         }
     }
     if let Ok(path) = std::env::join_paths(dirs) {
-        std::env::set_var("PATH", path);
+        // SAFETY: our caller's promise: no other thread touches the
+        // environment now.
+        unsafe { std::env::set_var("PATH", path) };
     }
 }
 

@@ -8,7 +8,7 @@ use memscope_kernel::interpreter::{
     CellIo, CellOutcome, Completeness, Completions, Interpreter, Interrupter, KernelIdentity,
     MimeBundle,
 };
-use memscope_session::{completeness, DisplayRequest, Observer, Session, StreamKind};
+use memscope_session::{DisplayRequest, Observer, Session, StreamKind, completeness};
 
 use crate::to_kernel;
 

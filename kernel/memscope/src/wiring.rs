@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use memscope_engine::{Engine, EngineConfig};
-use memscope_kernel::control::{divert_shell_interrupts, Control};
+use memscope_kernel::control::{Control, divert_shell_interrupts};
 use memscope_kernel::debug::{DebugAdapter, VariablesBoard};
 use memscope_kernel::interpreter::Interpreter;
 use memscope_kernel::interrupts::Interrupts;
@@ -45,20 +45,27 @@ fn rustc_version(asked: Option<std::process::Child>) -> String {
 }
 
 /// The engine, with its cache folder and the prelude unpacked there.
-fn start_engine(settings: &Settings) -> Result<Engine> {
+///
+/// # Safety
+///
+/// As `Engine::start`: no other thread may touch the environment meanwhile.
+unsafe fn start_engine(settings: &Settings) -> Result<Engine> {
     let cache_dir = places::cache_dir(settings)?;
     let prelude = embedded_prelude::for_cells(settings, &cache_dir)?;
     let prelude_dir = prelude
         .crate_dir
         .canonicalize()
         .unwrap_or(prelude.crate_dir);
-    Engine::start(EngineConfig {
-        cache_dir,
-        prelude_dir,
-        cell_lock: prelude.cell_lock.is_file().then_some(prelude.cell_lock),
-        cell_cache_bytes: settings.cell_cache_bytes(),
-        cell_process: std::env::current_exe().context("cannot find the kernel's own binary")?,
-    })
+    // SAFETY: our caller's promise is the engine's.
+    unsafe {
+        Engine::start(EngineConfig {
+            cache_dir,
+            prelude_dir,
+            cell_lock: prelude.cell_lock.is_file().then_some(prelude.cell_lock),
+            cell_cache_bytes: settings.cell_cache_bytes(),
+            cell_process: std::env::current_exe().context("cannot find the kernel's own binary")?,
+        })
+    }
     .context("cannot start the Rust engine")
 }
 
@@ -67,8 +74,7 @@ fn start_engine(settings: &Settings) -> Result<Engine> {
 /// server's log, or, under `jupyter console`, the user's terminal, where
 /// the cell's output is all that belongs; rust-analyzer's complaints about
 /// the cell's workspace (evcxr's business, and never the user's) stay out.
-const QUIET_LOG: &str =
-    "off,memscope=warn,memscope_session=warn,memscope_engine=warn,memscope_kernel=warn,memscope_protocol=warn";
+const QUIET_LOG: &str = "off,memscope=warn,memscope_session=warn,memscope_engine=warn,memscope_kernel=warn,memscope_protocol=warn";
 
 pub fn run(connection_file: &Path, settings: &Settings) -> Result<()> {
     let filter = settings.log.as_deref().unwrap_or(QUIET_LOG);
@@ -83,10 +89,13 @@ pub fn run(connection_file: &Path, settings: &Settings) -> Result<()> {
     // starts.
     let info = read_connection_file(connection_file)?;
     // Before any thread or child: it sets PATH.
-    places::use_recorded_toolchain(settings);
+    // SAFETY: no thread has started yet (the log starts none), so nothing
+    // else reads the environment while it changes.
+    unsafe { places::use_recorded_toolchain(settings) };
     let rustc = ask_rustc_version();
     // The engine sets evcxr's environment, so it starts before any thread.
-    let engine = start_engine(settings);
+    // SAFETY: still no thread (a child process answers `rustc --version`).
+    let engine = unsafe { start_engine(settings) };
     // The compiler answered while the engine started.
     let identity = language::rust_identity(&rustc_version(rustc));
     let board = VariablesBoard::default();

@@ -24,14 +24,16 @@ use std::path::{Path, PathBuf};
 use memscope_session::DisplayRequest;
 
 mod support;
-use support::{fails, fails_observed, ok, run_with, session, slow_tests_run, Recorder, Seen};
+use support::{Recorder, Seen, fails, fails_observed, ok, run_with, session, slow_tests_run};
 
 #[test]
 fn variables_and_items_persist_between_cells() {
     if !slow_tests_run() {
         return;
     }
-    ok("let persist_n = 40; fn persist_add(a: i32, b: i32) -> i32 { a + b }\nstruct PersistPoint { x: i32 }");
+    ok(
+        "let persist_n = 40; fn persist_add(a: i32, b: i32) -> i32 { a + b }\nstruct PersistPoint { x: i32 }",
+    );
     let (value, _) =
         ok("let persist_p = PersistPoint { x: persist_add(persist_n, 2) };\npersist_p.x");
     assert_eq!(value, "42");

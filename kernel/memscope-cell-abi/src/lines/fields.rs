@@ -3,7 +3,7 @@
 //! Lists are comma-separated numbers and the storage is one field of
 //! space-separated words, so no field ever needs the separator.
 
-use crate::facts::{ArrayFacts, BufferFacts, Region, Storage, DTYPES};
+use crate::facts::{ArrayFacts, BufferFacts, DTYPES, Region, Storage};
 
 /// How many channel fields one variable takes (see [`to_fields`]).
 pub(super) const FIELDS_PER_VARIABLE: usize = 9;
@@ -26,7 +26,17 @@ pub(super) fn to_fields(name: &str, facts: &ArrayFacts) -> [String; FIELDS_PER_V
 
 /// The inverse of [`to_fields`]; `None` for anything malformed.
 pub(super) fn from_fields(fields: &[String]) -> Option<(String, ArrayFacts)> {
-    let [name, type_name, dtype, itemsize, shape, strides, first, writeable, storage] = fields
+    let [
+        name,
+        type_name,
+        dtype,
+        itemsize,
+        shape,
+        strides,
+        first,
+        writeable,
+        storage,
+    ] = fields
     else {
         return None;
     };

@@ -11,7 +11,7 @@
 mod fields;
 
 use crate::facts::ArrayFacts;
-use fields::{from_fields, to_fields, FIELDS_PER_VARIABLE};
+use fields::{FIELDS_PER_VARIABLE, from_fields, to_fields};
 
 /// Starts every line meant for the kernel. U+0001 never appears in ordinary
 /// printed text, so user output cannot be mistaken for a message.
@@ -305,9 +305,15 @@ mod tests {
             &format!("{MARKER}values\u{1f}count"),
             &format!("{MARKER}panic\u{1f}bad escape \\q\u{1f}loc"),
             &format!("{MARKER}memory\u{1f}a\u{1f}Vec<f64>"),
-            &format!("{MARKER}memory\u{1f}a\u{1f}t\u{1f}f65\u{1f}8\u{1f}1\u{1f}1\u{1f}0\u{1f}1\u{1f}owned"),
-            &format!("{MARKER}memory\u{1f}a\u{1f}t\u{1f}f64\u{1f}8\u{1f}1,2\u{1f}1\u{1f}0\u{1f}1\u{1f}owned"),
-            &format!("{MARKER}memory\u{1f}a\u{1f}t\u{1f}f64\u{1f}8\u{1f}1\u{1f}1\u{1f}0\u{1f}1\u{1f}buffer 1 x 1"),
+            &format!(
+                "{MARKER}memory\u{1f}a\u{1f}t\u{1f}f65\u{1f}8\u{1f}1\u{1f}1\u{1f}0\u{1f}1\u{1f}owned"
+            ),
+            &format!(
+                "{MARKER}memory\u{1f}a\u{1f}t\u{1f}f64\u{1f}8\u{1f}1,2\u{1f}1\u{1f}0\u{1f}1\u{1f}owned"
+            ),
+            &format!(
+                "{MARKER}memory\u{1f}a\u{1f}t\u{1f}f64\u{1f}8\u{1f}1\u{1f}1\u{1f}0\u{1f}1\u{1f}buffer 1 x 1"
+            ),
         ] {
             assert_eq!(decode(line), None, "{line:?}");
         }

@@ -18,13 +18,13 @@ use std::ffi::c_void;
 use std::io::BufRead;
 use std::sync::atomic::Ordering;
 
-use memscope_cell_abi::lines::{encode, CellMessage};
+use memscope_cell_abi::lines::{CellMessage, encode};
 use memscope_cell_abi::process::{
     EXECUTION_COMPLETE, LOAD_AND_RUN, PANIC_NOTIFICATION, REPORT_SYMBOL,
 };
 
-use super::snapshot::{Forked, Snapshot};
 use super::CELL_RUNNING;
+use super::snapshot::{Forked, Snapshot};
 
 /// A cell as evcxr generates it: takes the variable store and returns it.
 type CellFunction = unsafe extern "C" fn(*mut c_void) -> *mut c_void;

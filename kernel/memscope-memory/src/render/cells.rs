@@ -112,11 +112,7 @@ pub fn contiguity(row: &Row) -> &'static str {
 }
 
 pub fn yes_no(value: bool) -> &'static str {
-    if value {
-        "yes"
-    } else {
-        "no"
-    }
+    if value { "yes" } else { "no" }
 }
 
 pub fn buffer(row: &Row) -> String {

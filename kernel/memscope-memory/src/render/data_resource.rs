@@ -5,10 +5,10 @@
 //! Same columns and words as the text and HTML tables; `bytes` is a
 //! number and `writeable` a boolean, so they sort as such.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
-use super::cells::{row_cells, HEADERS};
 use super::RenderOptions;
+use super::cells::{HEADERS, row_cells};
 use crate::model::MemoryTable;
 
 /// The mime type of this rendering.

@@ -6,9 +6,9 @@
 //! text on a mid-tone colour and borders are grey, so the table reads the
 //! same on a light and on a dark theme.
 
-use super::cells::{bytes, row_cells, HEADERS};
-use super::picture::{pictures, Slot};
 use super::RenderOptions;
+use super::cells::{HEADERS, bytes, row_cells};
+use super::picture::{Slot, pictures};
 use crate::model::{Change, GoneWhy, MemoryTable, Role};
 
 const CELL: &str =

@@ -9,7 +9,7 @@
 use memscope_cell_abi::layout::byte_layout;
 
 use crate::model::{BufferId, MemoryTable, Row};
-use crate::overlap::{shares_memory, ByteLayout, Overlap, DEFAULT_MAX_WORK};
+use crate::overlap::{ByteLayout, DEFAULT_MAX_WORK, Overlap, shares_memory};
 
 /// At most this many slots per bar.
 pub const MAX_SLOTS: u64 = 48;

@@ -4,9 +4,9 @@
 use tabled::builder::Builder;
 use tabled::settings::Style;
 
-use super::cells::{bytes, row_cells, HEADERS};
-use super::picture::{pictures, Slot};
 use super::RenderOptions;
+use super::cells::{HEADERS, bytes, row_cells};
+use super::picture::{Slot, pictures};
 use crate::model::{GoneWhy, MemoryTable};
 
 pub fn render(table: &MemoryTable, options: RenderOptions) -> String {

@@ -199,7 +199,7 @@ fn describe_nparray<T: Element>(value: &dyn Any) -> Option<ArrayFacts> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::{array, s, Array3, ArrayD};
+    use ndarray::{Array3, ArrayD, array, s};
 
     fn facts(value: &dyn Any) -> ArrayFacts {
         describe(value).expect("an array type")

@@ -3,7 +3,7 @@
 //! Cells share the process's standard library, so a panic hook installed
 //! here reports panics from every later cell too.
 
-use memscope_cell_abi::lines::{encode, CellMessage};
+use memscope_cell_abi::lines::{CellMessage, encode};
 
 /// Reports panics to the kernel as one message, instead of the default
 /// report on standard error, so that a panic becomes the cell's single error

@@ -19,7 +19,7 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::ffi::c_void;
 
-use memscope_cell_abi::lines::{encode, CellMessage};
+use memscope_cell_abi::lines::{CellMessage, encode};
 
 use super::describe::describe;
 use super::summary::summarise;

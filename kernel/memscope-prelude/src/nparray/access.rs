@@ -212,7 +212,7 @@ impl<T: Element> NpArray<T> {
             .iter()
             .zip(self.shape())
             .enumerate()
-            .find(|(_, (&i, &len))| i >= len)
+            .find(|&(_, (&i, &len))| i >= len)
             .expect("some index is out of bounds");
         format!(
             "index {i} is out of bounds for axis {axis} with size {len} (index {index:?}, shape {})",

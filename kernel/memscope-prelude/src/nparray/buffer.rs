@@ -8,13 +8,12 @@
 
 use std::cell::{Cell, Ref, RefCell, RefMut};
 
+use super::Identity;
 use super::layout::Layout;
 use super::write_log::WriteLog;
-use super::Identity;
 use memscope_cell_abi::Region;
 
-const ALREADY_MUTABLY_BORROWED: &str =
-    "this NpArray's buffer is already mutably borrowed by a live \
+const ALREADY_MUTABLY_BORROWED: &str = "this NpArray's buffer is already mutably borrowed by a live \
      view_mut() (of this array, or of another array that shares its memory); a read needs no \
      writer at the same time, so drop the other view first";
 

@@ -46,15 +46,15 @@ impl<T: Element> NpArray<T> {
             strides: self.layout.strides_for_new(order),
         };
         // A contiguous array copied into its own layout is one block copy.
-        if let Some(block) = self.layout.contiguous_block() {
-            if target.strides == self.layout.strides || self.size() <= 1 {
-                let elements = self.read_in_buffer(|all, _| {
-                    let mut elements = allocation::with_capacity(block.len());
-                    elements.extend_from_slice(&all[block]);
-                    elements
-                });
-                return NpArray::allocate(elements, target);
-            }
+        if let Some(block) = self.layout.contiguous_block()
+            && (target.strides == self.layout.strides || self.size() <= 1)
+        {
+            let elements = self.read_in_buffer(|all, _| {
+                let mut elements = allocation::with_capacity(block.len());
+                elements.extend_from_slice(&all[block]);
+                elements
+            });
+            return NpArray::allocate(elements, target);
         }
         if let ([len], [stride]) = (&self.layout.shape[..], &self.layout.strides[..]) {
             let elements = self.read_in_buffer(|all, _| {

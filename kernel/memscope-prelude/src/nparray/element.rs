@@ -120,4 +120,6 @@ macro_rules! integer_arange {
         }
     )*};
 }
-integer_arange!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+integer_arange!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize
+);

@@ -306,7 +306,7 @@ impl Layout {
             .shape
             .iter()
             .zip(&self.strides)
-            .filter(|(&len, _)| len > 1)
+            .filter(|&(&len, _)| len > 1)
             .map(|(&len, &stride)| (len, stride))
             .collect();
         moving.sort_by_key(|&(_, stride)| stride.unsigned_abs());

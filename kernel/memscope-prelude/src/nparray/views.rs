@@ -11,8 +11,8 @@ use ndarray::{IxDyn, SliceArg, SliceInfoElem};
 use memscope_cell_abi::layout::element_count;
 
 use super::borrow::layout_in;
-use super::error::{shape_tuple, NpError};
-use super::layout::{c_strides, f_strides, Layout};
+use super::error::{NpError, shape_tuple};
+use super::layout::{Layout, c_strides, f_strides};
 use super::order::Order;
 use super::{Element, NpArray};
 

@@ -44,13 +44,17 @@ pub fn session() -> MutexGuard<'static, Session> {
             .join("kernel/memscope-prelude")
             .canonicalize()
             .expect("the prelude's source");
-        let engine = Engine::start(EngineConfig {
-            cache_dir,
-            prelude_dir,
-            cell_lock: Some(workspace().join("Cargo.lock")),
-            cell_cache_bytes: 512 << 20,
-            cell_process: PathBuf::from(env!("CARGO_BIN_EXE_memscope")),
-        })
+        // SAFETY: the other test threads wait on this lock and touch no
+        // environment while the engine starts.
+        let engine = unsafe {
+            Engine::start(EngineConfig {
+                cache_dir,
+                prelude_dir,
+                cell_lock: Some(workspace().join("Cargo.lock")),
+                cell_cache_bytes: 512 << 20,
+                cell_process: PathBuf::from(env!("CARGO_BIN_EXE_memscope")),
+            })
+        }
         .expect("the engine starts");
         Mutex::new(Session::new(engine))
     });
