@@ -12,6 +12,7 @@ the helpers directly (``from kernel_harness import run, ...``).
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 import time
@@ -67,11 +68,15 @@ class Kernel:
 # Starting and stopping
 
 
-def _launch() -> Kernel:
-    """Start a memscope kernel process and a client (channels not started)."""
+def _launch(env: dict[str, str] | None = None) -> Kernel:
+    """Start a memscope kernel process and a client (channels not started),
+    with `env` (variable: value) added to the kernel's environment."""
     km = KernelManager(kernel_name=KERNEL_NAME)
     try:
-        km.start_kernel()
+        if env:
+            km.start_kernel(env={**os.environ, **env})
+        else:
+            km.start_kernel()
     except NoSuchKernel as exc:
         raise RuntimeError(
             f"kernelspec {KERNEL_NAME!r} not found; it must be installed into this "
@@ -100,7 +105,7 @@ def start_kernel(warm_up: bool = True) -> Kernel:
     return kernel
 
 
-def start_kernel_at_once() -> Kernel:
+def start_kernel_at_once(env: dict[str, str] | None = None) -> Kernel:
     """Start a memscope kernel and return the moment it has answered a
     kernel_info request on shell whose status messages also reached us on
     IOPub, so that none of its IOPub messages is lost from then on.
@@ -110,7 +115,7 @@ def start_kernel_at_once() -> Kernel:
     session). A kernel_info whose status never arrives (ZeroMQ's slow
     joiner: the subscription was not in place yet) is sent again.
     """
-    kernel = _launch()
+    kernel = _launch(env)
     kc = kernel.kc
     try:
         kc.start_channels()

@@ -284,8 +284,11 @@ def test_without_a_snapshot_the_process_restarts_and_names_the_lost_variables(
 @pytest.fixture
 def starting_kernel() -> Iterator[Kernel]:
     """A kernel handed over the moment it answers kernel_info: its session
-    is still being set up."""
-    k = start_kernel_at_once()
+    is still being set up. Without the cache of compiled cells its set-up
+    is a real compile of a few seconds, not a copy from the cache, so an
+    interrupt sent at once meets it even when the client is slow to hear
+    IOPub (the test checks that it did)."""
+    k = start_kernel_at_once(env={"MEMSCOPE_CELL_CACHE_MIB": "0"})
     yield k
     stop_kernel(k)
 

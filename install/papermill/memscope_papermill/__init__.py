@@ -8,7 +8,7 @@ notebook's language. papermill ships none for Rust. This package adds two:
   parameter, with the value as JSON. The kernel types the new value as the
   session already has the name (``let n: u64 = 10;`` in the parameters
   cell keeps ``n`` a ``u64``), so the injected cell needs no guess about
-  types; see ``kernel/memscope/src/parameters.rs``.
+  types; see ``kernel/memscope-session/src/parameters.rs``.
 - for other Rust kernels (language ``rust``, such as evcxr_jupyter), plain
   ``let`` statements with the types the values suggest (``String``,
   ``i64``, ``f64``, ``bool``, ``Vec<_>``, ``BTreeMap<String, _>``).

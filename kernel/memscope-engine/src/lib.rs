@@ -38,4 +38,5 @@ pub use events::{
     CellObserver, CellResult, CompletionSet, EngineConfig, Event, Recovery, StreamKind,
 };
 pub use memscope_cell_abi::{ArrayFacts, DisplayRequest, MimeBundle};
+pub use supervision::cell_state::Phase;
 pub use supervision::interrupt::Interrupter;

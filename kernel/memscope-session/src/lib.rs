@@ -29,7 +29,7 @@ pub use failure::{Failure, Ran};
 pub use memory_display::TableBundle;
 pub use memscope_engine::completeness::{Completeness, completeness};
 pub use memscope_engine::{
-    CompletionSet, DisplayRequest, Engine, EngineConfig, Interrupter, MimeBundle, StreamKind,
+    CompletionSet, DisplayRequest, Engine, EngineConfig, Interrupter, MimeBundle, Phase, StreamKind,
 };
 pub use memscope_memory as memory;
 pub use memscope_memory::render::Rendering;

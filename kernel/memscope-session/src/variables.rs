@@ -288,6 +288,13 @@ mod tests {
         assert_eq!(find(&panel, "other").value, "gone: dropped");
     }
 
+    /// The `text/plain` part of what Render Variable shows for `name`.
+    fn plain_text(panel: &Variables, name: &str) -> String {
+        let bundle = panel.render(name).expect("a rendering");
+        let plain = bundle.iter().find(|(mime, _)| mime == "text/plain");
+        plain.expect("a text/plain part").1.to_string()
+    }
+
     #[test]
     fn rendering_shows_the_buffer_and_everything_sharing_it() {
         let (table, _) = tables();
@@ -297,13 +304,7 @@ mod tests {
             ("n", "i64"),
         ]);
         let panel = snapshot(&all, &[], Some(&table), RenderOptions::default());
-        let bundle = panel.render("evens").unwrap();
-        let text = &bundle
-            .iter()
-            .find(|(mime, _)| mime == "text/plain")
-            .unwrap()
-            .1
-            .to_string();
+        let text = plain_text(&panel, "evens");
         assert!(text.contains("base") && text.contains("evens"), "{text}");
         assert!(!text.contains("other"), "{text}");
         assert!(
@@ -316,13 +317,7 @@ mod tests {
 
         let with_addresses = RenderOptions { addresses: true };
         let panel = snapshot(&all, &[], Some(&table), with_addresses);
-        let bundle = panel.render("base").unwrap();
-        let text = &bundle
-            .iter()
-            .find(|(mime, _)| mime == "text/plain")
-            .unwrap()
-            .1
-            .to_string();
+        let text = plain_text(&panel, "base");
         assert!(text.contains("0x10000"), "{text}");
     }
 

@@ -118,6 +118,13 @@ impl CellState {
         self.lock().phase
     }
 
+    /// Whether a cell has been handed over and waits for the session's
+    /// set-up to finish.
+    pub fn cell_waits_for_set_up(&self) -> bool {
+        let state = self.lock();
+        state.under_way && state.phase == Phase::SettingUp
+    }
+
     /// Set-up code compiles or runs (the session's, or a restarted
     /// process's).
     pub fn setting_up(&self) {

@@ -59,6 +59,18 @@ impl Interrupter {
         }
     }
 
+    /// Where the cell is now (the session's set-up, compiling, running…),
+    /// for a caller that must know what an interrupt would meet.
+    pub fn phase(&self) -> Phase {
+        self.state.phase()
+    }
+
+    /// Whether a cell has been handed over and waits for the session's
+    /// set-up (a first cell sent the moment the kernel answers does).
+    pub fn cell_waits_for_set_up(&self) -> bool {
+        self.state.cell_waits_for_set_up()
+    }
+
     /// A request is about to be announced to the client: an interrupt
     /// from before it is forgotten, one from after it stops its cell (even
     /// one that comes before the engine starts the cell, which then does
