@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -282,13 +283,14 @@ def test_without_a_snapshot_the_process_restarts_and_names_the_lost_variables(
 
 
 @pytest.fixture
-def starting_kernel() -> Iterator[Kernel]:
+def starting_kernel(tmp_path: Path) -> Iterator[Kernel]:
     """A kernel handed over the moment it answers kernel_info: its session
-    is still being set up. Without the cache of compiled cells its set-up
-    is a real compile of a few seconds, not a copy from the cache, so an
-    interrupt sent at once meets it even when the client is slow to hear
-    IOPub (the test checks that it did)."""
-    k = start_kernel_at_once(env={"MEMSCOPE_CELL_CACHE_MIB": "0"})
+    is still being set up. It starts with a cache of its own, empty, so
+    its set-up compiles the cells' dependencies (a minute or more), not a
+    second's copy from a warm build folder: an interrupt sent at once meets
+    it even when the client is slow to hear IOPub (the test checks that it
+    did)."""
+    k = start_kernel_at_once(env={"MEMSCOPE_CACHE_DIR": str(tmp_path / "cache")})
     yield k
     stop_kernel(k)
 
