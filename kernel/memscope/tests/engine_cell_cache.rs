@@ -1,0 +1,127 @@
+//! The engine tier for the cell cache (our evcxr patch 0005) as a second
+//! kernel meets it: the same cells, in the same order, in a new session.
+//! Cells repeated within one session never match (evcxr numbers each
+//! cell's function), so this test runs each session as a child process of
+//! its own — this test binary again, told by an environment variable to
+//! run the cells and print their values — and reads the cache folder
+//! between them: a first run stores a library per cell, a second run of
+//! the same cells stores none and touches the ones it used, and a run
+//! whose last cell differs stores exactly that one.
+//!
+//! Slow, like `engine.rs`: run when `RUN_SLOW_TESTS` (or `CI`) is set.
+
+mod support;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::SystemTime;
+
+use support::{ok, slow_tests_run};
+
+/// Set in a child: the cells to run, one per line.
+const CHILD_CELLS: &str = "MEMSCOPE_TEST_CELL_CACHE_CELLS";
+const TEST_NAME: &str = "a_second_session_takes_its_cells_from_the_cache";
+
+#[test]
+fn a_second_session_takes_its_cells_from_the_cache() {
+    if let Some(cells) = std::env::var_os(CHILD_CELLS) {
+        run_cells_and_print_their_values(&cells.to_string_lossy());
+        return;
+    }
+    if !slow_tests_run() {
+        return;
+    }
+    // Cells no cache has seen: a number of this run in each (the second
+    // through its variable's name).
+    let nonce = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let declare = format!("let probe_{nonce} = {nonce}u128 % 1000;");
+    let use_it = |add: u32| format!("probe_{nonce} + {add}");
+    let expected = |add: u32| (nonce % 1000 + u128::from(add)).to_string();
+
+    let before = libraries();
+    let first = run_session(&[&declare, &use_it(1)]);
+    assert_eq!(first, [expected(1)]);
+    let after_first = libraries();
+    let stored: Vec<&PathBuf> = after_first
+        .keys()
+        .filter(|path| !before.contains_key(*path))
+        .collect();
+    assert_eq!(stored.len(), 2, "one library per cell: {stored:?}");
+
+    let second_started = SystemTime::now();
+    let second = run_session(&[&declare, &use_it(1)]);
+    assert_eq!(second, first, "the cached cells give the same values");
+    let after_second = libraries();
+    let new: Vec<&PathBuf> = after_second
+        .keys()
+        .filter(|path| !after_first.contains_key(*path))
+        .collect();
+    assert!(new.is_empty(), "the same cells were built again: {new:?}");
+    for path in &stored {
+        assert!(
+            after_second[*path] >= second_started,
+            "{path:?} was not used (a lookup touches what it finds)"
+        );
+    }
+
+    let third = run_session(&[&declare, &use_it(2)]);
+    assert_eq!(third, [expected(2)]);
+    let after_third = libraries();
+    let new: Vec<&PathBuf> = after_third
+        .keys()
+        .filter(|path| !after_second.contains_key(*path))
+        .collect();
+    assert_eq!(new.len(), 1, "only the changed cell is built: {new:?}");
+}
+
+/// The cache's compiled cells and when each was last used.
+fn libraries() -> BTreeMap<PathBuf, SystemTime> {
+    let Ok(entries) = std::fs::read_dir(support::cache_dir().join("cells")) else {
+        return BTreeMap::new();
+    };
+    entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "so"))
+        .filter_map(|path| {
+            let used = std::fs::metadata(&path).ok()?.modified().ok()?;
+            Some((path, used))
+        })
+        .collect()
+}
+
+/// Runs `cells` in a new session (a child process) and returns the values
+/// of those that have one.
+fn run_session(cells: &[&str]) -> Vec<String> {
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args([TEST_NAME, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_CELLS, cells.join("\n"))
+        .output()
+        .expect("the child session runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the child session failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let values: Vec<String> = stdout
+        .lines()
+        // libtest may print the test's name on the same line first.
+        .filter_map(|line| line.split_once("value: "))
+        .map(|(_, value)| value.to_owned())
+        .collect();
+    eprintln!("a session of {cells:?} printed:\n{stdout}");
+    values
+}
+
+fn run_cells_and_print_their_values(cells: &str) {
+    for cell in cells.lines() {
+        let (value, _) = ok(cell);
+        if !value.is_empty() {
+            println!("value: {value}");
+        }
+    }
+}
