@@ -7,6 +7,9 @@
 //! channel as the outputs); the engine starts answering at once and
 //! finishes starting (the first compile) in the background.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::build_dir::BuildDir;
@@ -29,6 +32,7 @@ pub struct Engine {
     state: CellState,
     process: RunningProcess,
     interrupter: Interrupter,
+    analysis_warm_ups: Arc<AtomicUsize>,
     _build_dir: BuildDir,
 }
 
@@ -71,12 +75,14 @@ impl Engine {
         let state = CellState::default();
         let process = RunningProcess::default();
         forward_compile_progress(&results_tx, &state);
+        let analysis_warm_ups = Arc::new(AtomicUsize::new(0));
         let worker = worker::Worker {
             config,
             build_dir: build_dir.path().to_owned(),
             results: results_tx,
             state: state.clone(),
             process: process.clone(),
+            analysis_warm_ups: analysis_warm_ups.clone(),
         };
         std::thread::Builder::new()
             .name("evcxr".into())
@@ -87,8 +93,16 @@ impl Engine {
             interrupter: Interrupter::new(state.clone(), process.clone()),
             state,
             process,
+            analysis_warm_ups,
             _build_dir: build_dir,
         })
+    }
+
+    /// How many times rust-analyzer's first analysis has started: never
+    /// while cells come back to back, once the session has been idle for a
+    /// moment, and again after a `:dep`.
+    pub fn analysis_warm_ups(&self) -> usize {
+        self.analysis_warm_ups.load(Ordering::SeqCst)
     }
 
     pub fn interrupter(&self) -> Interrupter {

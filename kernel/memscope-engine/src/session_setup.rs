@@ -74,6 +74,25 @@ pub fn process_setup() -> String {
 
 /// Hands the display of final values back to evcxr's own formatting (see
 /// `memscope_prelude::__kernel::result_display`).
+/// How a cell names the types of the prelude's crates, given the paths
+/// where they are defined (`std::any::type_name`'s): the names the
+/// prelude's glob import brings into scope bare, the rest of ndarray by
+/// its root, where it re-exports its types (`ndarray` is in scope through
+/// the same import). What these miss, the compiler's suggestion repairs.
+pub fn type_path_rules() -> Vec<evcxr::TypePathRule> {
+    let rules = [
+        ("memscope_prelude::nparray::NpArray", "NpArray"),
+        ("ndarray::ArrayBase", "ArrayBase"),
+        ("ndarray::dimension::dim::Dim", "Dim"),
+        ("ndarray::dimension::axis::Axis", "Axis"),
+        ("ndarray::*", "ndarray"),
+    ];
+    rules
+        .iter()
+        .map(|(from, to)| evcxr::TypePathRule::new(from, to))
+        .collect()
+}
+
 pub const DEFER_TO_FORMAT: &str =
     "use memscope_prelude::__kernel::result_display::DeferToFormat as _;";
 

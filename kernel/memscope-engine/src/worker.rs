@@ -9,6 +9,8 @@
 //! interrupted before it began does not begin.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crossbeam_channel::{Receiver, Sender};
 use evcxr::{CommandContext, EvalCallbacks};
@@ -21,6 +23,7 @@ use crate::events::{CellResult, CompletionSet, EngineConfig, Recovery};
 use crate::output_pump::{self, Fence, PumpEvent};
 use crate::session_setup::{
     DEFER_TO_FORMAT, WARM_UP_CODE, changes_result_format, process_setup, session_setup,
+    type_path_rules,
 };
 use crate::supervision::cell_state::CellState;
 use crate::supervision::running_process::RunningProcess;
@@ -54,6 +57,8 @@ pub struct Worker {
     pub results: Sender<WorkerEvent>,
     pub state: CellState,
     pub process: RunningProcess,
+    /// How many times rust-analyzer's analysis has been started.
+    pub analysis_warm_ups: Arc<AtomicUsize>,
 }
 
 impl Worker {
@@ -86,12 +91,36 @@ impl Worker {
         self.state.idle();
 
         let mut deferred_to_format = false;
-        for job in jobs {
+        // rust-analyzer serves completions and hovers only, so its first
+        // analysis waits until the session has been idle for a moment: a
+        // notebook run in a batch sends its cells back to back and never
+        // starts it; a person finds it warm by the time they press Tab.
+        let mut analysis_due = true;
+        loop {
+            let job = if analysis_due {
+                match jobs.recv_timeout(ANALYSIS_AFTER_IDLE) {
+                    Ok(job) => job,
+                    Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                        warm_up_analysis(&mut context);
+                        self.analysis_warm_ups.fetch_add(1, Ordering::SeqCst);
+                        analysis_due = false;
+                        continue;
+                    }
+                    Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+                }
+            } else {
+                match jobs.recv() {
+                    Ok(job) => job,
+                    Err(_) => break,
+                }
+            };
             match job {
                 Job::Execute(code) => {
                     if !deferred_to_format && changes_result_format(&code) {
                         deferred_to_format = context.execute(DEFER_TO_FORMAT).is_ok();
                     }
+                    // New dependencies are new crates for rust-analyzer.
+                    analysis_due |= header(&code).has_command(":dep");
                     let began = std::time::Instant::now();
                     let result = if self.state.begin_compiling() {
                         self.run_cell(&mut context, &code)
@@ -146,6 +175,9 @@ impl Worker {
                 max_bytes: self.config.cell_cache_bytes,
             }));
         }
+        // Our patch 0006: variables' types come from the compiler that
+        // builds each cell, so no cell waits for rust-analyzer.
+        context.set_type_source(evcxr::TypeSource::Compiler, type_path_rules());
         let (fence_tx, fence_rx) = crossbeam_channel::unbounded();
         let process = self.process.clone();
         // Output events share the results channel with `Finished`, and the
@@ -169,8 +201,6 @@ impl Worker {
         }
         context.execute(":offline 0")?;
         tracing::info!("session set up after {:?}", launch.elapsed());
-        warm_up_analysis(&mut context);
-        tracing::info!("type analysis warming up after {:?}", launch.elapsed());
         Ok((context, fence_tx))
     }
 
@@ -280,13 +310,23 @@ fn std_library_dir() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
-/// Starts rust-analyzer's first analysis, which takes seconds, on a thread
-/// of evcxr's (our patch 0003), so that cells which declare no variable
-/// compile meanwhile and the first that does waits only for what is left.
-/// A failure only costs the speed-up.
+/// How long the session stays idle before rust-analyzer's first analysis
+/// starts: longer than a notebook client takes between one cell's reply and
+/// the next request, shorter than a person takes to start typing.
+const ANALYSIS_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Loads the workspace into rust-analyzer and starts its first analysis,
+/// which takes seconds, on a thread of evcxr's (our patch 0003); the next
+/// completion or hover waits for what is left. A failure only costs the
+/// speed-up.
 fn warm_up_analysis(context: &mut CommandContext) {
-    if let Err(error) = context.warm_up_analysis(WARM_UP_CODE) {
-        tracing::info!("type analysis warm-up failed: {error}");
+    let began = std::time::Instant::now();
+    match context.warm_up_analysis(WARM_UP_CODE) {
+        Ok(()) => tracing::info!(
+            "analysis warming up (workspace loaded in {:?})",
+            began.elapsed()
+        ),
+        Err(error) => tracing::info!("analysis warm-up failed: {error}"),
     }
 }
 
