@@ -91,6 +91,20 @@ pub struct EngineConfig {
     /// `cell_process::enter_if_cell_process` first (the kernel's own
     /// binary; the engine's tests name it too).
     pub cell_process: PathBuf,
+    /// Where the types of a cell's new variables come from.
+    pub type_source: TypeSource,
+}
+
+/// Where the types of a cell's new variables come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TypeSource {
+    /// rustc, which compiles the cell and reports them as it runs: no cell
+    /// waits for rust-analyzer (what kernels use).
+    #[default]
+    Compiler,
+    /// rust-analyzer, before the cell compiles (evcxr's way; the engine
+    /// tier compares the two).
+    RustAnalyzer,
 }
 
 /// Completions around a cursor; offsets are bytes.

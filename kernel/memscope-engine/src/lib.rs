@@ -35,7 +35,7 @@ mod worker;
 
 pub use engine::Engine;
 pub use events::{
-    CellObserver, CellResult, CompletionSet, EngineConfig, Event, Recovery, StreamKind,
+    CellObserver, CellResult, CompletionSet, EngineConfig, Event, Recovery, StreamKind, TypeSource,
 };
 pub use memscope_cell_abi::{ArrayFacts, DisplayRequest, MimeBundle};
 pub use supervision::cell_state::Phase;

@@ -19,7 +19,7 @@ use memscope_cell_abi::process::{INPUT_UNAVAILABLE, unescape_prompt};
 
 use crate::cell_lines::header;
 use crate::diagnostics;
-use crate::events::{CellResult, CompletionSet, EngineConfig, Recovery};
+use crate::events::{CellResult, CompletionSet, EngineConfig, Recovery, TypeSource};
 use crate::output_pump::{self, Fence, PumpEvent};
 use crate::session_setup::{
     DEFER_TO_FORMAT, WARM_UP_CODE, changes_result_format, process_setup, session_setup,
@@ -177,7 +177,11 @@ impl Worker {
         }
         // Our patch 0006: variables' types come from the compiler that
         // builds each cell, so no cell waits for rust-analyzer.
-        context.set_type_source(evcxr::TypeSource::Compiler, type_path_rules());
+        let source = match self.config.type_source {
+            TypeSource::Compiler => evcxr::TypeSource::Compiler,
+            TypeSource::RustAnalyzer => evcxr::TypeSource::RustAnalyzer,
+        };
+        context.set_type_source(source, type_path_rules());
         let (fence_tx, fence_rx) = crossbeam_channel::unbounded();
         let process = self.process.clone();
         // Output events share the results channel with `Finished`, and the

@@ -29,7 +29,8 @@ pub use failure::{Failure, Ran};
 pub use memory_display::TableBundle;
 pub use memscope_engine::completeness::{Completeness, completeness};
 pub use memscope_engine::{
-    CompletionSet, DisplayRequest, Engine, EngineConfig, Interrupter, MimeBundle, Phase, StreamKind,
+    CompletionSet, DisplayRequest, Engine, EngineConfig, Interrupter, MimeBundle, Phase,
+    StreamKind, TypeSource,
 };
 pub use memscope_memory as memory;
 pub use memscope_memory::render::Rendering;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use memscope_engine::{Engine, EngineConfig};
+use memscope_engine::{Engine, EngineConfig, TypeSource};
 use memscope_kernel::control::{Control, divert_shell_interrupts};
 use memscope_kernel::debug::{DebugAdapter, VariablesBoard};
 use memscope_kernel::interpreter::Interpreter;
@@ -63,6 +63,7 @@ unsafe fn start_engine(settings: &Settings) -> Result<Engine> {
             prelude_dir,
             cell_lock: prelude.cell_lock.is_file().then_some(prelude.cell_lock),
             cell_cache_bytes: settings.cell_cache_bytes(),
+            type_source: TypeSource::Compiler,
             cell_process: std::env::current_exe().context("cannot find the kernel's own binary")?,
         })
     }

@@ -13,7 +13,6 @@
 mod support;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::SystemTime;
 
 use support::{ok, slow_tests_run};
@@ -96,25 +95,13 @@ fn libraries() -> BTreeMap<PathBuf, SystemTime> {
 /// Runs `cells` in a new session (a child process) and returns the values
 /// of those that have one.
 fn run_session(cells: &[&str]) -> Vec<String> {
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([TEST_NAME, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_CELLS, cells.join("\n"))
-        .output()
-        .expect("the child session runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "the child session failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let values: Vec<String> = stdout
-        .lines()
-        // libtest may print the test's name on the same line first.
-        .filter_map(|line| line.split_once("value: "))
-        .map(|(_, value)| value.to_owned())
-        .collect();
+    let joined = cells.join("\n");
+    let stdout = support::rerun_in_child(TEST_NAME, &[(CHILD_CELLS, &joined)]);
     eprintln!("a session of {cells:?} printed:\n{stdout}");
-    values
+    support::marked_lines(&stdout, "value: ")
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 fn run_cells_and_print_their_values(cells: &str) {

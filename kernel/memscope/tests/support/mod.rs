@@ -10,6 +10,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use memscope_session::{
     CellReport, DisplayRequest, Engine, EngineConfig, Failure, Observer, Ran, Session, StreamKind,
+    TypeSource,
 };
 
 /// Whether the slow tests run here (rust-analyzer's rule: an environment
@@ -35,6 +36,18 @@ pub fn cache_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("engine-tier-cache")
 }
 
+/// Set in a test's child process for a session typed by rust-analyzer,
+/// evcxr's way, to compare with the compiler's types.
+pub const TYPES_FROM_RUST_ANALYZER: &str = "MEMSCOPE_TEST_TYPES_FROM_RUST_ANALYZER";
+
+fn type_source() -> TypeSource {
+    if std::env::var_os(TYPES_FROM_RUST_ANALYZER).is_some() {
+        TypeSource::RustAnalyzer
+    } else {
+        TypeSource::Compiler
+    }
+}
+
 /// The one session of this test binary, started on first use.
 pub fn session() -> MutexGuard<'static, Session> {
     static SESSION: OnceLock<Mutex<Session>> = OnceLock::new();
@@ -53,6 +66,7 @@ pub fn session() -> MutexGuard<'static, Session> {
                 cell_lock: Some(workspace().join("Cargo.lock")),
                 cell_cache_bytes: 512 << 20,
                 cell_process: PathBuf::from(env!("CARGO_BIN_EXE_memscope")),
+                type_source: type_source(),
             })
         }
         .expect("the engine starts");
@@ -172,4 +186,33 @@ pub fn fails_observed(cell: &str, mut recorder: Recorder) -> (Failure, Recorder)
             panic!("{}", explain(&mut session, cell, &what))
         }
     }
+}
+
+/// Runs the test `test_name` of this test binary again in a child process
+/// with `env` added (a test that needs sessions of its own, or the same
+/// cells in a new session, reads `env` to know it is the child); returns
+/// what the child printed, after checking that it passed.
+pub fn rerun_in_child(test_name: &str, env: &[(&str, &str)]) -> String {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([test_name, "--exact", "--nocapture", "--test-threads=1"])
+        .envs(env.iter().copied())
+        .output()
+        .expect("the child runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "the child failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// The lines a child printed after `marker` (libtest may print the test's
+/// name on the same line first).
+pub fn marked_lines<'a>(stdout: &'a str, marker: &str) -> Vec<&'a str> {
+    stdout
+        .lines()
+        .filter_map(|line| line.split_once(marker))
+        .map(|(_, rest)| rest)
+        .collect()
 }
