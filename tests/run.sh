@@ -53,6 +53,11 @@ cargo clippy --release --locked --workspace --all-targets -- -D warnings
 echo "==> Rust unit tests (and the tidy tests)"
 RUN_SLOW_TESTS=1 cargo test --release --locked --workspace
 
+echo "==> Our evcxr patches' own unit tests"
+# Only the modules the patches add (type names, the cell cache): evcxr's
+# other tests are evcxr's.
+cargo test --release --locked -p evcxr --lib -- compiler_types cell_cache
+
 echo "==> The prelude under Miri"
 # One Miri target directory per clone: cargo-miri's test "binaries" are
 # scripts that cd into the clone that built them, and test names do not

@@ -59,6 +59,8 @@ class Figures:
     setup: list[float] = field(default_factory=list)
     first: list[float] = field(default_factory=list)
     warm: list[float] = field(default_factory=list)
+    # The warm cells that declare a variable (whose type the kernel must learn).
+    warm_let: list[float] = field(default_factory=list)
     rss_mib: list[float] = field(default_factory=list)
 
 
@@ -154,7 +156,10 @@ def session(
         figures.setup.append(timed(kc, SETUP[kernel]))
         figures.first.append(timed(kc, FIRST_CELL))
         for code in warm_cells:
-            figures.warm.append(timed(kc, code))
+            elapsed = timed(kc, code)
+            figures.warm.append(elapsed)
+            if code.startswith("let "):
+                figures.warm_let.append(elapsed)
         figures.rss_mib.append(rss_mib(km))
     finally:
         kc.stop_channels()
@@ -184,6 +189,42 @@ def growth(kernel: str, evcxr: Path | None, cells: int) -> tuple[float, float]:
         flush=True,
     )
     return before, after
+
+
+def time_growth(kernel: str, evcxr: Path | None, cells: int) -> list[float]:
+    """Each cell's time over a session of `cells` warm cells in turn, sent
+    back to back, after the set-up and first cells: whether a cell's cost
+    grows with what the session holds."""
+    km, kc, _ = start(kernel, evcxr)
+    try:
+        timed(kc, SETUP[kernel])
+        timed(kc, FIRST_CELL)
+        return [timed(kc, WARM_CELLS[i % len(WARM_CELLS)]) for i in range(cells)]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def completion_after_idle(kernel: str, evcxr: Path | None, idle: float) -> float:
+    """How long a completion takes when a person asks for it: a session
+    whose first cells ran, then `idle` seconds of nothing (the person reads
+    and types), then Tab after `np::ar` (`Array1::line` for the peer, which
+    has no `np`)."""
+    km, kc, _ = start(kernel, evcxr)
+    try:
+        timed(kc, SETUP[kernel])
+        timed(kc, FIRST_CELL)
+        time.sleep(idle)  # the scenario itself: a person who has not typed yet
+        code = "np::ar" if kernel == "memscope" else "Array1::line"
+        began = time.perf_counter()
+        reply = kc.complete(code, len(code), reply=True, timeout=120)
+        elapsed = time.perf_counter() - began
+        if not reply["content"]["matches"]:
+            raise RuntimeError(f"{kernel}: no completions for {code!r}: {reply['content']}")
+        return elapsed
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
 
 
 def median(values: list[float]) -> float:

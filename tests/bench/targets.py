@@ -85,15 +85,18 @@ def kernel_rows(rounds: int, growth_cells: int) -> list[Row]:
             f"{start / m(peer.start):.2f}", "<= 0.5 s", start <= 0.5),
         Row("first cell using ndarray, kernel started", f"{first:.3f} s", f"{m(peer.first):.3f} s",
             f"{first / m(peer.first):.2f}", "<= 1.5 s", first <= 1.5),
-        Row("launch to first ndarray result, cells sent at once", f"{to_first:.3f} s",
-            f"{peer_to_first:.3f} s", f"{to_first / peer_to_first:.2f}", "<= 3.0 s", to_first <= 3.0),
+        Row("launch to first `let` result, cells sent at once, no cache", f"{to_first:.3f} s",
+            f"{peer_to_first:.3f} s", f"{to_first / peer_to_first:.2f}", "<= 2.5 s", to_first <= 2.5),
         Row("warm cell, median", f"{warm:.3f} s", f"{peer_warm:.3f} s",
             f"{warm / peer_warm:.2f}", "<= 0.5 x evcxr", warm <= 0.5 * peer_warm),
+        Row("warm cell with a `let`, no cache, median", f"{m(ours.warm_let):.3f} s",
+            f"{m(peer.warm_let):.3f} s", f"{m(ours.warm_let) / m(peer.warm_let):.2f}", "<= 0.40 x evcxr",
+            m(ours.warm_let) <= 0.40 * m(peer.warm_let)),
         Row("warm cell, table on / table off", f"{warm:.3f} s", f"{m(off.warm):.3f} s (off)",
             f"{warm / m(off.warm):.2f}", "<= 1.10", warm <= 1.10 * m(off.warm)),
-        Row("kernel + cell process RSS after a session", f"{m(ours.rss_mib):.0f} MiB",
-            f"{m(peer.rss_mib):.0f} MiB", f"{m(ours.rss_mib) / m(peer.rss_mib):.2f}", "<= evcxr",
-            m(ours.rss_mib) <= m(peer.rss_mib)),
+        Row("kernel + cell process RSS after a session (cells back to back)", f"{m(ours.rss_mib):.0f} MiB",
+            f"{m(peer.rss_mib):.0f} MiB", f"{m(ours.rss_mib) / m(peer.rss_mib):.2f}", "<= 200 MiB",
+            m(ours.rss_mib) <= 200),
     ]
     print("the same session again, from memscope's cache of compiled cells", flush=True)
     for _ in range(2):  # the first fills the cache, the second is measured
@@ -107,6 +110,18 @@ def kernel_rows(rounds: int, growth_cells: int) -> list[Row]:
         Row("same cells again, cell cache: warm cell, median", f"{m(again.warm):.3f} s", f"{peer_warm:.3f} s",
             f"{m(again.warm) / peer_warm:.2f}"),
     ]
+    print("60-cell sessions: does a cell's cost grow?", flush=True)
+    ours_times = latency.time_growth("memscope", None, 60)
+    peer_times = latency.time_growth("evcxr_jupyter", evcxr, 60)
+    growth_ratio = m(ours_times[55:60]) / m(ours_times[5:10])
+    peer_growth = m(peer_times[55:60]) / m(peer_times[5:10])
+    rows.append(Row("cells 56-60 over cells 6-10 of a 60-cell session", f"x{growth_ratio:.2f}",
+                    f"x{peer_growth:.2f}", "", "<= 1.3", growth_ratio <= 1.3))
+    print("a completion after 15 s idle", flush=True)
+    completion = latency.completion_after_idle("memscope", None, 15)
+    peer_completion = latency.completion_after_idle("evcxr_jupyter", evcxr, 15)
+    rows.append(Row("completion after 15 s idle (np::ar)", f"{completion:.3f} s", f"{peer_completion:.3f} s",
+                    f"{completion / peer_completion:.2f}", "<= 0.5 s", completion <= 0.5))
     print(f"long sessions: {growth_cells} cells each", flush=True)
     before, after = latency.growth("memscope", None, growth_cells)
     peer_before, peer_after = latency.growth("evcxr_jupyter", evcxr, growth_cells)
@@ -165,6 +180,7 @@ def tutorial_rows() -> list[Row]:
     prelude), so the peer column is empty."""
     notebook = ROOT / "notebooks" / "copying-arrays.ipynb"
     times = []
+    kernel_share = 0.0
     with tempfile.TemporaryDirectory() as out:
         # Fresh: the cell cache off, so every cell is analysed and compiled
         # as in a notebook's first run; then a run that fills the cache
@@ -181,13 +197,31 @@ def tutorial_rows() -> list[Row]:
                 check=True, capture_output=True, env=env,
             )
             times.append(time.perf_counter() - began)
+            if run == "fresh":
+                kernel_share = busy_seconds(Path(out) / notebook.name)
     del times[1]
     cells = sum(1 for cell in json.loads(notebook.read_text())["cells"] if cell["cell_type"] == "code")
     return [
-        Row(f"tutorial run, nbconvert --execute ({cells} code cells), fresh kernel", f"{times[0]:.2f} s",
-            target="<= 8 s", met=times[0] <= 8.0),
+        Row(f"tutorial run, nbconvert --execute ({cells} code cells), no cell cache", f"{times[0]:.2f} s",
+            target="<= 12 s", met=times[0] <= 12.0),
+        Row("... of which the kernel's own share (each cell busy -> idle)", f"{kernel_share:.2f} s"),
         Row("tutorial run again (cell cache)", f"{times[1]:.2f} s", target="<= 5 s", met=times[1] <= 5.0),
     ]
+
+
+def busy_seconds(executed: Path) -> float:
+    """The sum of each code cell's busy -> idle, as nbclient records it in
+    the executed notebook's metadata: the kernel's own share of a run."""
+    from datetime import datetime
+
+    total = 0.0
+    for cell in json.loads(executed.read_text())["cells"]:
+        timing = cell.get("metadata", {}).get("execution", {})
+        busy, idle = timing.get("iopub.status.busy"), timing.get("iopub.status.idle")
+        if busy and idle:
+            total += (datetime.fromisoformat(idle.replace("Z", "+00:00"))
+                      - datetime.fromisoformat(busy.replace("Z", "+00:00"))).total_seconds()
+    return total
 
 
 def table_rows() -> list[Row]:

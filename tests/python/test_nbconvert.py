@@ -14,6 +14,7 @@ failing one.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -79,7 +80,9 @@ def summarize(outputs: list[NotebookNode]) -> list[tuple[Any, ...]]:
     return summary
 
 
-def nbconvert(tmp_path: Path, nb: NotebookNode, *extra: str) -> tuple[subprocess.CompletedProcess, Path]:
+def nbconvert(
+    tmp_path: Path, nb: NotebookNode, *extra: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess, Path]:
     source = tmp_path / "input.ipynb"
     nbformat.write(nb, source)
     result = subprocess.run(
@@ -103,6 +106,7 @@ def nbconvert(tmp_path: Path, nb: NotebookNode, *extra: str) -> tuple[subprocess
         capture_output=True,
         text=True,
         timeout=NBCONVERT_TIMEOUT,
+        env=env,
     )
     return result, tmp_path / "executed.ipynb"
 
@@ -135,6 +139,25 @@ def test_nbconvert_executes_a_good_notebook(tmp_path: Path) -> None:
     nb = nbformat.read(executed, as_version=4)
     nbformat.validate(nb)
     check_good_outputs(nb)
+
+
+def test_a_batch_run_never_starts_rust_analyzer(tmp_path: Path) -> None:
+    """Cells come back to back in a batch run, so the kernel never loads
+    rust-analyzer (it serves completions only, and starts once a session
+    has been idle for a moment); the types the table and later cells need
+    come from the compiler. The engine's log says which it did."""
+    cells = [
+        "let batch_values = vec![1.5_f64, 2.5];",
+        "let batch_array = np::arange(0.0, 4.0, 1.0);",
+        "let batch_total: f64 = batch_values.iter().sum::<f64>() + batch_array.to_vec().iter().sum::<f64>();\nbatch_total",
+    ]
+    env = dict(os.environ, MEMSCOPE_LOG="memscope_engine=info")
+    result, executed = nbconvert(tmp_path, make_notebook(cells), env=env)
+    assert result.returncode == 0, describe(result)
+    outputs = code_cells(nbformat.read(executed, as_version=4))[2].outputs
+    assert [o.data["text/plain"] for o in outputs if o.output_type == "execute_result"] == ["10.0"]
+    assert "session set up" in result.stderr, describe(result)  # the log is on
+    assert "analysis warming up" not in result.stderr, describe(result)
 
 
 FAILURES = [

@@ -68,11 +68,12 @@ def kernelspec(installed: Path, name: str, hide_the_clone: bool) -> Path:
 
 
 def session(spec_path: Path, name: str, cells: list[str], env: dict[str, str] | None, isolated: bool,
-            tmp_path: Path) -> tuple[list[dict], str]:
+            tmp_path: Path, complete: str | None = None) -> tuple[list[dict], str]:
     """Runs `cells` in a kernel of kernelspec `name`, in a fresh process
     (inside a network namespace with only loopback when `isolated`), and
     returns each cell's status, result text and error, and the kernel's
-    stderr."""
+    stderr; then, with `complete`, asks for completions at its end (the
+    last entry: the matches)."""
     script = tmp_path / "session.py"
     stderr = tmp_path / "kernel.stderr"
     script.write_text(textwrap.dedent(f"""
@@ -96,6 +97,10 @@ def session(spec_path: Path, name: str, cells: list[str], env: dict[str, str] | 
                 ok = reply["content"]["status"] == "ok"
                 out.append({{"status": reply["content"]["status"], "result": result_text(msgs) if ok else None,
                              "error": reply["content"].get("evalue", ""), "tables": tables(msgs)}})
+            complete = {complete!r}
+            if complete is not None:
+                found = kc.complete(complete, len(complete), reply=True, timeout={FIRST_CELL_TIMEOUT})
+                out.append({{"matches": found["content"]["matches"]}})
         finally:
             kc.stop_channels()
             km.shutdown_kernel(now=True)
@@ -179,9 +184,14 @@ def test_memscope_install_fills_an_empty_cargo_cache(installed: Path, tmp_path: 
     folder = tmp_path / "specs" / "kernels" / "memscope-fresh"
     folder.mkdir(parents=True)
     (folder / "kernel.json").write_text(json.dumps(written))
-    results, stderr = session(tmp_path / "specs", "memscope-fresh", ["np::arange(0, 3, 1)"],
-                              env=None, isolated=True, tmp_path=tmp_path)
+    # Completion needs rust-analyzer to load the standard library's
+    # workspace, offline too: a `Vec` variable's methods must come.
+    results, stderr = session(tmp_path / "specs", "memscope-fresh",
+                              ["np::arange(0, 3, 1)", "let offline_values = vec![1.5_f64];\noffline_values.len()"],
+                              env=None, isolated=True, tmp_path=tmp_path, complete="offline_values.pu")
     assert results[0]["status"] == "ok" and results[0]["result"] == "[0, 1, 2]", results
+    assert results[1]["status"] == "ok" and results[1]["result"] == "1", results
+    assert any(match.startswith("push") for match in results[2]["matches"]), results[2]
     assert "offline set-up failed" not in stderr, stderr
 
 

@@ -135,12 +135,16 @@ fn line_start(cell: &str, line: usize) -> Option<usize> {
 /// evcxr's diagnostics of a cell that did not compile, in the cell's
 /// coordinates (evcxr has mapped rustc's spans back to the cell already)
 /// and in terms of what the user wrote: warnings that point nowhere in
-/// the cell (at the code evcxr wraps it in) are left out.
+/// the cell (at the code evcxr wraps it in) are left out, and so is an
+/// unused variable, since a cell's variables are kept for later cells by
+/// code after the user's, which an error (rustc's recovery from a missing
+/// `;`, say) can leave unreached.
 pub fn from_evcxr(errors: &[evcxr::CompilationError], cell: &str) -> Vec<Diagnostic> {
     errors
         .iter()
         .map(|error| in_cell_terms(one_from_evcxr(error), cell))
         .filter(|d| d.level != "warning" || !d.spans.is_empty())
+        .filter(|d| !(d.level == "warning" && d.code.as_deref() == Some("unused_variables")))
         .collect()
 }
 

@@ -186,6 +186,12 @@ impl Session {
         self.engine.last_source()
     }
 
+    /// How many times rust-analyzer's first analysis has started (see
+    /// [`Engine::analysis_warm_ups`]).
+    pub fn analysis_warm_ups(&self) -> usize {
+        self.engine.analysis_warm_ups()
+    }
+
     /// Stops the running cell, from any thread.
     pub fn interrupter(&self) -> Interrupter {
         self.engine.interrupter()

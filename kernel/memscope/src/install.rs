@@ -144,7 +144,7 @@ pub fn fetch_crates(toolchain: &[PathBuf], settings: &Settings) -> Result<()> {
     let status = std::process::Command::new("cargo")
         .arg("fetch")
         .current_dir(scratch.path())
-        .env("PATH", path)
+        .env("PATH", &path)
         .status()
         .context("cannot run cargo fetch")?;
     if !status.success() {
@@ -152,7 +152,44 @@ pub fn fetch_crates(toolchain: &[PathBuf], settings: &Settings) -> Result<()> {
             "cargo fetch failed ({status}): kernels would need the network to build their first cell"
         );
     }
+    fetch_standard_library_crates(&path);
     Ok(())
+}
+
+/// Has cargo download the crates the standard library's own workspace
+/// depends on (hashbrown, libc, ...: about 12 MiB), which rust-analyzer
+/// reads the library through when it loads for completions. Without them,
+/// offline, it loads the library with no dependencies between its crates,
+/// and a `Vec` variable completes nothing. Only costs completions if it
+/// fails, so it warns instead of failing the install.
+fn fetch_standard_library_crates(path: &std::ffi::OsStr) {
+    let sysroot = std::process::Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .env("PATH", path)
+        .output();
+    let Ok(sysroot) = sysroot else {
+        return;
+    };
+    let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_owned();
+    let manifest = Path::new(&sysroot).join("lib/rustlib/src/rust/library/Cargo.toml");
+    if !manifest.is_file() {
+        return; // no rust-src: rust-analyzer has no library to load either
+    }
+    println!("Fetching the crates the standard library's source depends on");
+    let status = std::process::Command::new("cargo")
+        .args(["fetch", "--locked", "--manifest-path"])
+        .arg(&manifest)
+        .env("PATH", path)
+        // The library's manifest uses nightly-only settings; rust-analyzer
+        // reads it with the same switch.
+        .env("__CARGO_TEST_CHANNEL_OVERRIDE_DO_NOT_USE_THIS", "nightly")
+        .status();
+    if !matches!(status, Ok(status) if status.success()) {
+        eprintln!(
+            "warning: cannot fetch the standard library's dependencies: offline, completions \
+             of std's types may be missing"
+        );
+    }
 }
 
 pub fn uninstall(target: &Target, settings: &Settings) -> Result<()> {
