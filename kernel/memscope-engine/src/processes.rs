@@ -182,6 +182,26 @@ pub fn become_subreaper() -> bool {
     rustix::process::set_child_subreaper(Some(rustix::process::getpid())).is_ok()
 }
 
+/// Lowers to nice 10 the threads of this process named `name` (of which
+/// Linux keeps the first 15 bytes), so that work nobody waits
+/// for gives way to a cell's compile on a machine with few cores; threads
+/// they start later inherit it. Returns how many it lowered.
+pub fn lower_priority_of_threads(named: &str) -> usize {
+    // A new thread names itself once it runs, a moment after its spawner
+    // returns: look again for a little while.
+    let deadline = Instant::now() + Duration::from_millis(500);
+    let mut threads = threads_named(named);
+    while threads.is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+        threads = threads_named(named);
+    }
+    threads
+        .into_iter()
+        .filter_map(|tid| Pid::from_raw(i32::try_from(tid).ok()?))
+        .filter(|&tid| rustix::process::setpriority_process(Some(tid), 10).is_ok())
+        .count()
+}
+
 /// Has glibc's allocator serve every thread from one arena. By default
 /// each thread that allocates gets an arena of its own and keeps what it
 /// frees there: rust-analyzer's first analysis runs on a thread of its own
@@ -215,9 +235,62 @@ fn pid_of(pid: u32) -> Option<Pid> {
     Pid::from_raw(i32::try_from(pid).ok()?)
 }
 
+/// The nice value of thread `tid` of this process, from `/proc`.
+pub fn thread_nice(tid: u32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+    // Fields after the name (which may hold spaces) start at the state,
+    // field 3; nice is field 19.
+    let after_name = &stat[stat.rfind(')')? + 2..];
+    after_name.split(' ').nth(19 - 3)?.parse().ok()
+}
+
+/// The ids of this process's threads named `named` (see
+/// [`lower_priority_of_threads`] on names).
+pub fn threads_named(named: &str) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter(|task| {
+            let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            let name = name.trim_end();
+            name == named || (name.len() == 15 && named.starts_with(name))
+        })
+        .filter_map(|task| task.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_thread_named_so_gives_way_and_no_other() {
+        let named = "memscope-test-gives-way";
+        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name(named.into())
+            .spawn(move || {
+                started_tx.send(()).unwrap();
+                let _ = stop_rx.recv();
+            })
+            .unwrap();
+        started_rx.recv().unwrap();
+        let ids = threads_named(named);
+        assert_eq!(ids.len(), 1, "{ids:?}");
+        let own: u32 = std::fs::read_link("/proc/thread-self")
+            .ok()
+            .and_then(|link| link.file_name()?.to_str()?.parse().ok())
+            .unwrap();
+        let own_before = thread_nice(own);
+        assert_eq!(lower_priority_of_threads(named), 1);
+        assert_eq!(thread_nice(ids[0]), Some(10));
+        assert_eq!(thread_nice(own), own_before, "another thread changed");
+        stop_tx.send(()).unwrap();
+        thread.join().unwrap();
+    }
 
     #[test]
     fn stat_lines_with_odd_names_are_read() {

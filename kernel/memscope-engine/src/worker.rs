@@ -314,6 +314,9 @@ fn std_library_dir() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
+/// The name evcxr (our patch 0003) gives the thread of the first analysis.
+const WARM_UP_THREAD: &str = "evcxr-analysis-warm-up";
+
 /// How long the session stays idle before rust-analyzer's first analysis
 /// starts: longer than a notebook client takes between one cell's reply and
 /// the next request, shorter than a person takes to start typing.
@@ -326,10 +329,14 @@ const ANALYSIS_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(
 fn warm_up_analysis(context: &mut CommandContext) {
     let began = std::time::Instant::now();
     match context.warm_up_analysis(WARM_UP_CODE) {
-        Ok(()) => tracing::info!(
-            "analysis warming up (workspace loaded in {:?})",
-            began.elapsed()
-        ),
+        Ok(()) => {
+            // Nobody waits for it yet: a cell's compile goes first.
+            let lowered = crate::processes::lower_priority_of_threads(WARM_UP_THREAD);
+            tracing::info!(
+                "analysis warming up (workspace loaded in {:?}, {lowered} thread at nice 10)",
+                began.elapsed()
+            )
+        }
         Err(error) => tracing::info!("analysis warm-up failed: {error}"),
     }
 }

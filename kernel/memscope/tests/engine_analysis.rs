@@ -9,6 +9,7 @@
 mod support;
 use std::time::{Duration, Instant};
 
+use memscope_engine::processes;
 use memscope_session::Session;
 use support::{Recorder, run_with, session, slow_tests_run};
 
@@ -46,6 +47,11 @@ fn rust_analyzer_starts_only_when_the_session_is_idle() {
         1,
         "an idle session did not start it"
     );
+    // Its thread gives way to a cell's compile (the analysis takes
+    // seconds, so it is still there).
+    let threads = processes::threads_named("evcxr-analysis-warm-up");
+    assert_eq!(threads.len(), 1, "{threads:?}");
+    assert_eq!(processes::thread_nice(threads[0]), Some(10));
     let code = "np::ar";
     let found = session.complete(code, code.len());
     assert!(
