@@ -294,3 +294,77 @@ fn every_workspace_dependency_is_used_by_a_member() {
         "[workspace.dependencies] lists crates no member uses: {unused:?}"
     );
 }
+
+/// The public functions a file declares at its top level (`np.rs`), or in
+/// the inherent `impl<T: Element> NpArray<T>` blocks (the `nparray`
+/// modules).
+fn public_functions(text: &str, in_array_impls: bool) -> Vec<String> {
+    use ra_ap_syntax::ast::{self, HasName, HasVisibility};
+    use ra_ap_syntax::{AstNode, ast::HasModuleItem};
+    let file = SourceFile::parse(text, Edition::CURRENT).tree();
+    let public = |function: &ast::Fn| {
+        function
+            .visibility()
+            .is_some_and(|v| v.syntax().text() == "pub")
+    };
+    let name = |function: ast::Fn| function.name().map(|name| name.text().to_string());
+    if !in_array_impls {
+        return file
+            .items()
+            .filter_map(|item| match item {
+                ast::Item::Fn(function) if public(&function) => name(function),
+                _ => None,
+            })
+            .collect();
+    }
+    file.items()
+        .filter_map(|item| match item {
+            ast::Item::Impl(block)
+                if block.trait_().is_none()
+                    && block
+                        .self_ty()
+                        .is_some_and(|ty| ty.syntax().text() == "NpArray<T>") =>
+            {
+                block.assoc_item_list()
+            }
+            _ => None,
+        })
+        .flat_map(|items| items.assoc_items())
+        .filter_map(|item| match item {
+            ast::AssocItem::Fn(function) if public(&function) => name(function),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Methods no crate but the cell can compile: they take the cell's own
+/// closure, a type of its own.
+const TAKE_THE_CELLS_CLOSURE: &[&str] = &["map"];
+
+#[test]
+fn the_prelude_compiles_its_whole_api_once() {
+    let root = repository_root();
+    let prelude = root.join("kernel/memscope-prelude/src");
+    let instances = std::fs::read_to_string(prelude.join("__kernel/instances.rs")).unwrap();
+    let mut missing = Vec::new();
+    let np = std::fs::read_to_string(prelude.join("np.rs")).unwrap();
+    for function in public_functions(&np, false) {
+        if !instances.contains(&format!("np::{function}(")) {
+            missing.push(format!("np::{function}"));
+        }
+    }
+    for path in rust_files(&prelude.join("nparray")) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for method in public_functions(&text, true) {
+            let named = instances.contains(&format!(".{method}("))
+                || instances.contains(&format!("NpArray::<T>::{method}("));
+            if !named && !TAKE_THE_CELLS_CLOSURE.contains(&method.as_str()) {
+                missing.push(format!("NpArray::{method}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "name these in memscope-prelude's __kernel/instances.rs, so that cells do not compile them: {missing:?}"
+    );
+}

@@ -11,11 +11,14 @@
 //!   every array type behind evcxr's `dyn Any`, and [`summary`], the
 //!   one-line values of the simple ones (for JupyterLab's Variables panel).
 //! * [`result_display`]: a cell's final value shown after one compile.
+//! * [`instances`]: the API compiled once for every element type, so that
+//!   cells reuse it instead of compiling it again.
 //!
 //! Invariant: the set-up code in `memscope-engine` names these paths as
 //! text; they change together.
 
 pub mod describe;
+pub mod instances;
 pub mod panic_hook;
 pub mod report;
 pub mod result_display;
