@@ -42,6 +42,10 @@ pub fn write_dependency_profile(builds: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The module of the prelude that keeps the cells' variables (evcxr's
+/// store, compiled once with the prelude; see `set_variable_store_module`).
+pub const VARIABLE_STORE_MODULE: &str = "memscope_prelude::__kernel::variable_store";
+
 /// The session's first code: link the prelude, import it, and set up the
 /// cell process. cargo runs offline for it when `offline`: the prelude and
 /// its dependencies were fetched at install time, and a kernel must not
@@ -71,7 +75,7 @@ pub fn process_setup() -> String {
         "{{\n\
          #[unsafe(no_mangle)]\n\
          unsafe extern \"C\" fn {REPORT_SYMBOL}(store: *const ::std::ffi::c_void) {{\n\
-         // SAFETY: the cell process passes evcxr's store (or null) between cells.\n\
+         // SAFETY: the cell process passes the cells' store (or null) between cells.\n\
          unsafe {{ memscope_prelude::__kernel::report::report(store) }}\n\
          }}\n\
          }}\n\

@@ -22,8 +22,8 @@ use crate::diagnostics;
 use crate::events::{CellResult, CompletionSet, EngineConfig, Recovery, TypeSource};
 use crate::output_pump::{self, Fence, PumpEvent};
 use crate::session_setup::{
-    DEFER_TO_FORMAT, WARM_UP_CODE, changes_result_format, process_setup, session_setup,
-    type_path_rules,
+    DEFER_TO_FORMAT, VARIABLE_STORE_MODULE, WARM_UP_CODE, changes_result_format, process_setup,
+    session_setup, type_path_rules,
 };
 use crate::supervision::cell_state::CellState;
 use crate::supervision::running_process::RunningProcess;
@@ -182,6 +182,11 @@ impl Worker {
             TypeSource::RustAnalyzer => evcxr::TypeSource::RustAnalyzer,
         };
         context.set_type_source(source, type_path_rules());
+        // Our patch 0008: cells keep their variables in the prelude's
+        // store, compiled once with the prelude rather than in every cell.
+        // (The cell process evcxr started for its first check is replaced,
+        // before the set-up cell runs in the new one.)
+        context.set_variable_store_module(Some(VARIABLE_STORE_MODULE.to_owned()))?;
         let (fence_tx, fence_rx) = crossbeam_channel::unbounded();
         let process = self.process.clone();
         // Output events share the results channel with `Finished`, and the

@@ -6,6 +6,9 @@
 //! files (rustc keeps them in the build folder's incremental cache): the
 //! method is referenced there, not defined. A type the prelude does not
 //! compile for shows the other case, so the check can tell them apart.
+//! The same evidence shows that cells keep their variables in the
+//! prelude's store (evcxr patch 0008): the cell refers to the store's
+//! compiled code instead of compiling a store of its own.
 //!
 //! Slow, like `engine.rs`: run when `RUN_SLOW_TESTS` (or `CI`) is set.
 
@@ -35,6 +38,10 @@ fn a_cell_reuses_the_generic_code_the_prelude_compiled() {
         "a cell copying an NpArray<i64> should use the prelude's compiled copy: {:#?}",
         common.lines
     );
+    assert!(
+        common.store_referenced,
+        "the cell should store its variable with the prelude's store"
+    );
     let uncommon = definitions_of_copy(&format!(
         "let own_{nonce} = np::array(&[1u16, 2, 3]).copy();\nown_{nonce}.len()"
     ));
@@ -50,6 +57,8 @@ struct Symbols {
     referenced: bool,
     defined: bool,
     lines: Vec<String>,
+    /// Whether the cell calls the prelude's store to keep a new variable.
+    store_referenced: bool,
 }
 
 /// Runs `cell` (its value must be 3) and reads the symbols of `copy` in
@@ -67,6 +76,7 @@ fn definitions_of_copy(cell: &str) -> Symbols {
     }
     let folder = newest_cell_objects(&cache_dir().join("build"));
     let mut lines = Vec::new();
+    let mut store_referenced = false;
     for object in std::fs::read_dir(&folder).unwrap().flatten() {
         let path = object.path();
         if path.extension().is_some_and(|extension| extension == "o") {
@@ -75,8 +85,13 @@ fn definitions_of_copy(cell: &str) -> Symbols {
                 .arg(&path)
                 .output()
                 .expect("nm runs");
+            let listed = String::from_utf8_lossy(&listed.stdout);
+            store_referenced |= listed.lines().any(|line| {
+                line.trim_start().starts_with("U ")
+                    && line.ends_with("variable_store::VariableStore::put_new_boxed")
+            });
             lines.extend(
-                String::from_utf8_lossy(&listed.stdout)
+                listed
                     .lines()
                     .filter(|line| line.contains("NpArray<") && line.ends_with(">>::copy"))
                     .map(str::to_owned),
@@ -101,6 +116,7 @@ fn definitions_of_copy(cell: &str) -> Symbols {
             .iter()
             .map(|line| format!("{line} ({folder:?})"))
             .collect(),
+        store_referenced,
     }
 }
 

@@ -12,7 +12,8 @@
 //!   one-line values of the simple ones (for JupyterLab's Variables panel).
 //! * [`result_display`]: a cell's final value shown after one compile.
 //! * [`instances`]: the API compiled once for every element type, so that
-//!   cells reuse it instead of compiling it again.
+//!   cells reuse it instead of compiling it again, and [`variable_store`],
+//!   the store evcxr's cells keep variables in, compiled once here.
 //!
 //! Invariant: the set-up code in `memscope-engine` names these paths as
 //! text; they change together.
@@ -23,3 +24,4 @@ pub mod panic_hook;
 pub mod report;
 pub mod result_display;
 pub mod summary;
+pub mod variable_store;

@@ -23,19 +23,9 @@ use memscope_cell_abi::lines::{CellMessage, encode};
 
 use super::describe::describe;
 use super::summary::summarise;
+use super::variable_store::VariableStore;
 
-/// evcxr's variable store, as evcxr 0.22.0 generates it in every cell
-/// (`evcxr_internal_runtime::VariableStore` in its `evcxr_internal_runtime.rs`):
-/// one map from variable name to value. Every cell compiles its own copy of
-/// that struct and casts the same pointer to it, so its layout is the same
-/// in every crate built by this compiler; ours is declared identically for
-/// the same reason. The workspace pins evcxr to `=0.22.0`: a new evcxr must
-/// be checked against this declaration before the pin moves (the kernel
-/// tests of the memory table fail at once if it no longer matches).
-struct EvcxrVariableStore {
-    variables: Variables,
-}
-
+/// The store's map: each variable by name.
 type Variables = HashMap<String, Box<dyn Any + 'static>>;
 
 /// Describes every array variable of `variables`, sorted by name.
@@ -63,7 +53,8 @@ fn by_name<T>(variables: &Variables, read: fn(&dyn Any) -> Option<T>) -> Vec<(St
     read_ones
 }
 
-/// Prints the values and the memory messages for evcxr's variable store `store`.
+/// Prints the values and the memory messages for the variable store
+/// `store` (ours, which evcxr's cells use: see `variable_store`).
 ///
 /// # Safety
 /// `store` must be null or the pointer that evcxr's last cell function
@@ -73,8 +64,8 @@ pub unsafe fn report(store: *const c_void) {
     // printing could (a closed stdout), and then the kernel simply gets no
     // table.
     let _ = std::panic::catch_unwind(|| {
-        // SAFETY: the caller passes evcxr's store or null (see above).
-        let store = unsafe { store.cast::<EvcxrVariableStore>().as_ref() };
+        // SAFETY: the caller passes the cells' store or null (see above).
+        let store = unsafe { store.cast::<VariableStore>().as_ref() };
         let messages = match store {
             Some(store) => [
                 values_message(&store.variables),
