@@ -56,7 +56,7 @@ RUN_SLOW_TESTS=1 cargo test --release --locked --workspace
 echo "==> Our evcxr patches' own unit tests"
 # Only the modules the patches add (type names, the cell cache): evcxr's
 # other tests are evcxr's.
-cargo test --release --locked -p evcxr --lib -- compiler_types cell_cache
+cargo test --release --locked -p evcxr --lib -- compiler_types cell_cache direct_rustc
 
 echo "==> The prelude under Miri"
 # One Miri target directory per clone: cargo-miri's test "binaries" are

@@ -120,7 +120,9 @@ pub fn take_back(dir: &Path) -> usize {
 /// `dir` (evcxr names them `libcode_<n>.so`, counting from 1 in every
 /// session, and leaves them behind: a long session's thousands would stay
 /// on disk until a later session happened to reach the same numbers).
-/// Must run before this session compiles its first cell.
+/// Must run when no living cell process has loaded them: before the
+/// session compiles its first cell, and again once evcxr's first check (whose
+/// cell process is replaced) is done.
 pub fn remove_cell_libraries(dir: &Path) {
     let Ok(targets) = std::fs::read_dir(dir.join("target")) else {
         return;

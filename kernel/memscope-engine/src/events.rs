@@ -93,6 +93,10 @@ pub struct EngineConfig {
     pub cell_process: PathBuf,
     /// Where the types of a cell's new variables come from.
     pub type_source: TypeSource,
+    /// Whether a cell whose build inputs did not change since cargo's last
+    /// build is compiled by running rustc as cargo ran it then (evcxr patch
+    /// 0009): cargo's own work is tens of milliseconds of every cell.
+    pub direct_rustc: bool,
 }
 
 /// Where the types of a cell's new variables come from.

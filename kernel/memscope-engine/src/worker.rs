@@ -184,9 +184,14 @@ impl Worker {
         context.set_type_source(source, type_path_rules());
         // Our patch 0008: cells keep their variables in the prelude's
         // store, compiled once with the prelude rather than in every cell.
-        // (The cell process evcxr started for its first check is replaced,
-        // before the set-up cell runs in the new one.)
+        // The cell process evcxr started for its first check is replaced,
+        // before the set-up cell runs in the new one; the library of that
+        // check goes with it, so the folder holds only what the session's
+        // cell process loads.
         context.set_variable_store_module(Some(VARIABLE_STORE_MODULE.to_owned()))?;
+        crate::build_dir::remove_cell_libraries(&self.build_dir);
+        // Our patch 0009: while only the cell changes, rustc runs without cargo.
+        context.set_direct_rustc(self.config.direct_rustc);
         let (fence_tx, fence_rx) = crossbeam_channel::unbounded();
         let process = self.process.clone();
         // Output events share the results channel with `Finished`, and the

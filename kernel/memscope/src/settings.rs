@@ -21,6 +21,9 @@ pub struct Settings {
     /// `MEMSCOPE_CELL_CACHE_MIB`: the most the cache of compiled cells may
     /// hold, as written (see [`Settings::cell_cache_bytes`]).
     pub cell_cache_mib: Option<String>,
+    /// `MEMSCOPE_DIRECT_RUSTC`: `0` has every cell compiled through cargo
+    /// (see [`Settings::direct_rustc`]).
+    pub direct_rustc: Option<String>,
     /// `MEMSCOPE_PRELUDE_DIR`: a source tree's prelude to build cells
     /// against instead of the one the binary carries.
     pub prelude_dir: Option<PathBuf>,
@@ -55,6 +58,7 @@ impl Settings {
             cache_dir: path("MEMSCOPE_CACHE_DIR"),
             xdg_cache_home: path("XDG_CACHE_HOME"),
             cell_cache_mib: text("MEMSCOPE_CELL_CACHE_MIB"),
+            direct_rustc: text("MEMSCOPE_DIRECT_RUSTC"),
             prelude_dir: path("MEMSCOPE_PRELUDE_DIR"),
             log: text("MEMSCOPE_LOG"),
             front_end_pid: text("JPY_PARENT_PID"),
@@ -77,6 +81,14 @@ impl Settings {
             .unwrap_or(512);
         mib.saturating_mul(1 << 20)
     }
+
+    /// Whether a cell whose build inputs did not change is compiled by
+    /// rustc as cargo last ran it, without cargo: yes, unless
+    /// `MEMSCOPE_DIRECT_RUSTC` is `0` (for comparing, or should a toolchain
+    /// ever need cargo's own run).
+    pub fn direct_rustc(&self) -> bool {
+        self.direct_rustc.as_deref().map(str::trim) != Some("0")
+    }
 }
 
 #[cfg(test)]
@@ -92,6 +104,13 @@ mod tests {
             let found = vars.iter().find(|(n, _)| n == name);
             found.map(|(_, value)| value.clone())
         })
+    }
+
+    #[test]
+    fn rustc_runs_without_cargo_unless_switched_off() {
+        assert!(settings(&[]).direct_rustc());
+        assert!(settings(&[("MEMSCOPE_DIRECT_RUSTC", "1")]).direct_rustc());
+        assert!(!settings(&[("MEMSCOPE_DIRECT_RUSTC", "0")]).direct_rustc());
     }
 
     #[test]

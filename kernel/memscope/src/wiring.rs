@@ -63,6 +63,7 @@ unsafe fn start_engine(settings: &Settings) -> Result<Engine> {
             prelude_dir,
             cell_lock: prelude.cell_lock.is_file().then_some(prelude.cell_lock),
             cell_cache_bytes: settings.cell_cache_bytes(),
+            direct_rustc: settings.direct_rustc(),
             type_source: TypeSource::Compiler,
             cell_process: std::env::current_exe().context("cannot find the kernel's own binary")?,
         })

@@ -65,6 +65,7 @@ pub fn session() -> MutexGuard<'static, Session> {
                 prelude_dir,
                 cell_lock: Some(workspace().join("Cargo.lock")),
                 cell_cache_bytes: 512 << 20,
+                direct_rustc: true,
                 cell_process: PathBuf::from(env!("CARGO_BIN_EXE_memscope")),
                 type_source: type_source(),
             })
