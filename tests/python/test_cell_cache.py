@@ -6,9 +6,10 @@ input of a cell's build (its code, an earlier cell's item or variable type,
 library is never served. A cache folder that cannot be written costs only
 the speed-up.
 
-Whether a cell was compiled is read from the build folder: cargo touches
-the cell crate's fingerprint every time it sets out to build it, and a cell
-served from the cache runs no cargo at all."""
+Whether a cell was compiled is read from the build folder: every rustc
+run on the cell crate, through cargo or without it (evcxr patch 0009),
+opens a new session in the crate's incremental folder, and a cell served
+from the cache runs no rustc at all."""
 
 from __future__ import annotations
 
@@ -73,14 +74,15 @@ class Session:
         self.folder = Path(stream_text(msgs).strip())
 
     def built(self) -> int:
-        """When cargo last set out to build the cell crate (it touches its
-        fingerprint's `invoked.timestamp` each time; a cell served from
-        the cache runs no cargo)."""
-        stamps = self.folder.glob("target/*/debug/.fingerprint/ctx-*/invoked.timestamp")
-        return max((stamp.stat().st_mtime_ns for stamp in stamps), default=0)
+        """When rustc last compiled the cell crate: each run adds a session
+        (a folder and its lock) to the crate's incremental folder, which
+        changes that folder's modification time, whether the compile
+        succeeds or not; a cell served from the cache runs no rustc."""
+        sessions = self.folder.glob("target/*/debug/incremental/ctx-*")
+        return max((folder.stat().st_mtime_ns for folder in sessions), default=0)
 
     def cell(self, code: str) -> tuple[dict, list, bool]:
-        """Runs `code`: its reply, its outputs, and whether cargo built it."""
+        """Runs `code`: its reply, its outputs, and whether rustc compiled it."""
         before = self.built()
         reply, msgs = self.kernel.run(code, timeout=FIRST_CELL_TIMEOUT)
         return reply, msgs, self.built() != before
