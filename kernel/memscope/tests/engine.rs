@@ -357,10 +357,7 @@ impl LocalCrate {
         )
         .unwrap();
         // A nonce, so no cache anywhere has seen this crate.
-        let nonce = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
+        let nonce = support::nonce();
         std::fs::write(
             dir.join("src/lib.rs"),
             format!("pub const NONCE: u128 = {nonce};\npub fn answer() -> i32 {{ 42 }}\n"),

@@ -33,10 +33,7 @@ fn a_second_session_takes_its_cells_from_the_cache() {
     }
     // Cells no cache has seen: a number of this run in each (the second
     // through its variable's name).
-    let nonce = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let nonce = support::nonce();
     let declare = format!("let probe_{nonce} = {nonce}u128 % 1000;");
     let use_it = |add: u32| format!("probe_{nonce} + {add}");
     let expected = |add: u32| (nonce % 1000 + u128::from(add)).to_string();

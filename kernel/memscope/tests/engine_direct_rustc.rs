@@ -24,10 +24,7 @@ fn cells_compile_without_cargo_until_the_build_changes() {
     // Held throughout: no other test's cell may build in between.
     let mut session = session();
     let mut value_of = |cell: &str| value(&mut session, cell);
-    let nonce = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let nonce = support::nonce();
     // Each cell differs from every cell before it (the nonce), so no cache
     // answers for the compiler.
     let value = value_of(&format!("let direct_{nonce} = 40;\ndirect_{nonce} + 1"));

@@ -25,10 +25,7 @@ fn a_cell_reuses_the_generic_code_the_prelude_compiled() {
     if !slow_tests_run() {
         return;
     }
-    let nonce = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let nonce = support::nonce();
     // i64 is one of the prelude's common element types, u16 is not.
     let common = definitions_of_copy(&format!(
         "let shared_{nonce} = np::array(&[1i64, 2, 3]).copy();\nshared_{nonce}.len()"

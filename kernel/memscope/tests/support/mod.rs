@@ -27,6 +27,15 @@ pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// A number no earlier run has used (the clock in nanoseconds): written
+/// into a cell's code, it keeps every cache from answering for the compiler.
+pub fn nonce() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
 /// The engine tier's own cache, apart from the kernels': its sessions
 /// link the source tree's prelude, and must not leave that in a build
 /// folder a kernel takes next (which would then rebuild its own prelude).
