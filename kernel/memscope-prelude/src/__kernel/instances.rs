@@ -1,5 +1,5 @@
-//! The prelude's API compiled once, here, for every element type, so that
-//! cells do not compile it again.
+//! The prelude's API compiled once, here, for the common element types, so
+//! that cells do not compile it again.
 //!
 //! A generic function is compiled in the crate that first names it with
 //! concrete types: `temps.slice(s![2..6]).copy()` in a cell used to make

@@ -11,9 +11,10 @@
 //!   every array type behind evcxr's `dyn Any`, and [`summary`], the
 //!   one-line values of the simple ones (for JupyterLab's Variables panel).
 //! * [`result_display`]: a cell's final value shown after one compile.
-//! * [`instances`]: the API compiled once for every element type, so that
-//!   cells reuse it instead of compiling it again, and [`variable_store`],
-//!   the store evcxr's cells keep variables in, compiled once here.
+//! * [`instances`]: the API compiled once for the common element types,
+//!   so that cells reuse it instead of compiling it again, and
+//!   [`variable_store`], the store evcxr's cells keep variables in,
+//!   compiled once here.
 //!
 //! Invariant: the set-up code in `memscope-engine` names these paths as
 //! text; they change together.
