@@ -10,6 +10,7 @@ import fcntl
 import os
 import shutil
 import time
+import uuid
 from pathlib import Path
 
 from kernel_harness import FIRST_CELL_TIMEOUT, all_text, start_kernel, stop_kernel, stream_text
@@ -27,11 +28,17 @@ def cache_dir() -> Path:
 def test_a_folder_no_kernel_has_built_in_compiles_no_dependency() -> None:
     builds = cache_dir() / "build"
     # A slot that has built this tree's prelude and builds nothing now, for
-    # the seed to be taken from: a kernel that ran a cell and stopped. (The
-    # suite's earlier kernels built in the slots too, but the last of them
-    # may have been a test's kernel on a prelude of its own, or one whose
-    # compile outlives it; either would have the new folder compile again.)
-    stop_kernel(start_kernel())
+    # the seed to be taken from: a kernel that compiled a cell (one no
+    # cache has seen: a cached cell builds nothing) and stopped. The suite's
+    # earlier kernels built in the slots too, but each may have been a
+    # test's kernel on a prelude of its own or one stopped half-way through
+    # a build; the kernel must tell those slots from this one.
+    builder = start_kernel()
+    try:
+        reply, msgs = builder.run(f'const RUN: &str = "{uuid.uuid4()}";', timeout=FIRST_CELL_TIMEOUT)
+        assert reply["content"]["status"] == "ok", all_text(msgs)
+    finally:
+        stop_kernel(builder)
     built_before = {slot for slot in builds.glob("slot-*") if (slot / "target").is_dir()}
     assert built_before, "a kernel has built in a slot"
 

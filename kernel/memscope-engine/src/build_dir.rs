@@ -17,7 +17,7 @@
 
 use std::fs::{File, FileTimes};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use rustix::process::Signal;
 
@@ -139,19 +139,6 @@ pub fn remove_cell_libraries(dir: &Path) {
     }
 }
 
-/// Gives `dir`, a build folder that has built nothing yet, a copy of what
-/// a sibling folder (another slot, say) built: the compiled dependencies of
-/// cells (ndarray, the prelude and theirs), their fingerprints and the
-/// crate's Cargo.lock, with their modification times, so that cargo finds
-/// them fresh instead of compiling them again (cargo's fingerprints hold no
-/// absolute path of the folder). Cells' libraries and incremental state
-/// are not copied. The sibling's cargo locks are held while it is copied,
-/// so no build writes to it meanwhile; a sibling that is building is
-/// skipped. A sibling whose crate links the prelude at `prelude` is
-/// preferred (one built for another source tree's prelude would have cargo
-/// compile the prelude again), then the most recently built. Returns
-/// whether `dir` was seeded; on any failure it is left to build from
-/// scratch, as it would have without this.
 /// The copy of the last lock file [`use_lock_file`] put in a folder.
 const LOCK_SEED: &str = ".memscope-seed.lock";
 
@@ -171,6 +158,22 @@ pub fn use_lock_file(dir: &Path, seed: &Path) -> std::io::Result<bool> {
     Ok(true)
 }
 
+/// Gives `dir`, a build folder that has built nothing yet, a copy of what
+/// a sibling folder (another slot, say) built: the compiled dependencies of
+/// cells (ndarray, the prelude and theirs), their fingerprints and the
+/// crate's Cargo.lock, with their modification times, so that cargo finds
+/// them fresh instead of compiling them again (cargo's fingerprints hold no
+/// absolute path of the folder). Cells' libraries and incremental state
+/// are not copied. The sibling's cargo locks are held while it is copied,
+/// so no build writes to it meanwhile; a sibling that is building is
+/// skipped. The sibling whose last completed cell build linked the
+/// prelude at `prelude` is preferred ([`last_cell_build`]), then the one
+/// that completed a build most recently: a sibling whose crate merely
+/// names the prelude may have been stopped half-way through building it,
+/// and one built for another source tree's prelude would have cargo
+/// compile the prelude again. Returns whether `dir` was seeded; on any
+/// failure it is left to build from scratch, as it would have without
+/// this.
 pub fn seed_from_sibling(dir: &Path, prelude: &Path) -> bool {
     let target = dir.join("target");
     if target.exists() {
@@ -182,21 +185,20 @@ pub fn seed_from_sibling(dir: &Path, prelude: &Path) -> bool {
     else {
         return false;
     };
-    let prelude = prelude.display().to_string();
-    let mut candidates: Vec<(bool, std::time::SystemTime, PathBuf)> = siblings
+    let mut candidates: Vec<(bool, SystemTime, PathBuf)> = siblings
         .flatten()
         .map(|entry| entry.path())
-        .filter(|sibling| sibling != dir)
-        .filter_map(|sibling| {
-            let built = std::fs::metadata(sibling.join("target"))
-                .ok()?
-                .modified()
-                .ok()?;
-            let manifest = std::fs::read_to_string(sibling.join("Cargo.toml")).unwrap_or_default();
-            Some((manifest.contains(&prelude), built, sibling))
+        .filter(|sibling| sibling != dir && sibling.join("target").is_dir())
+        .map(|sibling| {
+            let (linked_prelude, built) = last_cell_build(&sibling, prelude)
+                .map_or((false, SystemTime::UNIX_EPOCH), |build| {
+                    (build.linked_prelude, build.finished)
+                });
+            (linked_prelude, built, sibling)
         })
         .collect();
-    candidates.sort_by_key(|(names_prelude, built, _)| std::cmp::Reverse((*names_prelude, *built)));
+    candidates
+        .sort_by_key(|(linked_prelude, built, _)| std::cmp::Reverse((*linked_prelude, *built)));
     for (_, _, sibling) in candidates {
         match copy_built(&sibling, dir) {
             Ok(true) => return true,
@@ -212,6 +214,44 @@ pub fn seed_from_sibling(dir: &Path, prelude: &Path) -> bool {
         }
     }
     false
+}
+
+/// What a build folder's last completed cell build says about it.
+struct CellBuild {
+    /// When cargo finished it.
+    finished: SystemTime,
+    /// Whether the cell linked the prelude at the path asked about, so
+    /// that the prelude and everything below it were fresh then.
+    linked_prelude: bool,
+}
+
+/// The last cell build cargo completed in the build folder `dir`, read
+/// from the dependency file it writes beside the cell's library when the
+/// build succeeds (`libctx.d`, listing every source file the cell was
+/// built from, the prelude's among them): nothing half-built leaves one.
+fn last_cell_build(dir: &Path, prelude: &Path) -> Option<CellBuild> {
+    let target = dir.join("target");
+    let layouts = std::fs::read_dir(&target)
+        .ok()?
+        .flatten()
+        .map(|entry| entry.path());
+    let dep_files = std::iter::once(target.join("debug"))
+        .chain(layouts.map(|layout| layout.join("debug")))
+        .map(|debug| debug.join("libctx.d"));
+    let (finished, dep_file) = dep_files
+        .filter_map(|file| Some((std::fs::metadata(&file).ok()?.modified().ok()?, file)))
+        .max()?;
+    let sources = std::fs::read_to_string(dep_file).unwrap_or_default();
+    // The file is `output: source source ...`, spaces in a path escaped
+    // with a backslash; a prelude source is a path that starts there.
+    let prelude_sources = format!("{}/", prelude.display()).replace(' ', "\\ ");
+    let linked_prelude = sources
+        .match_indices(&prelude_sources)
+        .any(|(at, _)| at > 0 && sources.as_bytes()[at - 1].is_ascii_whitespace());
+    Some(CellBuild {
+        finished,
+        linked_prelude,
+    })
 }
 
 /// Where a seed is copied before it is renamed to `target`, so that a
@@ -441,21 +481,58 @@ mod tests {
         assert!(!fresh.join(SEEDING).exists());
     }
 
-    #[test]
-    fn a_sibling_built_for_the_same_prelude_is_preferred_to_a_newer_one() {
-        let builds = tempfile::tempdir().unwrap();
-        let ours = built_sibling(builds.path(), "slot-0");
-        std::fs::write(ours.join("Cargo.toml"), "p = { path = \"/prelude\" }").unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        let other = built_sibling(builds.path(), "slot-1");
-        std::fs::write(other.join("Cargo.lock"), "# other").unwrap();
-        let fresh = builds.path().join("slot-2");
+    /// Leaves the dependency file cargo writes when a cell build of the
+    /// sibling `sibling`, against the prelude at `prelude`, completes.
+    fn finish_cell_build(sibling: &Path, prelude: &str) {
+        let debug = sibling.join("target/x86_64-unknown-linux-gnu/debug");
+        let sources = format!(
+            "{0}/libctx.so: {0}/src/lib.rs {prelude}/src/lib.rs\n",
+            debug.display()
+        );
+        std::fs::write(debug.join("libctx.d"), sources).unwrap();
+    }
+
+    /// Seeds a new folder beside `builds`' siblings; the lock file it got
+    /// tells which sibling it was copied from.
+    fn seed_new_folder(builds: &Path) -> String {
+        let fresh = builds.join("new-slot");
         std::fs::create_dir_all(&fresh).unwrap();
         assert!(seed_from_sibling(&fresh, Path::new("/prelude")));
-        assert_eq!(
-            std::fs::read_to_string(fresh.join("Cargo.lock")).unwrap(),
-            "# locked"
-        );
+        std::fs::read_to_string(fresh.join("Cargo.lock")).unwrap()
+    }
+
+    #[test]
+    fn a_sibling_whose_last_build_linked_the_prelude_is_preferred_to_a_newer_one() {
+        let builds = tempfile::tempdir().unwrap();
+        let ours = built_sibling(builds.path(), "slot-0");
+        finish_cell_build(&ours, "/prelude");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let other = built_sibling(builds.path(), "slot-1");
+        finish_cell_build(&other, "/another-tree/prelude");
+        std::fs::write(other.join("Cargo.lock"), "# other").unwrap();
+        assert_eq!(seed_new_folder(builds.path()), "# locked");
+    }
+
+    #[test]
+    fn a_sibling_stopped_while_building_the_prelude_is_not_preferred() {
+        let builds = tempfile::tempdir().unwrap();
+        let finished = built_sibling(builds.path(), "slot-0");
+        finish_cell_build(&finished, "/prelude");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        // Newer, and its crate names the prelude, but no build of it ever
+        // completed: the kernel was stopped half-way through the prelude.
+        let stopped = built_sibling(builds.path(), "slot-1");
+        std::fs::write(stopped.join("Cargo.toml"), "p = { path = \"/prelude\" }").unwrap();
+        std::fs::write(stopped.join("Cargo.lock"), "# stopped").unwrap();
+        assert_eq!(seed_new_folder(builds.path()), "# locked");
+
+        // Without a build for this prelude anywhere, the latest completed
+        // build is the best start (ndarray and the rest are shared).
+        finish_cell_build(&finished, "/another-tree/prelude");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        finish_cell_build(&stopped, "/a-third-tree/prelude");
+        std::fs::remove_dir_all(builds.path().join("new-slot")).unwrap();
+        assert_eq!(seed_new_folder(builds.path()), "# stopped");
     }
 
     #[test]
