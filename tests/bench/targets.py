@@ -123,6 +123,12 @@ def kernel_rows(rounds: int, growth_cells: int) -> list[Row]:
     rows.append(Row("completion after 15 s idle (np::ar; peer: first.su)",
                     f"{completion:.3f} s, {matches} matches", f"{peer_completion:.3f} s, {peer_matches} matches",
                     f"{completion / peer_completion:.2f}", "<= 0.5 s", completion <= 0.5 and matches > 0))
+    print("a completion 2.5 s after the first cell, three times", flush=True)
+    soon = [latency.completion_after_idle("memscope", None, 2.5)[0] for _ in range(3)]
+    peer_soon = [latency.completion_after_idle("evcxr_jupyter", evcxr, 2.5)[0] for _ in range(3)]
+    rows.append(Row("completion 2.5 s after the first cell, median (waits for the first analysis)",
+                    f"{m(soon):.3f} s ({min(soon):.2f}-{max(soon):.2f})", f"{m(peer_soon):.3f} s",
+                    f"{m(soon) / m(peer_soon):.2f}"))
     print(f"long sessions: {growth_cells} cells each", flush=True)
     before, after = latency.growth("memscope", None, growth_cells)
     peer_before, peer_after = latency.growth("evcxr_jupyter", evcxr, growth_cells)

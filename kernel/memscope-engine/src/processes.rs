@@ -182,24 +182,12 @@ pub fn become_subreaper() -> bool {
     rustix::process::set_child_subreaper(Some(rustix::process::getpid())).is_ok()
 }
 
-/// Lowers to nice 10 the threads of this process named `name` (of which
-/// Linux keeps the first 15 bytes), so that work nobody waits
-/// for gives way to a cell's compile on a machine with few cores; threads
-/// they start later inherit it. Returns how many it lowered.
-pub fn lower_priority_of_threads(named: &str) -> usize {
-    // A new thread names itself once it runs, a moment after its spawner
-    // returns: look again for a little while.
-    let deadline = Instant::now() + Duration::from_millis(500);
-    let mut threads = threads_named(named);
-    while threads.is_empty() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(1));
-        threads = threads_named(named);
-    }
-    threads
-        .into_iter()
-        .filter_map(|tid| Pid::from_raw(i32::try_from(tid).ok()?))
-        .filter(|&tid| rustix::process::setpriority_process(Some(tid), 10).is_ok())
-        .count()
+/// Lowers the calling thread to nice 10, so that work nobody waits for
+/// gives way to a cell's compile on a machine with few cores; the threads
+/// it starts from then on inherit it (Linux's nice is per thread). Returns
+/// whether the system agreed.
+pub fn lower_priority_of_this_thread() -> bool {
+    rustix::process::setpriority_process(Some(rustix::thread::gettid()), 10).is_ok()
 }
 
 /// Has glibc's allocator serve every thread from one arena. By default
@@ -244,8 +232,8 @@ pub fn thread_nice(tid: u32) -> Option<i32> {
     after_name.split(' ').nth(19 - 3)?.parse().ok()
 }
 
-/// The ids of this process's threads named `named` (see
-/// [`lower_priority_of_threads`] on names).
+/// The ids of this process's threads named `named` (of which Linux keeps
+/// the first 15 bytes).
 pub fn threads_named(named: &str) -> Vec<u32> {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
         return Vec::new();
@@ -265,31 +253,29 @@ pub fn threads_named(named: &str) -> Vec<u32> {
 mod tests {
     use super::*;
 
+    /// The id of the calling thread.
+    fn this_thread() -> u32 {
+        let link = std::fs::read_link("/proc/thread-self").unwrap();
+        link.file_name().unwrap().to_str().unwrap().parse().unwrap()
+    }
+
     #[test]
-    fn a_thread_named_so_gives_way_and_no_other() {
-        let named = "memscope-test-gives-way";
-        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
-        let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name(named.into())
-            .spawn(move || {
-                started_tx.send(()).unwrap();
-                let _ = stop_rx.recv();
-            })
-            .unwrap();
-        started_rx.recv().unwrap();
-        let ids = threads_named(named);
-        assert_eq!(ids.len(), 1, "{ids:?}");
-        let own: u32 = std::fs::read_link("/proc/thread-self")
-            .ok()
-            .and_then(|link| link.file_name()?.to_str()?.parse().ok())
-            .unwrap();
-        let own_before = thread_nice(own);
-        assert_eq!(lower_priority_of_threads(named), 1);
-        assert_eq!(thread_nice(ids[0]), Some(10));
-        assert_eq!(thread_nice(own), own_before, "another thread changed");
-        stop_tx.send(()).unwrap();
-        thread.join().unwrap();
+    fn a_thread_that_gives_way_passes_it_on_to_its_threads_and_no_other() {
+        let own_before = thread_nice(this_thread());
+        let (lowered, inherited) = std::thread::spawn(|| {
+            assert!(lower_priority_of_this_thread());
+            let lowered = thread_nice(this_thread());
+            let inherited = std::thread::spawn(|| thread_nice(this_thread()));
+            (lowered, inherited.join().unwrap())
+        })
+        .join()
+        .unwrap();
+        assert_eq!((lowered, inherited), (Some(10), Some(10)));
+        assert_eq!(
+            thread_nice(this_thread()),
+            own_before,
+            "the spawning thread changed"
+        );
     }
 
     #[test]

@@ -324,27 +324,32 @@ fn std_library_dir() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
-/// The name evcxr (our patch 0003) gives the thread of the first analysis.
-const WARM_UP_THREAD: &str = "evcxr-analysis-warm-up";
-
 /// How long the session stays idle before rust-analyzer's first analysis
 /// starts: longer than a notebook client takes between one cell's reply and
 /// the next request, shorter than a person takes to start typing.
 const ANALYSIS_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Loads the workspace into rust-analyzer and starts its first analysis,
-/// which takes seconds, on a thread of evcxr's (our patch 0003); the next
-/// completion or hover waits for what is left. A failure only costs the
-/// speed-up.
+/// which takes seconds, on a thread of evcxr's (our patches 0003 and 0010);
+/// the next completion or hover waits for what is left. A failure only
+/// costs the speed-up.
 fn warm_up_analysis(context: &mut CommandContext) {
     let began = std::time::Instant::now();
-    match context.warm_up_analysis(WARM_UP_CODE) {
+    // Nobody waits for the analysis yet: a cell's compile goes first. The
+    // thread lowers itself before it starts its helpers, which inherit it.
+    let (lowered_tx, lowered) = crossbeam_channel::bounded(1);
+    let lower = Box::new(move || {
+        let _ = lowered_tx.send(crate::processes::lower_priority_of_this_thread());
+    });
+    match context.warm_up_analysis_with(WARM_UP_CODE, lower) {
         Ok(()) => {
-            // Nobody waits for it yet: a cell's compile goes first.
-            let lowered = crate::processes::lower_priority_of_threads(WARM_UP_THREAD);
+            // Returns with the thread at its lower priority, as callers
+            // (and the engine tier) expect.
+            let lowered = lowered.recv_timeout(std::time::Duration::from_secs(1));
             tracing::info!(
-                "analysis warming up (workspace loaded in {:?}, {lowered} thread at nice 10)",
-                began.elapsed()
+                "analysis warming up (workspace loaded in {:?}, thread at nice 10: {})",
+                began.elapsed(),
+                lowered.unwrap_or(false)
             )
         }
         Err(error) => tracing::info!("analysis warm-up failed: {error}"),

@@ -23,6 +23,19 @@ fn wait_for_warm_ups(session: &Session, count: usize) -> usize {
     session.analysis_warm_ups()
 }
 
+/// The threads named `named` once there are any, waiting for at most ten
+/// seconds.
+fn wait_for_threads(named: &str) -> Vec<u32> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let threads = processes::threads_named(named);
+        if !threads.is_empty() || Instant::now() > deadline {
+            return threads;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 #[test]
 fn rust_analyzer_starts_only_when_the_session_is_idle() {
     if !slow_tests_run() {
@@ -48,10 +61,16 @@ fn rust_analyzer_starts_only_when_the_session_is_idle() {
         "an idle session did not start it"
     );
     // Its thread gives way to a cell's compile (the analysis takes
-    // seconds, so it is still there).
+    // seconds, so it is still there), and so do the threads it starts to
+    // prime the dependencies' tables beside it (rust-analyzer names them).
     let threads = processes::threads_named("evcxr-analysis-warm-up");
     assert_eq!(threads.len(), 1, "{threads:?}");
     assert_eq!(processes::thread_nice(threads[0]), Some(10));
+    let priming = wait_for_threads("PrimeCaches#0");
+    assert!(!priming.is_empty(), "no thread primes the dependencies");
+    for thread in priming {
+        assert_eq!(processes::thread_nice(thread), Some(10), "thread {thread}");
+    }
     let code = "np::ar";
     let found = session.complete(code, code.len());
     assert!(
