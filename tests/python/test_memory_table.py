@@ -149,6 +149,29 @@ def test_empty_like_allocates_without_copying(kc) -> None:
     assert t["el_new"]["shape"] == t["el"]["shape"] and t["el_new"]["dtype"] == "f64"
 
 
+def test_shapes_are_written_as_in_numpy(kc) -> None:
+    # NumPy's np.zeros(3), np.ones((2, 3)) and np.empty([2, 3]); a shape
+    # taken from another array; another element type.
+    reply, msgs = run(
+        kc,
+        "let sh_int = np::zeros(3);\n"
+        "let sh_tuple = np::ones((2, 3));\n"
+        "let sh_slice = np::empty(&[2, 3]);\n"
+        "let sh_like = np::full(sh_tuple.shape(), 7_u8);\n"
+        "let sh_i32 = NpArray::<i32>::zeros((2, 2));",
+    )
+    assert reply["content"]["status"] == "ok", all_text(msgs)
+    t = rows(tables(msgs)[0])
+    shapes = {name: (t[name]["shape"], t[name]["dtype"]) for name in t if name.startswith("sh_")}
+    assert shapes == {
+        "sh_int": ([3], "f64"),
+        "sh_tuple": ([2, 3], "f64"),
+        "sh_slice": ([2, 3], "f64"),
+        "sh_like": ([2, 3], "u8"),
+        "sh_i32": ([2, 2], "i32"),
+    }
+
+
 def test_plain_ndarray_types_and_element_types(kc) -> None:
     code = "\n".join(
         [

@@ -20,7 +20,7 @@
 
 use crate::nparray::{Arange, Element, NpArray, NpError};
 
-pub use crate::nparray::Order;
+pub use crate::nparray::{Order, ShapeLike};
 
 /// NumPy 2's `copy=` keyword of `np.array` and `np.asarray` (NumPy calls
 /// the type `np._CopyMode`), for [`array_from`].
@@ -86,15 +86,17 @@ pub fn arange<T: Arange>(start: T, stop: T, step: T) -> NpArray<T> {
     ))
 }
 
-/// A new `f64` array of zeros (NumPy's `np.zeros(shape)`). For another
-/// element type: `NpArray::<i32>::zeros(&[2, 3])`.
+/// A new `f64` array of zeros (NumPy's `np.zeros(shape)`). The shape is
+/// written as in NumPy: `3`, `(2, 3)` or `&[2, 3]` (see [`ShapeLike`]).
+/// For another element type: `NpArray::<i32>::zeros((2, 3))`.
 ///
 /// ```
 /// use memscope_prelude::*;
-/// let z = np::zeros(&[2, 3]);
+/// let z = np::zeros((2, 3));
 /// assert_eq!((z.shape(), z.at(&[1, 2])), (&[2, 3][..], 0.0));
+/// assert_eq!(np::zeros(3).shape(), np::zeros(&[3]).shape());
 /// ```
-pub fn zeros(shape: &[usize]) -> NpArray<f64> {
+pub fn zeros(shape: impl ShapeLike) -> NpArray<f64> {
     NpArray::zeros(shape)
 }
 
@@ -102,9 +104,10 @@ pub fn zeros(shape: &[usize]) -> NpArray<f64> {
 ///
 /// ```
 /// use memscope_prelude::*;
-/// assert_eq!(np::ones(&[2]).to_vec(), vec![1.0, 1.0]);
+/// assert_eq!(np::ones(2).to_vec(), vec![1.0, 1.0]);
+/// assert_eq!(np::ones((2, 3)).shape(), &[2, 3]);
 /// ```
-pub fn ones(shape: &[usize]) -> NpArray<f64> {
+pub fn ones(shape: impl ShapeLike) -> NpArray<f64> {
     NpArray::ones(shape)
 }
 
@@ -113,10 +116,10 @@ pub fn ones(shape: &[usize]) -> NpArray<f64> {
 ///
 /// ```
 /// use memscope_prelude::*;
-/// let sevens = np::full(&[2, 2], 7_u8);
+/// let sevens = np::full((2, 2), 7_u8);
 /// assert_eq!((sevens.dtype(), sevens.at(&[1, 1])), ("u8", 7));
 /// ```
-pub fn full<T: Element>(shape: &[usize], value: T) -> NpArray<T> {
+pub fn full<T: Element>(shape: impl ShapeLike, value: T) -> NpArray<T> {
     NpArray::full(shape, value)
 }
 
@@ -126,9 +129,10 @@ pub fn full<T: Element>(shape: &[usize], value: T) -> NpArray<T> {
 ///
 /// ```
 /// use memscope_prelude::*;
-/// assert_eq!(np::empty(&[3]).to_vec(), vec![0.0; 3]);
+/// assert_eq!(np::empty(3).to_vec(), vec![0.0; 3]);
+/// assert_eq!(np::empty(&[2, 3]).shape(), &[2, 3]);
 /// ```
-pub fn empty(shape: &[usize]) -> NpArray<f64> {
+pub fn empty(shape: impl ShapeLike) -> NpArray<f64> {
     NpArray::zeros(shape)
 }
 

@@ -98,7 +98,7 @@ fn every_operator_with_scalars_and_arrays() {
     x *= &np::array(&[4.0, 4.0, 2.0, 2.0]);
     assert_eq!(a.to_vec(), vec![0.0, 2.0, 2.0, 3.0]);
     x += &np::array(&[1.0, 1.0, 1.0, 1.0]);
-    x -= &np::full(&[], 0.5); // a 0-d array broadcasts like a scalar
+    x -= &np::full([], 0.5); // a 0-d array broadcasts like a scalar
     x /= &np::array(&[1.0, 5.0, 5.0, 0.0]);
     assert_eq!(a.to_vec()[..3], [0.5, 0.5, 0.5]);
     assert_eq!(a.at(&[3]), f64::INFINITY); // float division by zero: inf, as in NumPy
@@ -108,20 +108,20 @@ fn every_operator_with_scalars_and_arrays() {
     i /= 2;
     assert_eq!(i.to_vec(), vec![3, -3, 4]);
     let mut bytes: NpArray<u8> = np::arange(0, 3, 1);
-    bytes += &np::full(&[3], 250_u8);
+    bytes += &np::full([3], 250_u8);
     assert_eq!(bytes.to_vec(), vec![250, 251, 252]);
 }
 
 #[test]
 fn the_right_side_broadcasts_to_the_left_shape() {
     // m = np.zeros((2, 3)); m += np.arange(3.0); m *= np.array([[1.0], [10.0]])
-    let mut m = np::zeros(&[2, 3]);
+    let mut m = np::zeros([2, 3]);
     m += &np::arange(0.0, 3.0, 1.0);
     m *= &np::array2(&[[1.0], [10.0]]);
     assert_eq!(m.to_vec(), vec![0.0, 1.0, 2.0, 0.0, 10.0, 20.0]);
     assert_eq!(m.shape(), &[2, 3]);
     // Through a transposed view: the column is a row of the transpose.
-    let grid = np::zeros(&[2, 3]);
+    let grid = np::zeros([2, 3]);
     let mut columns = grid.t();
     columns += &np::array(&[1.0, 2.0]);
     assert_eq!(grid.to_vec(), vec![1.0, 1.0, 1.0, 2.0, 2.0, 2.0]);
@@ -165,9 +165,9 @@ fn read_only_left_operands_are_refused_before_any_write() {
     for message in [
         panic_message(|| broadcast += 1.0),
         panic_message(|| frozen -= 1.0),
-        panic_message(|| view_of_frozen *= &np::ones(&[2])),
+        panic_message(|| view_of_frozen *= &np::ones([2])),
         // Read-only comes first, even when the shapes do not fit either.
-        panic_message(|| frozen /= &np::ones(&[4])),
+        panic_message(|| frozen /= &np::ones([4])),
     ] {
         assert_eq!(message, "output array is read-only");
     }
@@ -178,21 +178,21 @@ fn read_only_left_operands_are_refused_before_any_write() {
 
 #[test]
 fn shapes_that_do_not_fit_the_output_are_refused_with_numpys_messages() {
-    let mut row = np::zeros(&[3]);
-    let grid = np::ones(&[2, 3]);
+    let mut row = np::zeros([3]);
+    let grid = np::ones([2, 3]);
     // b = np.zeros(3); b += np.ones((2, 3))
     assert_eq!(
         panic_message(|| row += &grid),
         "non-broadcastable output operand with shape (3,) doesn't match the broadcast shape (2, 3)"
     );
     // m += np.ones((1, 1, 3)): the output cannot gain an axis either.
-    let mut m = np::zeros(&[2, 3]);
+    let mut m = np::zeros([2, 3]);
     assert_eq!(
-        panic_message(|| m += &np::ones(&[1, 1, 3])),
+        panic_message(|| m += &np::ones([1, 1, 3])),
         "non-broadcastable output operand with shape (2, 3) doesn't match the broadcast shape (1, 2, 3)"
     );
     assert_eq!(
-        panic_message(|| m -= &np::ones(&[4])),
+        panic_message(|| m -= &np::ones([4])),
         "operands could not be broadcast together with shapes (2, 3) (4,)"
     );
     assert_eq!(row.to_vec(), vec![0.0; 3]);
@@ -202,19 +202,19 @@ fn shapes_that_do_not_fit_the_output_are_refused_with_numpys_messages() {
 
 #[test]
 fn an_empty_left_operand_is_updated_without_writing() {
-    let mut empty = np::zeros(&[0, 3]);
-    empty += &np::ones(&[3]);
+    let mut empty = np::zeros([0, 3]);
+    empty += &np::ones([3]);
     assert_eq!(empty.shape(), &[0, 3]);
     assert!(written(&empty).is_empty());
     assert_eq!(
-        panic_message(|| empty += &np::ones(&[4])),
+        panic_message(|| empty += &np::ones([4])),
         "operands could not be broadcast together with shapes (0, 3) (4,)"
     );
 }
 
 #[test]
 fn a_live_view_of_the_buffer_is_reported_before_any_write() {
-    let mut a = np::zeros(&[3]);
+    let mut a = np::zeros([3]);
     let other = a.slice(s![1..]);
     let reading = other.view();
     assert!(panic_message(|| a += 1.0).contains("drop the other view first"));
@@ -228,7 +228,7 @@ fn a_live_view_of_the_buffer_is_reported_before_any_write() {
 #[test]
 fn copyto_fills_a_preallocated_array_through_its_views() {
     // dst = np.zeros((2, 3)); np.copyto(dst, np.arange(3.0))
-    let dst = np::zeros(&[2, 3]);
+    let dst = np::zeros([2, 3]);
     let alias = dst.clone();
     np::copyto(&dst, &np::arange(0.0, 3.0, 1.0)).unwrap();
     assert_eq!(alias.to_vec(), vec![0.0, 1.0, 2.0, 0.0, 1.0, 2.0]);
@@ -236,11 +236,11 @@ fn copyto_fills_a_preallocated_array_through_its_views() {
     // Into a column; a (1, 1, 2) source loses its extra leading axes, as
     // in NumPy (np.copyto(dst[:, 1], np.ones((1, 1, 2)) * 9)).
     let column = dst.slice(s![.., 1]);
-    np::copyto(&column, &np::full(&[1, 1, 2], 9.0)).unwrap();
+    np::copyto(&column, &np::full([1, 1, 2], 9.0)).unwrap();
     assert_eq!(dst.to_vec(), vec![0.0, 9.0, 2.0, 0.0, 9.0, 2.0]);
     assert_eq!(written(&dst), vec![(1, vec![2], vec![3])]);
     // And `assign`, which is the same with a panic.
-    dst.assign(&np::full(&[1, 2, 3], 5.0));
+    dst.assign(&np::full([1, 2, 3], 5.0));
     assert_eq!(dst.to_vec(), vec![5.0; 6]);
 }
 
@@ -262,26 +262,26 @@ fn copyto_reads_an_overlapping_source_first() {
 
 #[test]
 fn copyto_refuses_with_numpys_messages_and_writes_nothing() {
-    let mut frozen = np::zeros(&[3]);
+    let mut frozen = np::zeros([3]);
     frozen.set_writeable(false);
     // Read-only is checked first, as in NumPy.
-    let error = np::copyto(&frozen, &np::ones(&[4])).unwrap_err();
+    let error = np::copyto(&frozen, &np::ones([4])).unwrap_err();
     assert_eq!(error, NpError::ReadOnly);
     assert_eq!(error.to_string(), "assignment destination is read-only");
-    let broadcast = np::zeros(&[3]).broadcast_to(&[2, 3]).unwrap();
+    let broadcast = np::zeros([3]).broadcast_to(&[2, 3]).unwrap();
     assert_eq!(
-        np::copyto(&broadcast, &np::ones(&[3])),
+        np::copyto(&broadcast, &np::ones([3])),
         Err(NpError::ReadOnly)
     );
 
-    let dst = np::zeros(&[2, 3]);
-    let error = np::copyto(&dst, &np::ones(&[2])).unwrap_err();
+    let dst = np::zeros([2, 3]);
+    let error = np::copyto(&dst, &np::ones([2])).unwrap_err();
     assert_eq!(
         error.to_string(),
         "could not broadcast input array from shape (2,) into shape (2, 3)"
     );
     // Extra leading axes must be 1: (2, 1, 3) does not fit (2, 3).
-    let error = np::copyto(&dst, &np::ones(&[2, 1, 3])).unwrap_err();
+    let error = np::copyto(&dst, &np::ones([2, 1, 3])).unwrap_err();
     assert_eq!(
         error,
         NpError::NotBroadcastableInto {
@@ -295,10 +295,10 @@ fn copyto_refuses_with_numpys_messages_and_writes_nothing() {
 
 #[test]
 fn assign_to_a_read_only_array_panics_before_checking_shapes() {
-    let mut frozen = np::zeros(&[3]);
+    let mut frozen = np::zeros([3]);
     frozen.set_writeable(false);
     assert_eq!(
-        panic_message(|| frozen.assign(&np::ones(&[4]))),
+        panic_message(|| frozen.assign(&np::ones([4]))),
         "assignment destination is read-only"
     );
 }

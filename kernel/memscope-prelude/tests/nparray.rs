@@ -281,7 +281,7 @@ fn contiguity_flags_follow_numpy() {
 
 #[test]
 fn copy_orders_for_c_and_f_inputs() {
-    let c = np::zeros(&[2, 3]);
+    let c = np::zeros([2, 3]);
     let f = c.copy_order(Order::F);
     assert_eq!(f.strides(), &[1, 2]);
     assert_eq!(f.strides_bytes(), vec![8, 16]);
@@ -295,7 +295,7 @@ fn copy_orders_for_c_and_f_inputs() {
         assert_eq!(f.copy_order(order).strides(), &from_f, "{order:?} of F");
     }
     // K keeps the axis order of a permuted, non-contiguous array.
-    let cube = NpArray::<u8>::zeros(&[2, 3, 4]).permuted_axes(&[2, 0, 1]);
+    let cube = NpArray::<u8>::zeros([2, 3, 4]).permuted_axes(&[2, 0, 1]);
     let stepped = cube.slice(s![..;2, .., ..]); // shape [2, 2, 3]
     assert_eq!(stepped.copy_order(Order::K).strides(), &[1, 6, 2]);
     // Values survive every order.
@@ -351,7 +351,7 @@ fn a_broadcast_view_cannot_be_made_writeable() {
 
 #[test]
 fn read_only_owners_give_read_only_views() {
-    let mut a = np::zeros(&[4]);
+    let mut a = np::zeros([4]);
     a.set_writeable(false);
     let mut view = a.slice(s![1..]);
     assert!(!view.flags().writeable);
@@ -369,7 +369,7 @@ fn read_only_owners_give_read_only_views() {
 fn writeable_flags_follow_numpy() {
     // A view of a read-only array is read-only, and so is a view of it; it
     // cannot be made writeable while the owner is read-only.
-    let mut a = np::zeros(&[4]);
+    let mut a = np::zeros([4]);
     a.set_writeable(false);
     let mut view = a.slice(s![1..]);
     assert!(!view.flags().writeable && !view.slice(s![1..]).flags().writeable);
@@ -382,7 +382,7 @@ fn writeable_flags_follow_numpy() {
 
     // v = b[1:]; v.flags.writeable = False; w = v[1:]: w is read-only, and
     // may be made writeable again, since its owner b is writeable.
-    let b = np::zeros(&[4]);
+    let b = np::zeros([4]);
     let mut frozen_view = b.slice(s![1..]);
     frozen_view.set_writeable(false);
     let mut inner = frozen_view.slice(s![1..]);
@@ -428,17 +428,17 @@ fn broadcasting_gives_axes_of_length_one_stride_zero() {
 #[test]
 #[should_panic(expected = "assignment destination is read-only")]
 fn set_on_a_read_only_array_panics() {
-    let mut a = np::zeros(&[2]);
+    let mut a = np::zeros([2]);
     a.set_writeable(false);
     a.set(&[0], 1.0);
 }
 
 #[test]
 fn assign_broadcasts_and_handles_overlap() {
-    let m = np::zeros(&[2, 3]);
+    let m = np::zeros([2, 3]);
     m.assign(&np::array(&[1.0, 2.0, 3.0]));
     assert_eq!(m.to_vec(), vec![1.0, 2.0, 3.0, 1.0, 2.0, 3.0]);
-    m.slice(s![.., 0]).assign(&np::full(&[], 9.0));
+    m.slice(s![.., 0]).assign(&np::full([], 9.0));
     assert_eq!(m.slice(s![.., 0]).to_vec(), vec![9.0, 9.0]);
     // Overlapping source and destination: NumPy reads the source first.
     let a = np::arange(0, 6, 1);
@@ -449,7 +449,7 @@ fn assign_broadcasts_and_handles_overlap() {
 #[test]
 #[should_panic(expected = "could not broadcast input array from shape (2,) into shape (2, 3)")]
 fn assign_of_an_incompatible_shape_panics() {
-    np::zeros(&[2, 3]).assign(&np::zeros(&[2]));
+    np::zeros([2, 3]).assign(&np::zeros([2]));
 }
 
 #[test]
@@ -535,10 +535,10 @@ fn floats_print_as_floats() {
     assert_eq!(format!("{x:.2}"), "[0.00, -1.00, 4.50]");
     assert_eq!(x.view().to_string(), "[0.0, -1.0, 4.5]");
     assert_eq!(x.view_mut().to_string(), "[0.0, -1.0, 4.5]");
-    let m = np::zeros(&[2, 2]);
+    let m = np::zeros([2, 2]);
     assert_eq!(m.to_string(), "[[0.0, 0.0],\n [0.0, 0.0]]");
     assert!(format!("{m:?}").contains("data: [[0.0, 0.0],\n [0.0, 0.0]]"));
-    assert_eq!(NpArray::<f32>::ones(&[2]).to_string(), "[1.0, 1.0]");
+    assert_eq!(NpArray::<f32>::ones([2]).to_string(), "[1.0, 1.0]");
     // Integers and booleans print as before.
     assert_eq!(np::arange(-1, 2, 1).to_string(), "[-1, 0, 1]");
     assert_eq!(
@@ -561,7 +561,7 @@ fn printing_does_not_panic_while_a_writer_lives() {
 
 #[test]
 fn memory_facts_of_an_owner_and_a_view() {
-    let a = np::zeros(&[3, 4]);
+    let a = np::zeros([3, 4]);
     let owner = a.memory_facts();
     let owner_buffer = buffer_of(&owner).clone();
     assert_eq!(owner.type_name, "NpArray<f64>");
@@ -587,14 +587,14 @@ fn memory_facts_of_an_owner_and_a_view() {
 
 #[test]
 fn memory_facts_never_panic() {
-    let empty = np::zeros(&[0, 3]);
+    let empty = np::zeros([0, 3]);
     let facts = empty.memory_facts();
     assert_eq!(facts.first, buffer_of(&facts).start);
     assert_eq!(buffer_of(&facts).len, 0);
     let empty_view = np::arange(0, 10, 1).slice(s![10..]);
     let facts = empty_view.memory_facts();
     assert_eq!(facts.first, buffer_of(&facts).start);
-    let scalar = np::full(&[], 1_u8);
+    let scalar = np::full([], 1_u8);
     assert_eq!(scalar.memory_facts().shape, Vec::<usize>::new());
     // Even while the buffer is borrowed mutably.
     let a = np::arange(0, 4, 1);
@@ -610,7 +610,7 @@ fn report(array: &NpArray<f64>) -> memscope_cell_abi::ArrayFacts {
 
 #[test]
 fn the_write_log_records_regions_until_the_kernel_reports() {
-    let a = np::zeros(&[3, 4]);
+    let a = np::zeros([3, 4]);
     let start = buffer_of(&a.memory_facts()).start;
     assert!(buffer_of(&a.memory_facts()).written.is_empty());
 
@@ -652,7 +652,7 @@ fn the_write_log_records_regions_until_the_kernel_reports() {
 
 #[test]
 fn the_write_log_collapses_after_32_regions() {
-    let a = np::zeros(&[100]);
+    let a = np::zeros([100]);
     let start = buffer_of(&a.memory_facts()).start;
     for i in 0..32 {
         a.set(&[i], 1.0);
@@ -683,14 +683,14 @@ fn np_constructors() {
     assert_eq!(np::arange(0.0_f32, -1.0, -0.5).to_vec(), vec![0.0, -0.5]);
     let m = np::array2(&[[1_i16, 2], [3, 4], [5, 6]]);
     assert_eq!((m.shape(), m.dtype()), (&[3, 2][..], "i16"));
-    assert_eq!(np::empty(&[2, 2]).to_vec(), vec![0.0; 4]);
-    assert_eq!(np::ones(&[2]).nbytes(), 16);
-    assert!(NpArray::<bool>::ones(&[1]).at(&[0]));
+    assert_eq!(np::empty([2, 2]).to_vec(), vec![0.0; 4]);
+    assert_eq!(np::ones([2]).nbytes(), 16);
+    assert!(NpArray::<bool>::ones([1]).at(&[0]));
     let dtypes = [
-        NpArray::<f32>::zeros(&[1]).dtype(),
-        NpArray::<u128>::zeros(&[1]).dtype(),
-        NpArray::<isize>::zeros(&[1]).dtype(),
-        NpArray::<bool>::zeros(&[1]).dtype(),
+        NpArray::<f32>::zeros([1]).dtype(),
+        NpArray::<u128>::zeros([1]).dtype(),
+        NpArray::<isize>::zeros([1]).dtype(),
+        NpArray::<bool>::zeros([1]).dtype(),
     ];
     assert_eq!(dtypes, ["f32", "u128", "isize", "bool"]);
     // ndarray arrays in any layout are copied into C order.
@@ -708,7 +708,7 @@ fn arange_with_a_zero_step_panics() {
 #[test]
 fn arithmetic_makes_new_memory() {
     let a = np::arange(1.0, 4.0, 1.0);
-    let m = np::ones(&[2, 3]);
+    let m = np::ones([2, 3]);
     let sum = &m + &a;
     assert_eq!(sum.to_vec(), vec![2.0, 3.0, 4.0, 2.0, 3.0, 4.0]);
     assert!(sum.owns_data() && !sum.shares_memory(&m));
@@ -723,7 +723,7 @@ fn arithmetic_makes_new_memory() {
 #[test]
 #[cfg_attr(miri, ignore)] // Five million elements: minutes under Miri.
 fn shares_memory_stays_exact_for_large_arrays() {
-    let a = NpArray::<u8>::zeros(&[5_000_000]);
+    let a = NpArray::<u8>::zeros([5_000_000]);
     let evens = a.slice(s![..;2]);
     assert!(!np::shares_memory(&evens, &a.slice(s![1..;2])));
     assert!(np::may_share_memory(&evens, &a.slice(s![1..;2])));

@@ -52,7 +52,7 @@ pub fn compile_once() {
         )*};
     }
     numbers!(f64 f32 i32 i64 usize u8);
-    let _ = (np::zeros(&[1]), np::ones(&[1]), np::empty(&[1]));
+    let _ = (np::zeros(1), np::ones(1), np::empty(1));
 }
 
 /// Everything an `NpArray<T>` offers whatever `T` is.
@@ -60,9 +60,9 @@ fn api<T: Element>(value: T) {
     let a = NpArray::<T>::from_vec(vec![value]);
     let b: NpArray<T> = vec![value].into();
     let _ = NpArray::<T>::from_shape_vec(&[1], vec![value]);
-    let _ = NpArray::<T>::full(&[1], value);
-    let _ = NpArray::<T>::zeros(&[1]);
-    let _ = NpArray::<T>::ones(&[1]);
+    let _ = NpArray::<T>::full(1, value);
+    let _ = NpArray::<T>::zeros(1);
+    let _ = NpArray::<T>::ones(1);
     let _ = NpArray::<T>::from_array(&Array1::from_elem(1, value));
     let _ = NpArray::<T>::from_array(&Array2::from_elem((1, 1), value));
     let _ = NpArray::<T>::from_array(&ArrayD::from_elem(IxDyn(&[1]), value));
@@ -131,7 +131,7 @@ fn api<T: Element>(value: T) {
     );
     let _ = (np::array2(&[[value; 3]]), np::array2(&[[value; 4]]));
     let _ = (
-        np::full(&[1], value),
+        np::full(1, value),
         np::copy(&a, Order::C),
         np::copy_default(&a),
     );

@@ -249,8 +249,8 @@ mod tests {
         );
         let m = NpArray::<f32>::from_shape_vec(&[2, 2], vec![1.0, 2.0, 3.0, 1e-7]).unwrap();
         assert_eq!(m.to_string(), "[[1.0, 2.0],\n [3.0, 1e-7]]");
-        assert_eq!(NpArray::<f64>::zeros(&[]).to_string(), "0.0");
-        let long = NpArray::<f64>::zeros(&[1000]).to_string();
+        assert_eq!(NpArray::<f64>::zeros([]).to_string(), "0.0");
+        let long = NpArray::<f64>::zeros([1000]).to_string();
         assert_eq!(
             long,
             format!(

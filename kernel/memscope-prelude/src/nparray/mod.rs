@@ -87,6 +87,7 @@ pub(crate) use allocation::collected;
 mod ops;
 mod order;
 mod reported;
+mod shape_like;
 mod sharing;
 mod streaming;
 mod views;
@@ -101,6 +102,7 @@ pub use copies::Mask;
 pub use element::{Arange, Element};
 pub use error::NpError;
 pub use order::Order;
+pub use shape_like::ShapeLike;
 pub use sharing::Flags;
 
 use buffer::Buffer;
@@ -226,29 +228,44 @@ impl<T: Element> NpArray<T> {
         NpArray::allocate(elements, Layout::c_order(array.shape()))
     }
 
-    /// A new array of `shape` filled with `value` (NumPy's `full`).
-    pub fn full(shape: &[usize], value: T) -> NpArray<T> {
+    /// A new array of `shape` (see [`ShapeLike`]) filled with `value`
+    /// (NumPy's `full`).
+    pub fn full(shape: impl ShapeLike, value: T) -> NpArray<T> {
+        NpArray::filled(&shape.axis_lengths(), value)
+    }
+
+    /// A new array of `shape` (see [`ShapeLike`]) filled with zeros
+    /// (`false` for `bool`).
+    ///
+    /// ```
+    /// use memscope_prelude::*;
+    /// let counts = NpArray::<u32>::zeros((2, 2));
+    /// assert_eq!((counts.dtype(), counts.shape()), ("u32", &[2, 2][..]));
+    /// ```
+    pub fn zeros(shape: impl ShapeLike) -> NpArray<T> {
+        NpArray::zeroed(&shape.axis_lengths())
+    }
+
+    /// A new array of `shape` (see [`ShapeLike`]) filled with ones (`true`
+    /// for `bool`).
+    pub fn ones(shape: impl ShapeLike) -> NpArray<T> {
+        NpArray::filled(&shape.axis_lengths(), T::ONE)
+    }
+
+    // The work of the three above, not generic over the shape's form, so
+    // that it is compiled once per element type (`__kernel/instances.rs`),
+    // not again in each cell for each form.
+
+    fn filled(shape: &[usize], value: T) -> NpArray<T> {
         let size = element_count(shape).expect("array is too big: its size overflows usize");
         NpArray::allocate(allocation::filled(size, value), Layout::c_order(shape))
     }
 
-    /// A new array of `shape` filled with zeros (`false` for `bool`).
-    ///
-    /// ```
-    /// use memscope_prelude::*;
-    /// let counts = NpArray::<u32>::zeros(&[2, 2]);
-    /// assert_eq!(counts.dtype(), "u32");
-    /// ```
-    pub fn zeros(shape: &[usize]) -> NpArray<T> {
+    fn zeroed(shape: &[usize]) -> NpArray<T> {
         // Zeroed memory from the allocator: pages are zero until written,
         // as with NumPy's `np.zeros`.
         let size = element_count(shape).expect("array is too big: its size overflows usize");
         NpArray::allocate(allocation::zeroed(size, T::ZERO), Layout::c_order(shape))
-    }
-
-    /// A new array of `shape` filled with ones (`true` for `bool`).
-    pub fn ones(shape: &[usize]) -> NpArray<T> {
-        NpArray::full(shape, T::ONE)
     }
 }
 

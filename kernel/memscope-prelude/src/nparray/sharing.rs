@@ -145,7 +145,7 @@ mod tests {
     /// of comparing their element positions one by one.
     #[test]
     fn shares_memory_matches_comparing_positions() {
-        let m = NpArray::<i32>::zeros(&[4, 6]);
+        let m = NpArray::<i32>::zeros([4, 6]);
         let views = [
             m.clone(),
             m.t(),
