@@ -482,14 +482,22 @@ mod tests {
     }
 
     /// Leaves the dependency file cargo writes when a cell build of the
-    /// sibling `sibling`, against the prelude at `prelude`, completes.
-    fn finish_cell_build(sibling: &Path, prelude: &str) {
+    /// sibling `sibling`, against the prelude at `prelude`, completes,
+    /// `minutes_ago` (its time is what orders the siblings' builds).
+    fn finish_cell_build(sibling: &Path, prelude: &str, minutes_ago: u64) {
         let debug = sibling.join("target/x86_64-unknown-linux-gnu/debug");
         let sources = format!(
             "{0}/libctx.so: {0}/src/lib.rs {prelude}/src/lib.rs\n",
             debug.display()
         );
         std::fs::write(debug.join("libctx.d"), sources).unwrap();
+        let finished = SystemTime::now() - Duration::from_secs(60 * minutes_ago);
+        File::options()
+            .write(true)
+            .open(debug.join("libctx.d"))
+            .unwrap()
+            .set_times(FileTimes::new().set_modified(finished))
+            .unwrap();
     }
 
     /// Seeds a new folder beside `builds`' siblings; the lock file it got
@@ -505,10 +513,9 @@ mod tests {
     fn a_sibling_whose_last_build_linked_the_prelude_is_preferred_to_a_newer_one() {
         let builds = tempfile::tempdir().unwrap();
         let ours = built_sibling(builds.path(), "slot-0");
-        finish_cell_build(&ours, "/prelude");
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        finish_cell_build(&ours, "/prelude", 10);
         let other = built_sibling(builds.path(), "slot-1");
-        finish_cell_build(&other, "/another-tree/prelude");
+        finish_cell_build(&other, "/another-tree/prelude", 1);
         std::fs::write(other.join("Cargo.lock"), "# other").unwrap();
         assert_eq!(seed_new_folder(builds.path()), "# locked");
     }
@@ -517,8 +524,7 @@ mod tests {
     fn a_sibling_stopped_while_building_the_prelude_is_not_preferred() {
         let builds = tempfile::tempdir().unwrap();
         let finished = built_sibling(builds.path(), "slot-0");
-        finish_cell_build(&finished, "/prelude");
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        finish_cell_build(&finished, "/prelude", 10);
         // Newer, and its crate names the prelude, but no build of it ever
         // completed: the kernel was stopped half-way through the prelude.
         let stopped = built_sibling(builds.path(), "slot-1");
@@ -528,9 +534,8 @@ mod tests {
 
         // Without a build for this prelude anywhere, the latest completed
         // build is the best start (ndarray and the rest are shared).
-        finish_cell_build(&finished, "/another-tree/prelude");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        finish_cell_build(&stopped, "/a-third-tree/prelude");
+        finish_cell_build(&finished, "/another-tree/prelude", 10);
+        finish_cell_build(&stopped, "/a-third-tree/prelude", 1);
         std::fs::remove_dir_all(builds.path().join("new-slot")).unwrap();
         assert_eq!(seed_new_folder(builds.path()), "# stopped");
     }

@@ -24,7 +24,9 @@ fn wait_for_warm_ups(session: &Session, count: usize) -> usize {
 }
 
 /// The threads named `named` once there are any, waiting for at most ten
-/// seconds.
+/// seconds. They are rust-analyzer's, started by the analysis thread, and
+/// nothing announces them: the process's thread list is read until they
+/// are in it (returning the moment they are), not slept on.
 fn wait_for_threads(named: &str) -> Vec<u32> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
