@@ -1,9 +1,9 @@
 //! Carries the crates that cells link against inside the binary, so an
 //! installed `memscope` needs nothing from its source tree.
 //!
-//! Cells are compiled against `memscope-prelude`, which depends on two
+//! Cells are compiled against `memscope-prelude`, which depends on three
 //! more crates of this workspace. This script lists their manifests and
-//! sources, writes a workspace manifest that holds just those three (the
+//! sources, writes a workspace manifest that holds just those four (the
 //! crates inherit their edition, lints and path dependencies from it), and
 //! generates `embedded_prelude.rs`: every file's bytes (`include_bytes!`),
 //! the workspace's `Cargo.lock` (the versions this memscope was tested
@@ -16,7 +16,12 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 /// The crates a cell crate needs from this workspace, by folder name.
-const CRATES: [&str; 3] = ["memscope-prelude", "memscope-cell-abi", "memscope-overlap"];
+const CRATES: [&str; 4] = [
+    "memscope-prelude",
+    "memscope-cell-abi",
+    "memscope-derive",
+    "memscope-overlap",
+];
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));

@@ -293,3 +293,72 @@ def test_memory_orders_agree_with_numpy(kernel) -> None:
     views = {n for n in names if n != "ord_g" and np.shares_memory(arrays[n], arrays["ord_g"])}
     assert views == {"ord_t", "ord_k", "ord_a", "ord_f", "ord_rf", "ord_ra", "ord_same"}
     assert arrays["ord_same"] is arrays["ord_t"]
+
+
+# (NumPy statement, the same in Rust): arrays kept in lists, dicts and
+# tuples. A Rust `Some(x)` stands where Python keeps `x` itself.
+CONTAINERS = [
+    ("ct_a = np.arange(12.0)", "let ct_a = np::arange(0.0, 12.0, 1.0);"),
+    (
+        "ct_layers = [ct_a, ct_a[::2], ct_a.copy(), ct_a[::-1]]",
+        "let ct_layers = vec![ct_a.clone(), ct_a.slice(s![..;2]), ct_a.copy(), ct_a.slice(s![..;-1])];",
+    ),
+    (
+        "ct_params = {'w': ct_a[4:8], 'b': ct_a[8:], 'odd': ct_a[1::2]}",
+        "let ct_params: HashMap<String, NpArray<f64>> = HashMap::from(["
+        '("w".to_owned(), ct_a.slice(s![4..8])), ("b".to_owned(), ct_a.slice(s![8..])), '
+        '("odd".to_owned(), ct_a.slice(s![1..;2]))]);',
+    ),
+    (
+        "ct_pair = (ct_layers[1][1:3], np.zeros(3))",
+        "let ct_pair = (ct_layers[1].slice(s![1..3]), np::zeros(3));",
+    ),
+    (
+        "ct_grid = {'m': (np.arange(12.0).reshape(3, 4), [ct_a[:4]])}",
+        'let ct_grid: BTreeMap<&str, (NpArray<f64>, Vec<Option<NpArray<f64>>>)> = BTreeMap::from([("m", '
+        "(np::arange(0.0, 12.0, 1.0).reshape(&[3, 4]), vec![Some(ct_a.slice(s![..4]))]))]);",
+    ),
+    ("ct_grid_t = ct_grid['m'][0].T", 'let ct_grid_t = ct_grid["m"].0.t();'),
+]
+
+
+def python_paths(name: str, value: object) -> dict[str, np.ndarray]:
+    """Every array inside `value`, by the path Rust writes for it: `[i]` for
+    a list's items, `["key"]` for a dict's values, `.i` for a tuple's."""
+    if isinstance(value, np.ndarray):
+        return {name: value}
+    found: dict[str, np.ndarray] = {}
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found |= python_paths(f"{name}[{i}]", item)
+    elif isinstance(value, tuple):
+        for i, item in enumerate(value):
+            found |= python_paths(f"{name}.{i}", item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found |= python_paths(f'{name}["{key}"]', item)
+    return found
+
+
+def test_arrays_in_lists_dicts_and_tuples_agree_with_numpy(kernel) -> None:
+    kc = kernel.kc
+    namespace: dict[str, object] = {"np": np}
+    table = None
+    for statement, rust in CONTAINERS:
+        exec(statement, namespace)  # noqa: S102 - our own fixed statements
+        table = memory(kc, rust)
+    arrays: dict[str, np.ndarray] = {}
+    for statement, _ in CONTAINERS:
+        name = statement.split(" = ")[0]
+        arrays |= python_paths(name, namespace[name])
+    kernel_rows = rows(table)
+    names = sorted(arrays)
+    assert set(names) <= set(kernel_rows), set(names) - set(kernel_rows)
+    assert "ct_grid[\"m\"].1[0]" in names and "ct_pair.0" in names
+
+    disagreements = disagreements_with_numpy(names, arrays, kernel_rows, private_copies=set())
+    assert disagreements == [], "\n".join(disagreements)
+    roles = {numpy_role(n, arrays, set()) for n in names}
+    assert roles == {"alias", "owner", "view"}
+    for name in names:
+        assert kernel_rows[name]["variable"] == name.split("[")[0].split(".")[0]

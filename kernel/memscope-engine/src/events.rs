@@ -22,9 +22,16 @@ pub enum Event {
     Stream(StreamKind, String),
     /// A display, update or clear request from the prelude.
     Display(DisplayRequest),
-    /// The layout of every array variable, sent after the cell returned
-    /// and before its result.
+    /// The layout of every array the variables hold, by path (`a`,
+    /// `layers[1]`), sent after the cell returned and before its result.
     Memory(Vec<(String, ArrayFacts)>),
+    /// What the table cannot show, sent just before `Memory`: variables of
+    /// the notebook's own types without `Arrays` (name, type), and arrays
+    /// past the report's limit (variable, count, whether fully counted).
+    Unseen {
+        opaque: Vec<(String, String)>,
+        beyond_limit: Vec<(String, usize, bool)>,
+    },
     /// A one-line value of each variable simple enough to show (numbers,
     /// `bool`, `char`, strings, `Option`s of them), as `(name, value)`;
     /// sent just before `Memory`.

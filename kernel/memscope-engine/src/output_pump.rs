@@ -212,6 +212,13 @@ impl<C: CellSignals, E: FnMut(PumpEvent)> Pump<C, E> {
             CellMessage::Display(request) => PumpEvent::Observed(Event::Display(request)),
             CellMessage::Memory { variables } => PumpEvent::Observed(Event::Memory(variables)),
             CellMessage::Values { values } => PumpEvent::Observed(Event::Values(values)),
+            CellMessage::Unseen {
+                opaque,
+                beyond_limit,
+            } => PumpEvent::Observed(Event::Unseen {
+                opaque,
+                beyond_limit,
+            }),
             CellMessage::Panic { message, location } => PumpEvent::Panic { message, location },
             CellMessage::Running => PumpEvent::Running,
             CellMessage::CarriedOn { pid } => PumpEvent::CarriedOn {

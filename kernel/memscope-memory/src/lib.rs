@@ -7,6 +7,8 @@
 //!   to (NumPy's layout arithmetic itself is `memscope-cell-abi`'s).
 //! * [`model`]: the table of one moment: buffers, roles, sharing.
 //! * [`tracker`]: the table across cells: stable buffer ids, changes, moves.
+//! * [`containers`]: arrays inside other values: paths, their order, and
+//!   the folding of large containers.
 //! * [`cell_code`]: the names a cell mentions, binds and drops.
 //! * [`render`]: the table as text, HTML and JSON.
 //!
@@ -14,6 +16,7 @@
 //! panics on any input, so a strange layout can never cost the user a cell.
 
 pub mod cell_code;
+pub mod containers;
 pub mod extent;
 pub mod model;
 pub mod render;
@@ -21,5 +24,6 @@ pub mod tracker;
 
 pub use memscope_overlap as overlap;
 
+pub use containers::{Folded, Opaque, ROWS_PER_VARIABLE};
 pub use model::{Base, BufferId, Change, Gone, GoneWhy, MemoryTable, Role, Row};
 pub use tracker::MemoryTracker;

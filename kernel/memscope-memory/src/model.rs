@@ -7,12 +7,13 @@
 //! never panics. Overlap is decided only between arrays of one buffer, since
 //! distinct live allocations never overlap.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use memscope_cell_abi::layout::{Contiguity, contiguity};
 use memscope_cell_abi::{ArrayFacts, Storage};
 use serde::Serialize;
 
+use crate::containers::{Folded, Opaque, path_order, variable_of};
 use crate::extent::{allocation_extent, byte_layout, element_count};
 use crate::overlap::{DEFAULT_MAX_WORK, Overlap, may_share_memory, shares_memory};
 
@@ -53,10 +54,14 @@ pub enum Change {
     Unchanged,
 }
 
-/// One array variable, as the table shows it.
+/// One array, as the table shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
+    /// The array's path: a variable's name (`a`), or the way to reach it
+    /// inside one (`layers[1]`, `params["w"]`, `model.w`).
     pub name: String,
+    /// The variable the array lives in: the path's first name.
+    pub variable: String,
     pub type_name: String,
     pub dtype: &'static str,
     pub shape: Vec<usize>,
@@ -131,44 +136,59 @@ pub struct Buffer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemoryTable {
     pub execution_count: Option<u32>,
-    /// Sorted by name.
+    /// In path order ([`path_order`]).
     pub rows: Vec<Row>,
-    /// Sorted by name.
+    /// In path order.
     pub gone: Vec<Gone>,
     /// In id order.
     pub buffers: Vec<Buffer>,
+    /// Variables of the notebook's own types the table cannot look into,
+    /// by name.
+    pub opaque: Vec<Opaque>,
+    /// What is not listed, per variable, by name (see
+    /// [`MemoryTable::folded`]).
+    pub folded: Vec<Folded>,
 }
 
 impl MemoryTable {
     pub fn row(&self, name: &str) -> Option<&Row> {
         let index = self
             .rows
-            .binary_search_by(|row| row.name.as_str().cmp(name))
+            .binary_search_by(|row| path_order(&row.name, name))
             .ok()?;
         self.rows.get(index)
     }
 
-    /// The table of `name`'s buffer alone: its row, every row that shares
-    /// the buffer, and the buffer (for its picture); `None` if `name` has
-    /// no row. What went is left out: it belongs to the whole table.
+    /// The table of `name`'s buffers alone: its rows (its own, or those of
+    /// the arrays it holds), every row that shares one of their buffers,
+    /// and those buffers (for their pictures); `None` if `name` has no
+    /// row. What went is left out: it belongs to the whole table.
     pub fn restricted_to_buffer_of(&self, name: &str) -> Option<MemoryTable> {
-        let row = self.row(name)?;
-        let shares_the_buffer = |other: &Row| {
-            other.name == row.name || (row.buffer.is_some() && other.buffer == row.buffer)
+        let own: Vec<&Row> = self.rows_of(name).collect();
+        if own.is_empty() {
+            return None;
+        }
+        let buffers: BTreeSet<BufferId> = own.iter().filter_map(|row| row.buffer).collect();
+        let related = |other: &Row| {
+            other.name == name
+                || other.variable == name
+                || other.buffer.is_some_and(|id| buffers.contains(&id))
         };
         Some(MemoryTable {
             execution_count: self.execution_count,
-            rows: self
-                .rows
-                .iter()
-                .filter(|r| shares_the_buffer(r))
-                .cloned()
-                .collect(),
+            rows: self.rows.iter().filter(|r| related(r)).cloned().collect(),
             gone: Vec::new(),
             buffers: self
                 .buffers
                 .iter()
-                .filter(|b| Some(b.id) == row.buffer)
+                .filter(|b| buffers.contains(&b.id))
+                .cloned()
+                .collect(),
+            opaque: Vec::new(),
+            folded: self
+                .folded
+                .iter()
+                .filter(|f| f.variable == name)
                 .cloned()
                 .collect(),
         })
@@ -458,7 +478,7 @@ pub(crate) fn sharing(entries: &[Entry], groups: &[Group]) -> Sharing {
         &mut result.bounds,
     ] {
         for list in lists.iter_mut() {
-            list.sort();
+            list.sort_by(|a, b| path_order(a, b));
         }
     }
     result
@@ -512,6 +532,7 @@ pub(crate) fn row(
     } = contiguity(&facts.shape, &facts.strides);
     Row {
         name: entry.name.to_owned(),
+        variable: variable_of(entry.name).to_owned(),
         type_name: facts.type_name.clone(),
         dtype: facts.dtype,
         shape: facts.shape.clone(),

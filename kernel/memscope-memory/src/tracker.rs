@@ -10,10 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use memscope_cell_abi::{ArrayFacts, Storage};
 
 use crate::cell_code::CellNames;
+use crate::containers::{path_order, variable_of};
 use crate::extent::{byte_layout, region_layout};
 use crate::model::{
     BufferId, Change, Entry, Gone, GoneWhy, Group, LastLayout, LastLayouts, MemoryTable, Relations,
-    entries, group_by_memory, group_relations, lone_relations, row, sharing,
+    Row, entries, group_by_memory, group_relations, lone_relations, row, sharing,
 };
 use crate::overlap::{ByteLayout, DEFAULT_MAX_WORK, Overlap, shares_memory};
 
@@ -59,8 +60,9 @@ impl MemoryTracker {
         self.cells += 1;
         self.born.retain(|name, _| current.contains(name.as_str()));
         for (name, _) in variables {
-            // Cell by cell, and within a cell in the order of the `let`s.
-            let position = names.bound.get(name);
+            // Cell by cell, and within a cell in the order of the `let`s
+            // (an array inside a container: its variable's `let`).
+            let position = names.bound.get(variable_of(name));
             if position.is_some() || !self.born.contains_key(name) {
                 let position = position.copied().unwrap_or(usize::MAX >> 32) as u64;
                 self.born
@@ -95,7 +97,7 @@ impl MemoryTracker {
         }
         let sharing = sharing(&entries, &groups);
         let written = written_regions(&entries);
-        let rows = entries
+        let mut rows: Vec<Row> = entries
             .iter()
             .zip(relations)
             .enumerate()
@@ -105,8 +107,9 @@ impl MemoryTracker {
                 row(entry, buffer_of_entry[i], relations, &sharing, i, changed)
             })
             .collect();
+        rows.sort_by(|a, b| path_order(&a.name, &b.name));
 
-        let gone: Vec<Gone> = gone_names
+        let mut gone: Vec<Gone> = gone_names
             .into_iter()
             .map(|name| Gone {
                 why: match moved.get(&name) {
@@ -116,11 +119,24 @@ impl MemoryTracker {
                 name,
             })
             .collect();
+        gone.sort_by(|a, b| path_order(&a.name, &b.name));
         let buffers = buffer_list(&entries, &groups, &buffer_of_entry);
         self.vanished
             .retain(|name, _| !current.contains(name.as_str()));
         for gone in &gone {
             self.vanished.insert(gone.name.clone(), gone.why.clone());
+            // `layers` itself went, if its arrays did (for the error that
+            // says where a name went).
+            let variable = variable_of(&gone.name);
+            if variable != gone.name && !current.iter().any(|n| variable_of(n) == variable) {
+                let why = match &gone.why {
+                    GoneWhy::Moved { into } => GoneWhy::Moved {
+                        into: variable_of(into).to_owned(),
+                    },
+                    GoneWhy::Dropped => GoneWhy::Dropped,
+                };
+                self.vanished.insert(variable.to_owned(), why);
+            }
         }
 
         self.previous = entries
@@ -137,6 +153,8 @@ impl MemoryTracker {
             rows,
             gone,
             buffers,
+            opaque: Vec::new(),
+            folded: Vec::new(),
         }
     }
 
@@ -182,7 +200,8 @@ impl MemoryTracker {
         for name in gone {
             let seen = &self.previous[name];
             let Some(id) = seen.buffer else { continue };
-            if !names.mentioned.contains(name) || names.dropped.contains(name) {
+            let variable = variable_of(name);
+            if !names.mentioned.contains(variable) || names.dropped.contains(variable) {
                 continue;
             }
             let heir = groups.iter().enumerate().find_map(|(g, group)| {
@@ -213,7 +232,7 @@ impl MemoryTracker {
                 let entry = &entries[m];
                 let seen = self.previous.get(entry.name)?;
                 let id = seen.buffer?;
-                let same_variable = !names.bound.contains_key(entry.name)
+                let same_variable = !names.bound.contains_key(variable_of(entry.name))
                     && seen.type_name == entry.facts.type_name;
                 (same_variable && !claimed.contains(&id)).then_some(id)
             });
@@ -254,8 +273,9 @@ impl MemoryTracker {
         let Some(seen) = self.previous.get(entry.name) else {
             return Change::New;
         };
+        let variable = variable_of(entry.name);
         // `let a = ...` again, or a value of another type: a new array.
-        if names.bound.contains_key(entry.name) || seen.type_name != entry.facts.type_name {
+        if names.bound.contains_key(variable) || seen.type_name != entry.facts.type_name {
             return Change::New;
         }
         if !seen.same_layout(entry.facts) || seen.buffer != buffer {
@@ -273,8 +293,8 @@ impl MemoryTracker {
             // when the cell mentions it and could write to it.
             _ => {
                 entry.facts.writeable
-                    && names.mentioned.contains(entry.name)
-                    && (self.mutable.contains(entry.name)
+                    && names.mentioned.contains(variable)
+                    && (self.mutable.contains(variable)
                         || matches!(entry.facts.storage, Storage::Borrowed))
             }
         };
@@ -330,7 +350,7 @@ fn buffer_list(
     buffers
         .into_values()
         .map(|mut buffer| {
-            buffer.variables.sort();
+            buffer.variables.sort_by(|a, b| path_order(a, b));
             buffer
         })
         .collect()

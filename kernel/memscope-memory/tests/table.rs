@@ -1030,6 +1030,7 @@ fn json_rendering() {
             }
           ],
           "execution_count": 2,
+          "folded": [],
           "gone": [
             {
               "into": null,
@@ -1037,6 +1038,7 @@ fn json_rendering() {
               "why": "dropped"
             }
           ],
+          "opaque": [],
           "variables": [
             {
               "alias_of": [],
@@ -1057,6 +1059,7 @@ fn json_rendering() {
               "itemsize": 8,
               "may_share_with": [],
               "name": "evens",
+              "path": "evens",
               "role": "view",
               "shape": [
                 5
@@ -1069,6 +1072,7 @@ fn json_rendering() {
                 2
               ],
               "type": "NpArray<f64>",
+              "variable": "evens",
               "writeable": true
             },
             {
@@ -1086,6 +1090,7 @@ fn json_rendering() {
               "itemsize": 8,
               "may_share_with": [],
               "name": "m",
+              "path": "m",
               "role": "owner",
               "shape": [
                 2,
@@ -1097,6 +1102,7 @@ fn json_rendering() {
                 2
               ],
               "type": "Array2<f64>",
+              "variable": "m",
               "writeable": true
             },
             {
@@ -1118,6 +1124,7 @@ fn json_rendering() {
               "itemsize": 8,
               "may_share_with": [],
               "name": "odds",
+              "path": "odds",
               "role": "view",
               "shape": [
                 5
@@ -1130,6 +1137,7 @@ fn json_rendering() {
                 2
               ],
               "type": "NpArray<f64>",
+              "variable": "odds",
               "writeable": true
             },
             {
@@ -1153,6 +1161,7 @@ fn json_rendering() {
               "itemsize": 8,
               "may_share_with": [],
               "name": "x",
+              "path": "x",
               "role": "alias",
               "shape": [
                 10
@@ -1166,6 +1175,7 @@ fn json_rendering() {
                 1
               ],
               "type": "NpArray<f64>",
+              "variable": "x",
               "writeable": true
             },
             {
@@ -1189,6 +1199,7 @@ fn json_rendering() {
               "itemsize": 8,
               "may_share_with": [],
               "name": "y",
+              "path": "y",
               "role": "alias",
               "shape": [
                 10
@@ -1202,10 +1213,11 @@ fn json_rendering() {
                 1
               ],
               "type": "NpArray<f64>",
+              "variable": "y",
               "writeable": true
             }
           ],
-          "version": 2
+          "version": 3
         }"#]]
     .assert_eq(&pretty);
 }
@@ -1251,7 +1263,7 @@ fn text_rendering_of_copy_on_write_holders() {
 fn json_rendering_of_copy_on_write_holders() {
     let rendered = json::render(&copy_on_write_scenario(), RenderOptions::default());
     let value: serde_json::Value = serde_json::from_str(&rendered).unwrap();
-    assert_eq!(value["version"], 2);
+    assert_eq!(value["version"], 3);
     let relations: Vec<serde_json::Value> = value["variables"]
         .as_array()
         .unwrap()
@@ -1378,4 +1390,156 @@ fn text_and_html_show_the_first_rows_and_json_lists_all() {
     let json: serde_json::Value =
         serde_json::from_str(&json::render(&table, RenderOptions::default())).unwrap();
     assert_eq!(json["variables"].as_array().unwrap().len(), 600);
+}
+
+// Arrays inside containers: rows named by path, related to every other
+// array exactly as variables are.
+
+#[test]
+fn arrays_in_a_vec_and_a_map_are_aliases_and_views_of_the_variable() {
+    let a = || TEN.owner(&[10], &[1]);
+    let evens = TEN.view(0, &[5], &[2]);
+    let middle = TEN.view(4, &[4], &[1]);
+    Session::new()
+        .cell("let a = np::arange(0.0, 10.0, 1.0);", vec![("a", a())])
+        .cell(
+            "let layers = vec![a.clone(), a.slice(s![..;2])];",
+            vec![("a", a()), ("layers[0]", a()), ("layers[1]", evens.clone())],
+        )
+        .cell(
+            "let mut params = HashMap::new();\nparams.insert(\"w\".to_owned(), a.slice(s![4..8]));",
+            vec![
+                ("a", a()),
+                ("layers[0]", a()),
+                ("layers[1]", evens),
+                ("params[\"w\"]", middle),
+            ],
+        )
+        .check(expect![[r#"
+            cell 1: let a = np::arange(0.0, 10.0, 1.0);
+            name  role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            a     owner  -     -         -         buf1    80     C F         new      -       -
+
+            cell 2: let layers = vec![a.clone(), a.slice(s![..;2])];
+            name       role   base  alias of   cow with  buffer  bytes  contiguous  changed    shares                bounds overlap
+            a          alias  -     layers[0]  -         buf1    80     C F         unchanged  layers[0], layers[1]  layers[0], layers[1]
+            layers[0]  alias  -     a          -         buf1    80     C F         new        a, layers[1]          a, layers[1]
+            layers[1]  view   a     -          -         buf1    40     no          new        a, layers[0]          a, layers[0]
+
+            cell 3: let mut params = HashMap::new();
+                    params.insert("w".to_owned(), a.slice(s![4..8]));
+            name         role   base  alias of   cow with  buffer  bytes  contiguous  changed    shares                             bounds overlap
+            a            alias  -     layers[0]  -         buf1    80     C F         unchanged  layers[0], layers[1], params["w"]  layers[0], layers[1], params["w"]
+            layers[0]    alias  -     a          -         buf1    80     C F         unchanged  a, layers[1], params["w"]          a, layers[1], params["w"]
+            layers[1]    view   a     -          -         buf1    40     no          unchanged  a, layers[0], params["w"]          a, layers[0], params["w"]
+            params["w"]  view   a     -          -         buf1    32     C F         new        a, layers[0], layers[1]            a, layers[0], layers[1]
+        "#]]);
+}
+
+#[test]
+fn moving_a_container_moves_its_arrays() {
+    Session::new()
+        .cell(
+            "let layers = vec![a1, a2];",
+            vec![("layers[0]", owned(X, &[10], &[1])), ("layers[1]", owned(Y, &[3], &[1]))],
+        )
+        .cell(
+            "let kept = layers;",
+            vec![("kept[0]", owned(X, &[10], &[1])), ("kept[1]", owned(Y, &[3], &[1]))],
+        )
+        .check(expect![[r#"
+            cell 1: let layers = vec![a1, a2];
+            name       role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            layers[0]  owner  -     -         -         buf1    80     C F         new      -       -
+            layers[1]  owner  -     -         -         buf2    24     C F         new      -       -
+
+            cell 2: let kept = layers;
+            name     role   base  alias of  cow with  buffer  bytes  contiguous  changed  shares  bounds overlap
+            kept[0]  owner  -     -         -         buf1    80     C F         new      -       -
+            kept[1]  owner  -     -         -         buf2    24     C F         new      -       -
+            layers[0] is gone: moved into kept[0]
+            layers[1] is gone: moved into kept[1]
+        "#]]);
+}
+
+/// `a` and a `Vec` of fifteen one-element views of it, folded to ten rows
+/// per variable, with 40 more arrays past the report's limit.
+fn folded_scenario() -> MemoryTable {
+    let mut variables = vec![("a".to_owned(), TEN.owner(&[10], &[1]))];
+    for i in 0..15 {
+        variables.push((format!("layers[{i}]"), TEN.view(i % 10, &[1], &[1])));
+    }
+    MemoryTracker::new()
+        .observe(&variables, "let layers = ...;", Some(1))
+        .folded(
+            10,
+            vec![memscope_memory::Opaque {
+                variable: "model".to_owned(),
+                type_name: "Model".to_owned(),
+            }],
+            &[("layers".to_owned(), 40, true)],
+        )
+}
+
+#[test]
+fn a_large_container_is_listed_in_part_and_counted_whole() {
+    let table = folded_scenario();
+    let names: Vec<&str> = table.rows.iter().map(|row| row.name.as_str()).collect();
+    assert_eq!(names.len(), 11, "{names:?}");
+    assert_eq!(
+        names[..4],
+        ["a", "layers[0]", "layers[1]", "layers[2]"],
+        "numbers sort as numbers"
+    );
+    let a = table.row("a").unwrap();
+    assert_eq!(a.shares_memory_with.len(), 11);
+    assert_eq!(a.shares_memory_with[10], "... 5 more in layers");
+    assert_eq!(table.row("layers[9]").unwrap().variable, "layers");
+    let folded = &table.folded[0];
+    assert_eq!(
+        (folded.arrays, folded.not_compared, folded.complete),
+        (45, 40, true)
+    );
+    expect![[r#"
+        Memory after this cell
+         name      | type         | dtype | shape | strides | bytes | role  | base / alias of | shares memory with                                                                                                                 | contiguous | writeable | changed | buffer
+        -----------+--------------+-------+-------+---------+-------+-------+-----------------+------------------------------------------------------------------------------------------------------------------------------------+------------+-----------+---------+--------
+         a         | NpArray<f64> | f64   | [10]  | [1]     | 80 B  | owner |                 | layers[0], layers[1], layers[2], layers[3], layers[4], layers[5], layers[6], layers[7], layers[8], layers[9], ... 5 more in layers | C F        | yes       | new     | buf1
+         layers[0] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a, ... 1 more in layers                                                                                                            | C F        | yes       | new     | buf1
+         layers[1] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a, ... 1 more in layers                                                                                                            | C F        | yes       | new     | buf1
+         layers[2] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a, ... 1 more in layers                                                                                                            | C F        | yes       | new     | buf1
+         layers[3] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a, ... 1 more in layers                                                                                                            | C F        | yes       | new     | buf1
+         layers[4] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a, ... 1 more in layers                                                                                                            | C F        | yes       | new     | buf1
+         layers[5] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a                                                                                                                                  | C F        | yes       | new     | buf1
+         layers[6] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a                                                                                                                                  | C F        | yes       | new     | buf1
+         layers[7] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a                                                                                                                                  | C F        | yes       | new     | buf1
+         layers[8] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a                                                                                                                                  | C F        | yes       | new     | buf1
+         layers[9] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a                                                                                                                                  | C F        | yes       | new     | buf1
+        ... and 45 more arrays in layers (40 of them counted, not compared: a cell describes 1000 arrays per variable, 10000 in all)
+        model holds no arrays the table can see: its type Model has no #[derive(Arrays)] (or arrays!(Model { field, ... }))
+
+        buf1 (80 B, one mark per element):
+          a          ##########
+          layers[0]  #.........
+          layers[1]  .#........
+          layers[2]  ..#.......
+          layers[3]  ...#......
+          layers[4]  ....#.....
+          layers[5]  .....#....
+          layers[6]  ......#...
+          layers[7]  .......#..
+          layers[8]  ........#.
+          layers[9]  .........#"#]].assert_eq(&text::render(&table, RenderOptions::default()));
+    let html = html::render(&table, RenderOptions::default());
+    assert!(html.contains("... and 45 more arrays in layers"), "{html}");
+    assert!(
+        html.contains("model holds no arrays the table can see"),
+        "{html}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&json::render(&table, RenderOptions::default())).unwrap();
+    assert_eq!(json["folded"][0]["arrays"], 45);
+    assert_eq!(json["opaque"][0]["type"], "Model");
+    assert_eq!(json["variables"][1]["path"], "layers[0]");
+    assert_eq!(json["variables"][1]["variable"], "layers");
 }

@@ -10,6 +10,9 @@
 //! * [`display`]: rich output (HTML, Markdown, SVG, PNG, any mime bundle),
 //!   updatable by id, and `clear_output`.
 //! * [`input`] and [`input_password`]: ask the notebook's user for a line.
+//! * [`Arrays`](arrays::Arrays) and `#[derive(Arrays)]`: how the memory
+//!   table sees arrays kept in vectors, maps, tuples and your own structs;
+//!   `HashMap` and `BTreeMap`, to keep arrays by name.
 //!
 //! Invariant: this crate is small, stable and has no dependency that would
 //! slow a cell's compile; it talks to the kernel only through
@@ -18,6 +21,10 @@
 //! values) sits in one hidden module, so a cell's glob import brings
 //! nothing else into scope.
 
+// The derive names the prelude by its crate name, also in its own tests.
+extern crate self as memscope_prelude;
+
+pub mod arrays;
 pub mod display;
 pub mod np;
 pub mod nparray;
@@ -28,9 +35,13 @@ pub mod nparray;
 #[doc(hidden)]
 pub mod __kernel;
 
+pub use arrays::Arrays;
 pub use ndarray;
 pub use ndarray::prelude::*;
 pub use nparray::NpArray;
+/// Python's lists and dicts are always there; so are Rust's maps, for
+/// keeping arrays by name (`params["w"]`).
+pub use std::collections::{BTreeMap, HashMap};
 
 use memscope_cell_abi::process::{INPUT_UNAVAILABLE, escape_prompt};
 

@@ -20,7 +20,7 @@ fn buffer_of(facts: &ArrayFacts) -> &BufferFacts {
 /// written, in element units from the buffer's start (as `(first offset,
 /// shape, strides)`); taking them empties the log, as a report does.
 fn written<T: nparray::Element>(array: &NpArray<T>) -> Vec<(usize, Vec<usize>, Vec<isize>)> {
-    let facts = memscope_prelude::__kernel::describe::describe(array).expect("an NpArray");
+    let facts = memscope_prelude::__kernel::report::describe(array).expect("an NpArray");
     let buffer = buffer_of(&facts);
     let itemsize = facts.itemsize;
     buffer

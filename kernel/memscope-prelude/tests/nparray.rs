@@ -605,7 +605,7 @@ fn memory_facts_never_panic() {
 
 /// What the kernel's report after a cell says of `array`.
 fn report(array: &NpArray<f64>) -> memscope_cell_abi::ArrayFacts {
-    memscope_prelude::__kernel::describe::describe(array).expect("an NpArray is described")
+    memscope_prelude::__kernel::report::describe(array).expect("an NpArray is described")
 }
 
 #[test]
@@ -619,7 +619,7 @@ fn the_write_log_records_regions_until_the_kernel_reports() {
     column.fill(2.0);
     drop(column.view_mut());
     // Looking at the facts leaves the log alone; the kernel's report
-    // (through `__kernel::describe`) takes it.
+    // (through `__kernel::report::describe`) takes it.
     assert_eq!(buffer_of(&a.memory_facts()).written.len(), 3);
     let reported = report(&a);
     let element = Region {

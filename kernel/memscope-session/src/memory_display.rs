@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use memscope_engine::ArrayFacts;
 use memscope_memory::render::{RenderOptions, Rendering, bundle};
-use memscope_memory::{GoneWhy, MemoryTable, MemoryTracker};
+use memscope_memory::{GoneWhy, MemoryTable, MemoryTracker, Opaque, ROWS_PER_VARIABLE};
 
 use crate::commands::MemoryCommand;
 
@@ -19,6 +19,15 @@ enum Mode {
     Off,
     On,
     WithAddresses,
+}
+
+/// What a cell reported that the table cannot show as rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Unseen {
+    /// `(variable, type)`: the notebook's own types without `Arrays`.
+    pub opaque: Vec<(String, String)>,
+    /// `(variable, count, complete)`: arrays past the report's limit.
+    pub beyond_limit: Vec<(String, usize, bool)>,
 }
 
 /// The memory table's renderings, `(mime type, rendering)`.
@@ -94,17 +103,34 @@ impl MemoryDisplay {
     }
 
     /// Records the arrays after a cell; returns the table to show after
-    /// it, if the table is on, the cell succeeded and arrays exist.
+    /// it, if the table is on, the cell succeeded and arrays exist (or a
+    /// variable the table cannot look into, which it says). A container
+    /// lists [`ROWS_PER_VARIABLE`] of its arrays; the rest are counted.
     pub fn after_cell(
         &mut self,
         variables: &[(String, ArrayFacts)],
+        unseen: Unseen,
         code: &str,
         execution_count: usize,
         succeeded: bool,
     ) -> Option<TableBundle> {
         let count = u32::try_from(execution_count).ok();
-        let table = self.tracker.observe(variables, code, count);
-        let show = succeeded && self.mode != Mode::Off && !table.rows.is_empty();
+        let opaque = unseen
+            .opaque
+            .into_iter()
+            .map(|(variable, type_name)| Opaque {
+                variable,
+                type_name,
+            })
+            .collect();
+        let table = self.tracker.observe(variables, code, count).folded(
+            ROWS_PER_VARIABLE,
+            opaque,
+            &unseen.beyond_limit,
+        );
+        let show = succeeded
+            && self.mode != Mode::Off
+            && !(table.rows.is_empty() && table.opaque.is_empty());
         let rendered = show.then(|| bundle(&table, self.render_options()));
         self.last = Some(Arc::new(table));
         rendered

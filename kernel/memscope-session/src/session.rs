@@ -20,7 +20,7 @@ use memscope_memory::MemoryTable;
 use crate::build_progress::BuildProgress;
 use crate::commands;
 use crate::failure::{Failure, Ran, describe};
-use crate::memory_display::{MemoryDisplay, TableBundle};
+use crate::memory_display::{MemoryDisplay, TableBundle, Unseen};
 use crate::parameters;
 use crate::variables::{self, Variables};
 
@@ -119,6 +119,7 @@ impl Session {
             observer,
             cell: self.cells_run,
             memory: None,
+            unseen: Unseen::default(),
             values: None,
             build: None,
         };
@@ -141,10 +142,13 @@ impl Session {
             self.memory.restart();
             self.values.clear();
         } else if let Some(variables) = forward.memory {
-            shown.extend(
-                self.memory
-                    .after_cell(&variables, &code, execution_count, succeeded),
-            );
+            shown.extend(self.memory.after_cell(
+                &variables,
+                forward.unseen,
+                &code,
+                execution_count,
+                succeeded,
+            ));
         }
         if let Some(values) = forward.values {
             self.values = values;
@@ -239,6 +243,7 @@ struct Forward<'a> {
     observer: &'a mut dyn Observer,
     cell: usize,
     memory: Option<Vec<(String, ArrayFacts)>>,
+    unseen: Unseen,
     values: Option<Vec<(String, String)>>,
     build: Option<BuildProgress>,
 }
@@ -251,6 +256,15 @@ impl CellObserver for Forward<'_> {
             Event::Display(request) => observer.display(request),
             Event::Memory(variables) => self.memory = Some(variables),
             Event::Values(values) => self.values = Some(values),
+            Event::Unseen {
+                opaque,
+                beyond_limit,
+            } => {
+                self.unseen = Unseen {
+                    opaque,
+                    beyond_limit,
+                }
+            }
             Event::Compiling(name) => match &mut self.build {
                 Some(build) => build.next_crate(name, observer),
                 None => self.build = Some(BuildProgress::start(self.cell, name, observer)),

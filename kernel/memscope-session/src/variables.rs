@@ -2,8 +2,11 @@
 //! variable with its type; a simple one (a number, a string) also with its
 //! value; an array with its memory role and layout in one line ("view of
 //! x, [5] strides [2], 40 B"), expanding into the memory table's columns,
-//! and rendered ("Render Variable") as the memory table of its buffer; the
-//! variables the cell moved or dropped, marked gone. Pure: built from
+//! and rendered ("Render Variable") as the memory table of its buffer; a
+//! container of arrays (a `Vec`, a map, a derived struct) with how many it
+//! holds, expanding into each array's line by path, and rendered as the
+//! table of their buffers; the variables the cell moved or dropped,
+//! marked gone. Pure: built from
 //! evcxr's variable types, the cell's reported values and the memory
 //! table.
 
@@ -69,6 +72,9 @@ pub fn snapshot(
         .iter()
         .map(|(name, type_name)| match table.and_then(|t| t.row(name)) {
             Some(row) => array_view(row, type_name),
+            None if table.is_some_and(|t| t.rows_of(name).next().is_some()) => {
+                container_view(table.expect("checked"), name, type_name)
+            }
             None => Variable {
                 name: name.clone(),
                 type_name: type_name.clone(),
@@ -86,11 +92,25 @@ pub fn snapshot(
         // Arrays evcxr does not list (it lists every variable it keeps,
         // so none should be missing), and the ones the cell made go.
         for row in &table.rows {
-            if !variables.iter().any(|v| v.name == row.name) {
+            if row.name == row.variable && !variables.iter().any(|v| v.name == row.name) {
                 variables.push(array_view(row, &row.type_name));
             }
         }
         for gone in &table.gone {
+            // A container's arrays went with it: the panel lists the
+            // variable, once.
+            let variable = memscope_memory::containers::variable_of(&gone.name);
+            if variable != gone.name {
+                if !variables.iter().any(|v| v.name == variable) {
+                    variables.push(Variable {
+                        name: variable.to_owned(),
+                        type_name: String::new(),
+                        value: "gone, with the arrays it held".to_owned(),
+                        fields: Vec::new(),
+                    });
+                }
+                continue;
+            }
             let value = match &gone.why {
                 GoneWhy::Moved { into } => {
                     format!("gone: moved into {into} (same buffer, new owner)")
@@ -126,6 +146,30 @@ fn looks_like_an_array(type_name: &str) -> bool {
     let outer = type_name.split('<').next().unwrap_or(type_name);
     let outer = outer.rsplit("::").next().unwrap_or(outer);
     type_name.starts_with("Box<[") || matches!(outer, "Vec" | "VecDeque") || outer.contains("Array")
+}
+
+/// A variable that holds arrays: how many, expanding into each one's line.
+fn container_view(table: &MemoryTable, name: &str, type_name: &str) -> Variable {
+    let mut fields: Vec<(String, String)> = table
+        .rows_of(name)
+        .map(|row| (row.name.clone(), array_view(row, &row.type_name).value))
+        .collect();
+    let listed = fields.len();
+    let folded = table.folded.iter().find(|f| f.variable == name);
+    let more = folded.map_or(0, |f| f.arrays);
+    if more > 0 {
+        fields.push((
+            "...".to_owned(),
+            format!("and {more} more arrays the table counts but does not list"),
+        ));
+    }
+    let total = listed + more;
+    Variable {
+        name: name.to_owned(),
+        type_name: type_name.to_owned(),
+        value: format!("holds {total} array{}", if total == 1 { "" } else { "s" }),
+        fields,
+    }
 }
 
 fn array_view(row: &Row, type_name: &str) -> Variable {
@@ -319,6 +363,50 @@ mod tests {
         let panel = snapshot(&all, &[], Some(&table), with_addresses);
         let text = plain_text(&panel, "base");
         assert!(text.contains("0x10000"), "{text}");
+    }
+
+    #[test]
+    fn a_container_expands_into_its_arrays_and_renders_their_buffers() {
+        let base = facts("Array1<f64>", START, 10, 1, Storage::Owned);
+        let mut reported = vec![("base".to_owned(), base.clone())];
+        for i in 0..12 {
+            let view = facts("ArrayView1<f64>", START + 8 * i, 1, 1, Storage::Borrowed);
+            reported.push((format!("layers[{i}]"), view));
+        }
+        let table = MemoryTracker::new()
+            .observe(&reported, "let base = ...; let layers = ...;", Some(1))
+            .folded(10, Vec::new(), &[]);
+        let table = Arc::new(table);
+        let panel = snapshot(
+            &types(&[("base", "Array1<f64>"), ("layers", "Vec<ArrayView1<f64>>")]),
+            &[],
+            Some(&table),
+            RenderOptions::default(),
+        );
+        let names: Vec<&str> = panel.list.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["base", "layers"],
+            "paths are not variables of their own"
+        );
+        let layers = find(&panel, "layers");
+        assert_eq!(layers.value, "holds 12 arrays");
+        assert_eq!(layers.fields[0].0, "layers[0]");
+        assert_eq!(layers.fields[9].0, "layers[9]");
+        assert!(
+            layers.fields[0].1.starts_with("view of base"),
+            "{:?}",
+            layers.fields[0]
+        );
+        assert_eq!(
+            layers.fields[10].1,
+            "and 2 more arrays the table counts but does not list"
+        );
+        let rendered = plain_text(&panel, "layers");
+        assert!(
+            rendered.contains("layers[3]") && rendered.contains("base"),
+            "{rendered}"
+        );
     }
 
     #[test]

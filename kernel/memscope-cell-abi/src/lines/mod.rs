@@ -28,9 +28,22 @@ pub enum CellMessage {
     Display(DisplayRequest),
     /// The cell panicked with this message at this location.
     Panic { message: String, location: String },
-    /// The layout of every array variable after a cell, sorted by name.
+    /// The layout of every array the variables hold after a cell, each
+    /// under its path (`a`, `layers[1]`, `params["w"]`, `model.w`), sorted
+    /// by path.
     Memory {
         variables: Vec<(String, ArrayFacts)>,
+    },
+    /// What the table cannot show of the variables, sent just before
+    /// `Memory`.
+    Unseen {
+        /// `(variable, type)`: variables of a type the notebook defined
+        /// without `#[derive(Arrays)]`.
+        opaque: Vec<(String, String)>,
+        /// `(variable, count, complete)`: arrays past the report's row
+        /// limit, counted only; not `complete` when the count stopped at
+        /// the report's bound of work.
+        beyond_limit: Vec<(String, usize, bool)>,
     },
     /// A short value of every variable simple enough to show in one line
     /// (numbers, `bool`, `char`, strings, and `Option`s of them), as
@@ -91,6 +104,18 @@ pub fn encode(message: &CellMessage) -> String {
             fields.push("values".into());
             push_bundle(&mut fields, values);
         }
+        CellMessage::Unseen {
+            opaque,
+            beyond_limit,
+        } => {
+            fields.push("unseen".into());
+            fields.push(opaque.len().to_string());
+            push_bundle(&mut fields, opaque);
+            for (variable, count, complete) in beyond_limit {
+                fields.push(variable.clone());
+                fields.push(format!("{count}{}", if *complete { "" } else { "+" }));
+            }
+        }
         CellMessage::Memory { variables } => {
             fields.push("memory".into());
             for (name, facts) in variables {
@@ -142,6 +167,23 @@ pub fn decode(line: &str) -> Option<CellMessage> {
         ("values", values) => Some(CellMessage::Values {
             values: pairs(values)?,
         }),
+        ("unseen", [count, rest @ ..]) => {
+            let split = count.parse::<usize>().ok()?.checked_mul(2)?;
+            let (opaque, beyond) = (rest.get(..split)?, rest.get(split..)?);
+            Some(CellMessage::Unseen {
+                opaque: pairs(opaque)?,
+                beyond_limit: pairs(beyond)?
+                    .into_iter()
+                    .map(|(variable, count)| {
+                        let (count, complete) = match count.strip_suffix('+') {
+                            Some(count) => (count, false),
+                            None => (count.as_str(), true),
+                        };
+                        Some((variable, count.parse().ok()?, complete))
+                    })
+                    .collect::<Option<_>>()?,
+            })
+        }
         ("memory", variables) if variables.len() % FIELDS_PER_VARIABLE == 0 => {
             Some(CellMessage::Memory {
                 variables: variables
@@ -238,9 +280,18 @@ mod tests {
                     ("title".into(), tricky.clone()),
                 ],
             },
+            CellMessage::Unseen {
+                opaque: vec![],
+                beyond_limit: vec![],
+            },
+            CellMessage::Unseen {
+                opaque: vec![("model".into(), tricky.clone())],
+                beyond_limit: vec![("layers".into(), 90_000, true), ("deep".into(), 3, false)],
+            },
             CellMessage::Memory { variables: vec![] },
             CellMessage::Memory {
                 variables: vec![
+                    (r#"params["w"].0"#.into(), sample_facts(Storage::Owned)),
                     ("a".into(), sample_facts(Storage::Owned)),
                     ("b".into(), sample_facts(Storage::Shared { unique: false })),
                     ("c".into(), sample_facts(Storage::Shared { unique: true })),

@@ -87,6 +87,12 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
             ));
         }
     }
+    for line in super::unlisted(table) {
+        html.push_str(&format!(
+            "<div style=\"margin:2px 0\">{}</div>",
+            escape(&line)
+        ));
+    }
     for gone in &table.gone {
         let why = match &gone.why {
             GoneWhy::Moved { into } => format!(

@@ -10,7 +10,11 @@ use crate::model::{Base, Change, GoneWhy, MemoryTable, Role, Row};
 /// Bumped when a field changes meaning or disappears. Version 2: `ArcArray`
 /// handles of one shared allocation have the role `copy-on-write` and list
 /// each other in `copy_on_write_with` (they were `alias`, in `alias_of`).
-pub const VERSION: u32 = 2;
+/// Version 3: an entry of `variables` is an array, which may live inside a
+/// variable: `name` is its path (`layers[1]`), also given as `path`, and
+/// `variable` names the variable; name lists may end with "... N more in
+/// layers" for arrays a large container does not list (see `folded`).
+pub const VERSION: u32 = 3;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -19,11 +23,35 @@ struct Document<'a> {
     variables: Vec<Variable<'a>>,
     gone: Vec<GoneVariable<'a>>,
     buffers: Vec<BufferEntry<'a>>,
+    /// Per variable, the arrays and gone paths not listed.
+    folded: Vec<FoldedEntry<'a>>,
+    /// Variables of the notebook's own types without `#[derive(Arrays)]`.
+    opaque: Vec<OpaqueEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct FoldedEntry<'a> {
+    variable: &'a str,
+    arrays: usize,
+    not_compared: usize,
+    complete: bool,
+    gone: usize,
+}
+
+#[derive(Serialize)]
+struct OpaqueEntry<'a> {
+    variable: &'a str,
+    #[serde(rename = "type")]
+    type_name: &'a str,
 }
 
 #[derive(Serialize)]
 struct Variable<'a> {
     name: &'a str,
+    /// The same as `name`: the way Rust reaches the array.
+    path: &'a str,
+    /// The session variable the array lives in.
+    variable: &'a str,
     #[serde(rename = "type")]
     type_name: &'a str,
     dtype: &'a str,
@@ -114,12 +142,33 @@ fn document(table: &MemoryTable, options: RenderOptions) -> Document<'_> {
                 variables: &buffer.variables,
             })
             .collect(),
+        folded: table
+            .folded
+            .iter()
+            .map(|f| FoldedEntry {
+                variable: &f.variable,
+                arrays: f.arrays,
+                not_compared: f.not_compared,
+                complete: f.complete,
+                gone: f.gone,
+            })
+            .collect(),
+        opaque: table
+            .opaque
+            .iter()
+            .map(|o| OpaqueEntry {
+                variable: &o.variable,
+                type_name: &o.type_name,
+            })
+            .collect(),
     }
 }
 
 fn variable(row: &Row, options: RenderOptions) -> Variable<'_> {
     Variable {
         name: &row.name,
+        path: &row.name,
+        variable: &row.variable,
         type_name: &row.type_name,
         dtype: row.dtype,
         shape: &row.shape,

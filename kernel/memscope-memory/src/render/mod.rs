@@ -31,6 +31,49 @@ pub(crate) fn rows_left_out(table: &MemoryTable) -> Option<String> {
     ))
 }
 
+/// The lines under the table for what it does not list one by one: the
+/// arrays of a large container, and the variables it cannot look into.
+pub(crate) fn unlisted(table: &MemoryTable) -> Vec<String> {
+    let mut lines = Vec::new();
+    for folded in &table.folded {
+        let variable = &folded.variable;
+        if folded.arrays > 0 {
+            let at_least = if folded.complete { "" } else { "at least " };
+            let mut line = format!(
+                "... and {at_least}{} more arrays in {variable}",
+                folded.arrays
+            );
+            if folded.not_compared > 0 {
+                line.push_str(&format!(
+                    " ({} of them counted, not compared: a cell describes {} arrays per variable, {} in all)",
+                    folded.not_compared, REPORT_PER_VARIABLE, REPORT_LIMIT
+                ));
+            }
+            lines.push(line);
+        }
+        if folded.gone > 0 {
+            lines.push(format!(
+                "... and {} more arrays of {variable} are gone",
+                folded.gone
+            ));
+        }
+    }
+    for opaque in &table.opaque {
+        lines.push(format!(
+            "{} holds no arrays the table can see: its type {} has no #[derive(Arrays)] (or arrays!({} {{ field, ... }}))",
+            opaque.variable,
+            opaque.type_name,
+            opaque.type_name,
+        ));
+    }
+    lines
+}
+
+/// How many arrays a cell describes in full, in all and per variable (the
+/// prelude's `ROW_LIMIT` and `ROWS_PER_VARIABLE`).
+pub const REPORT_LIMIT: usize = 10_000;
+pub const REPORT_PER_VARIABLE: usize = 1_000;
+
 /// The mime type of the JSON rendering.
 pub const MEMORY_MIME: &str = "application/vnd.memscope.memory+json";
 

@@ -36,6 +36,10 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
             out.push('\n');
         }
     }
+    for line in super::unlisted(table) {
+        out.push_str(&line);
+        out.push('\n');
+    }
     for gone in &table.gone {
         out.push_str(&match &gone.why {
             GoneWhy::Moved { into } => format!(

@@ -24,6 +24,8 @@ use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Sub, SubAssign};
 
 use ndarray::{Array1, Array2, ArrayD, IxDyn, ScalarOperand, s};
 
+use super::probe::{Probe, ViaArrays as _};
+use crate::arrays::Arrays;
 use crate::np::{self, CopyMode, Order};
 use crate::nparray::{Arange, Element, NpArray};
 
@@ -55,8 +57,25 @@ pub fn compile_once() {
     let _ = (np::zeros(1), np::ones(1), np::empty(1));
 }
 
+/// How the memory report looks inside the types cells keep most, chosen
+/// where a cell stores a variable (`probe`): compiled here, the cell only
+/// names them.
+#[allow(clippy::needless_borrow)] // the double reference makes the choice
+fn describers<T: Element>() {
+    fn describer<V: Arrays + 'static>() {
+        let _ = (&&Probe::<V>::NEW).describer();
+    }
+    describer::<NpArray<T>>();
+    describer::<Vec<NpArray<T>>>();
+    describer::<Array1<T>>();
+    describer::<Array2<T>>();
+    describer::<ArrayD<T>>();
+    describer::<Vec<T>>();
+}
+
 /// Everything an `NpArray<T>` offers whatever `T` is.
 fn api<T: Element>(value: T) {
+    describers::<T>();
     let a = NpArray::<T>::from_vec(vec![value]);
     let b: NpArray<T> = vec![value].into();
     let _ = NpArray::<T>::from_shape_vec(&[1], vec![value]);

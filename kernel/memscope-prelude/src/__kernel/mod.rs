@@ -7,9 +7,10 @@
 //!
 //! * [`panic_hook`]: panics become the cell's one error message.
 //! * [`report`]: the memory report after each cell, exported from the
-//!   first cell's library, and [`describe`], which reads the layout of
-//!   every array type behind evcxr's `dyn Any`, and [`summary`], the
-//!   one-line values of the simple ones (for JupyterLab's Variables panel).
+//!   first cell's library; [`probe`], which picks, where each variable is
+//!   stored, how the report looks inside it (the prelude's `Arrays`); and
+//!   [`summary`], the one-line values of the simple variables (for
+//!   JupyterLab's Variables panel).
 //! * [`result_display`]: a cell's final value shown after one compile.
 //! * [`instances`]: the API compiled once for the common element types,
 //!   so that cells reuse it instead of compiling it again, and
@@ -19,9 +20,9 @@
 //! Invariant: the set-up code in `memscope-engine` names these paths as
 //! text; they change together.
 
-pub mod describe;
 pub mod instances;
 pub mod panic_hook;
+pub mod probe;
 pub mod report;
 pub mod result_display;
 pub mod summary;

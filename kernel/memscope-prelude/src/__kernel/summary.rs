@@ -1,7 +1,7 @@
 //! One-line values of the simple variables behind `dyn Any`, for
 //! JupyterLab's Variables panel.
 //!
-//! Like [`describe`](super::describe), this can only compare a variable's
+//! It compares a variable's
 //! `TypeId` with the types it knows: numbers, `bool`, `char`, `()`,
 //! strings and `Option`s of them. Those are the values a user expects to
 //! read at a glance, and each is summarised in time independent of its

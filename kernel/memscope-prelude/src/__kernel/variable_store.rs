@@ -11,15 +11,24 @@
 //! its own types; the map's work is done by the non-generic functions
 //! below.
 //!
+//! Cells store each variable through [`store_variable!`] (evcxr patch
+//! 0012), which chooses, where the variable's type is known, how the
+//! memory table will look inside it (see [`probe`](super::probe)); the
+//! store keeps that choice beside the value.
+//!
 //! Invariant: the same items, signatures, printed lines and meaning as
 //! evcxr 0.22.0's `evcxr_internal_runtime.rs`, which evcxr's generated code
 //! calls and whose lines evcxr reads (the engine tier runs every cell
-//! through this module). [`report`](super::report) reads the store through
-//! the same type, so no layout is assumed anywhere.
+//! through this module), plus the macro. [`report`](super::report) reads
+//! the store through the same type, so no layout is assumed anywhere.
 
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
+
+use super::probe::Describer;
+
+pub use crate::__store_variable as store_variable;
 
 /// Printed by a cell before a variable's type, which evcxr reads to learn
 /// it: `EVCXR_VARIABLE_TYPE:name type`.
@@ -29,10 +38,38 @@ pub const VARIABLE_CHANGED_TYPE: &str = "EVCXR_VARIABLE_CHANGED_TYPE:";
 /// Printed when a cell's `?` caught an error.
 pub const USER_ERROR_OCCURRED: &str = "EVCXR_ERROR_OCCURRED";
 
-/// The variables, by name, each boxed as `dyn Any`.
+/// The variables, by name.
 #[derive(Default)]
 pub struct VariableStore {
-    pub(super) variables: HashMap<String, Box<dyn Any>>,
+    pub(super) variables: HashMap<String, Stored>,
+}
+
+/// One variable: its value, and how the memory table looks inside it.
+pub(super) struct Stored {
+    pub value: Box<dyn Any>,
+    pub describer: Describer,
+}
+
+/// Stores a variable and how to describe it: `store_variable!(store, x)`
+/// for a variable whose type the compiler infers (it is printed for evcxr,
+/// as `put_new_variable` does), `store_variable!(store, x: Type)` for one
+/// whose type evcxr names. A macro, not a method, because only at the call
+/// site is the type concrete enough to choose an `Arrays` impl.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_variable {
+    ($store:ident, $name:ident : $type:ty) => {{
+        #[allow(unused_imports)]
+        use $crate::__kernel::probe::{ViaArrays as _, ViaNothing as _};
+        let describer = (&&$crate::__kernel::probe::Probe::<$type>::NEW).describer();
+        $store.put_described::<$type>(stringify!($name), $name, describer);
+    }};
+    ($store:ident, $name:ident) => {{
+        #[allow(unused_imports)]
+        use $crate::__kernel::probe::{ViaArrays as _, ViaNothing as _};
+        let describer = (&&$crate::__kernel::probe::probe_of(&$name)).describer();
+        $store.put_new_described(stringify!($name), $name, describer);
+    }};
 }
 
 /// A new, empty store, handed to evcxr as a raw pointer (it lives until
@@ -44,7 +81,17 @@ pub fn create_variable_store() -> *mut VariableStore {
 impl VariableStore {
     /// Stores `value` under `name`, replacing what was there.
     pub fn put_variable<T: 'static>(&mut self, name: &str, value: T) {
-        self.put_boxed(name, Box::new(value));
+        self.put_boxed(name, Box::new(value), Describer::Unknown);
+    }
+
+    /// [`put_variable`](Self::put_variable), with how to describe it.
+    pub fn put_described<T: 'static>(&mut self, name: &str, value: T, describer: Describer) {
+        self.put_boxed(name, Box::new(value), describer);
+    }
+
+    /// [`put_new_variable`](Self::put_new_variable), with how to describe it.
+    pub fn put_new_described<T: 'static>(&mut self, name: &str, value: T, describer: Describer) {
+        self.put_new_boxed(name, std::any::type_name::<T>(), Box::new(value), describer);
     }
 
     /// Stores a variable whose type the compiler inferred, and prints that
@@ -52,7 +99,12 @@ impl VariableStore {
     /// closure's type cannot be named, so a closure is not kept, and
     /// neither is an older value under its name.
     pub fn put_new_variable<T: 'static>(&mut self, name: &str, value: T) {
-        self.put_new_boxed(name, std::any::type_name::<T>(), Box::new(value));
+        self.put_new_boxed(
+            name,
+            std::any::type_name::<T>(),
+            Box::new(value),
+            Describer::Unknown,
+        );
     }
 
     /// Whether the variable `name`, if stored, has type `T`; if not, says
@@ -78,8 +130,11 @@ impl VariableStore {
         let value = self
             .variables
             .entry(name.to_owned())
-            .or_insert_with(|| Box::new(Arc::new(create())));
-        match value.downcast_ref::<Arc<T>>() {
+            .or_insert_with(|| Stored {
+                value: Box::new(Arc::new(create())),
+                describer: Describer::Unknown,
+            });
+        match value.value.downcast_ref::<Arc<T>>() {
             Some(value) => Arc::clone(value),
             None => changed_type(name),
         }
@@ -90,22 +145,29 @@ impl VariableStore {
         self.variables.extend(other.variables.drain());
     }
 
-    fn put_boxed(&mut self, name: &str, value: Box<dyn Any>) {
-        self.variables.insert(name.to_owned(), value);
+    fn put_boxed(&mut self, name: &str, value: Box<dyn Any>, describer: Describer) {
+        self.variables
+            .insert(name.to_owned(), Stored { value, describer });
     }
 
-    fn put_new_boxed(&mut self, name: &str, type_name: &str, value: Box<dyn Any>) {
+    fn put_new_boxed(
+        &mut self,
+        name: &str,
+        type_name: &str,
+        value: Box<dyn Any>,
+        describer: Describer,
+    ) {
         println!("{VARIABLE_TYPE}{name} {type_name}");
         if type_name.contains("{{closure}}") {
             self.variables.remove(name);
         } else {
-            self.put_boxed(name, value);
+            self.put_boxed(name, value, describer);
         }
     }
 
     fn check(&mut self, name: &str, has_the_type: fn(&dyn Any) -> bool) -> bool {
         match self.variables.get(name) {
-            Some(value) if !has_the_type(value.as_ref()) => {
+            Some(stored) if !has_the_type(stored.value.as_ref()) => {
                 eprintln!("The type of the variable {name} was redefined, so was lost.");
                 println!("{VARIABLE_CHANGED_TYPE}{name}");
                 false
@@ -118,6 +180,7 @@ impl VariableStore {
         self.variables
             .remove(name)
             .unwrap_or_else(|| panic!("Variable '{name}' has gone missing"))
+            .value
     }
 }
 
@@ -149,6 +212,28 @@ mod tests {
         store.put_variable("f", 1_u8);
         store.put_new_variable("f", |x: u8| x + 1);
         assert!(store.variables.is_empty());
+    }
+
+    #[test]
+    fn the_macro_keeps_how_to_describe_each_variable() {
+        let mut store = VariableStore::default();
+        let store_ref = &mut store;
+        let layers = vec![crate::NpArray::from_vec(vec![1_u8])];
+        let label = std::collections::HashSet::<u8>::new();
+        let count = 3;
+        store_variable!(store_ref, layers);
+        store_variable!(store_ref, label: std::collections::HashSet<u8>);
+        store_variable!(store_ref, count: i32);
+        let kind = |name: &str| match store.variables[name].describer {
+            Describer::Arrays(_) => "arrays",
+            Describer::Opaque(_) => "opaque",
+            Describer::Unknown => "unknown",
+        };
+        assert_eq!(
+            (kind("layers"), kind("label"), kind("count")),
+            ("arrays", "opaque", "arrays")
+        );
+        assert_eq!(store.take_variable::<i32>("count"), 3);
     }
 
     #[test]

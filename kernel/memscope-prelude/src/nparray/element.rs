@@ -22,7 +22,14 @@ mod sealed {
 /// assert_eq!(<bool as Element>::ONE, true);
 /// ```
 pub trait Element:
-    sealed::Sealed + Copy + PartialEq + Default + fmt::Debug + fmt::Display + 'static
+    sealed::Sealed
+    + Copy
+    + PartialEq
+    + Default
+    + fmt::Debug
+    + fmt::Display
+    + crate::arrays::Arrays
+    + 'static
 {
     /// The element type's name: `"f64"`, `"u8"`, `"bool"`, ...
     const DTYPE: &'static str;
