@@ -11,6 +11,8 @@ Each claim is checked against the last memory table saved before that
 cell. The grammar is small on purpose; `check` rejects any claim it does
 not understand rather than skip it.
 
+x is a variable or a path inside one (`layers[1]`, `named["w"]`, `m.w`).
+
     x: owner | view | alias | copy-on-write
     x: view of y | alias of y | copy-on-write with y | owner not a variable
     x: base y                       (whatever the role: an alias of a view has one)
@@ -132,7 +134,9 @@ def mentioned(claim: str, markdown: str) -> list[str]:
         if fact.startswith(prefix) and fact != "shares memory with nobody":
             names.append(fact[len(prefix) :])
     in_code = {word for span in re.findall(r"`([^`]+)`", markdown) for word in re.findall(r"\w+", span)}
-    return [name for name in names if name not in in_code]
+    # A path (`rows[1]`, `named["w"]`, `m.w`) counts as written when each
+    # of its words is.
+    return [name for name in names if not set(re.findall(r"\w+", name)) <= in_code]
 
 
 def failures(nb: Any) -> list[str]:
