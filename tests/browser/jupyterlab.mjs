@@ -261,7 +261,8 @@ async function panelShows(page, name, detail) {
 // completed cell's variables.
 async function checkPanelFollowsCells(page, base) {
   await newCellAtEnd(page);
-  await page.keyboard.type(`let live_count = 41_u64 + 1;\nlet live_view = ${base}.slice(s![..3]);`);
+  await page.keyboard.type(
+    `let live_count = 41_u64 + 1;\nlet live_view = ${base}.slice(s![..3]);\nlet live_list = vec![${base}.slice(s![1..2])];`);
   await page.keyboard.press('Shift+Enter');
   const until = Date.now() + 120 * SECOND;
   while (!(await panelShows(page, 'live_view', new RegExp(`^view of ${base}, \\[3\\]`)))) {
@@ -269,7 +270,16 @@ async function checkPanelFollowsCells(page, base) {
     await page.waitForTimeout(250);
   }
   assert.ok(await panelShows(page, 'live_count', /^u64 · 42$/), 'the panel shows no live_count = 42');
-  log('Variables panel: a new cell added live_view (a view) and live_count = 42');
+  // An array kept in a Vec: the panel counts it, the table gives it a row
+  // by its path.
+  assert.ok(await panelShows(page, 'live_list', /^holds 1 array/),
+    `the panel does not count live_list's array: ${JSON.stringify(await variableEntries(page))}`);
+  const pathRow = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output tr',
+    { hasText: 'live_list[0]' });
+  await pathRow.first().waitFor({ state: 'visible', timeout: 30 * SECOND });
+  const pathRowText = await pathRow.first().innerText();
+  assert.ok(pathRowText.includes(`view of ${base}`), `the table's live_list[0] row: ${pathRowText}`);
+  log('Variables panel: a new cell added live_view (a view), live_count = 42 and live_list (holds 1 array; its row live_list[0] is a view)');
 
   // Shift+Enter on the last cell left a new empty one below, being edited.
   const next = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-mod-active .cm-content');

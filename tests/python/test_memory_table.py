@@ -225,7 +225,7 @@ def test_table_follows_the_result_and_never_uses_application_json(kc) -> None:
     (record,) = [r for r in resource["data"] if r["name"] == "tf"]
     assert (record["role"], record["bytes"], record["shape"]) == ("owner", 16, "[2]"), record
     table = data[MEMORY_MIME]
-    assert table["version"] == 2
+    assert table["version"] == 3
     assert table["execution_count"] == reply["content"]["execution_count"]
     assert "address" not in rows(table)["tf"], "no addresses unless asked"
 

@@ -119,6 +119,30 @@ def test_jupyterlabs_sequence_shows_every_variable_with_its_role(kernel: Kernel)
     assert adapter.ask("debugInfo")["body"]["isStarted"] is False
 
 
+def test_a_container_expands_into_its_arrays(kernel: Kernel) -> None:
+    reply, _ = run(
+        kernel.kc,
+        "let shelf = np::arange(0.0, 6.0, 1.0);\n"
+        "let shelf_parts = vec![shelf.clone(), shelf.slice(s![1..3])];",
+    )
+    assert reply["content"]["status"] == "ok", reply["content"]
+    adapter = Adapter(kernel)
+    adapter.ask("initialize", {"clientID": "jupyterlab", "adapterID": "memscope"})
+    adapter.ask("attach")
+    listed = {v["name"]: v for v in adapter.ask("inspectVariables")["body"]["variables"]}
+    assert not any(name.startswith("shelf_parts[") for name in listed), "paths are not variables"
+    parts = listed["shelf_parts"]
+    assert parts["value"] == "holds 2 arrays" and parts["variablesReference"] > 0, parts
+    fields = adapter.ask("variables", {"variablesReference": parts["variablesReference"]})
+    lines = {f["name"]: f["value"] for f in fields["body"]["variables"]}
+    assert lines["shelf_parts[0]"].startswith("same array as shelf"), lines
+    assert lines["shelf_parts[1]"] == "view of shelf, [2] strides [1], 16 B", lines
+    rich = adapter.ask("richInspectVariables", {"variableName": "shelf_parts"})
+    names = {v["name"] for v in rich["body"]["data"][MEMORY_MIME]["variables"]}
+    assert {"shelf", "shelf_parts[0]", "shelf_parts[1]"} <= names, names
+    assert adapter.ask("disconnect")["success"]
+
+
 def test_render_variable_shows_addresses_only_after_memory_addresses(kernel: Kernel) -> None:
     adapter = Adapter(kernel)
     adapter.ask("attach")

@@ -154,8 +154,7 @@ impl Item {
         let mut bounds = self.where_predicates.clone();
         let body = match &self.shape {
             Shape::Struct(fields) => {
-                let (pattern, visits) =
-                    self.fields_code(&self.name, fields, &mut bounds);
+                let (pattern, visits) = self.fields_code(&self.name, fields, &mut bounds);
                 format!("let {pattern} = self; {visits}")
             }
             Shape::Enum(variants) => {

@@ -83,6 +83,26 @@ pub fn describe<T: crate::arrays::Arrays + ?Sized>(
         .map(|(_, facts)| facts)
 }
 
+/// The lines a report prints for the variables `values` (name, value),
+/// all of one type: what a benchmark of describing times.
+pub fn memory_lines_of<T: crate::arrays::Arrays + 'static>(values: &[(&str, T)]) -> String {
+    let mut visitor = ArrayVisitor::new();
+    for (name, value) in values {
+        visitor.variable(name, |v| value.visit_arrays(v));
+    }
+    let Found {
+        mut arrays,
+        beyond_limit,
+    } = visitor.finish();
+    arrays.sort_by(|a, b| a.0.cmp(&b.0));
+    let unseen = CellMessage::Unseen {
+        opaque: Vec::new(),
+        beyond_limit,
+    };
+    let memory = CellMessage::Memory { variables: arrays };
+    format!("{}\n{}", encode(&unseen), encode(&memory))
+}
+
 /// The short value of every variable we can summarise, sorted by name.
 pub(super) fn values_message(variables: &Variables) -> CellMessage {
     CellMessage::Values {

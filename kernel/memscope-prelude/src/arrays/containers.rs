@@ -180,9 +180,13 @@ no_arrays!(
     std::time::Duration
 );
 
-impl<T: ?Sized> Arrays for &'static T {
-    const MAY_HOLD_ARRAYS: bool = false;
-    fn visit_arrays(&self, _: &mut ArrayVisitor) {}
+/// A reference is what it points to (`("w", array)` pairs, a struct that
+/// borrows its arrays).
+impl<T: Arrays + ?Sized> Arrays for &T {
+    const MAY_HOLD_ARRAYS: bool = T::MAY_HOLD_ARRAYS;
+    fn visit_arrays(&self, visitor: &mut ArrayVisitor) {
+        (**self).visit_arrays(visitor);
+    }
 }
 
 #[cfg(test)]
@@ -227,6 +231,59 @@ mod tests {
         assert_eq!(paths(&vec![vec![1_i32], vec![]]), ["x[0]", "x[1]"]);
         assert!(paths(&[1.0_f64; 3]).is_empty());
         assert!(paths(&vec!["text".to_owned()]).is_empty());
+    }
+
+    #[test]
+    fn derived_structs_and_enums_show_their_fields() {
+        #[derive(crate::Arrays)]
+        struct Layer {
+            w: NpArray<f64>,
+            #[allow(dead_code)]
+            seen: std::collections::HashSet<u8>,
+            pub bias: Option<NpArray<f64>>,
+        }
+        #[derive(crate::Arrays)]
+        struct Pair(NpArray<f64>, String, NpArray<f64>);
+        #[derive(crate::Arrays)]
+        enum Shape {
+            Flat(NpArray<f64>),
+            Grid {
+                cells: Vec<NpArray<f64>>,
+                rows: usize,
+            },
+            Empty,
+        }
+        #[derive(crate::Arrays)]
+        struct Wrapper<'a, T: Clone, const N: usize = 2>
+        where
+            T: Default,
+        {
+            inner: [T; N],
+            borrowed: &'a NpArray<f64>,
+        }
+        let a = NpArray::from_vec(vec![1.0_f64, 2.0]);
+        let layer = Layer {
+            w: a.clone(),
+            seen: Default::default(),
+            bias: Some(a.clone()),
+        };
+        assert_eq!(paths(&layer), ["x.w", "x.bias"]);
+        assert_eq!(
+            paths(&Pair(a.clone(), "p".into(), a.clone())),
+            ["x.0", "x.2"]
+        );
+        assert_eq!(paths(&Shape::Flat(a.clone())), ["x.0"]);
+        let grid = Shape::Grid {
+            cells: vec![a.clone()],
+            rows: 1,
+        };
+        assert_eq!(paths(&grid), ["x.cells[0]"]);
+        assert!(paths(&Shape::Empty).is_empty());
+        let wrapper = Wrapper {
+            inner: [vec![1_u8], vec![2_u8]],
+            borrowed: &a,
+        };
+        assert_eq!(paths(&wrapper), ["x.inner[0]", "x.inner[1]", "x.borrowed"]);
     }
 
     #[test]
