@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use super::{ArrayVisitor, Arrays, Container, PathKey};
+use super::{ArrayVisitor, Arrays, Container, PathKey, visit_each};
 
 impl<T: Arrays> Arrays for Vec<T> {
     const MAY_HOLD_ARRAYS: bool = true;
@@ -36,15 +36,7 @@ impl<T: Arrays, const N: usize> Arrays for [T; N] {
 impl<T: Arrays> Arrays for VecDeque<T> {
     const MAY_HOLD_ARRAYS: bool = T::MAY_HOLD_ARRAYS;
     fn visit_arrays(&self, visitor: &mut ArrayVisitor) {
-        if !T::MAY_HOLD_ARRAYS {
-            return;
-        }
-        for (i, item) in self.iter().enumerate() {
-            if visitor.is_full() {
-                break;
-            }
-            visitor.index(i, |v| item.visit_arrays(v));
-        }
+        visit_each(self, visitor);
     }
 }
 

@@ -93,11 +93,14 @@ pub enum Container {
 }
 
 /// Visits each item of `items` under its index.
-pub(crate) fn visit_each<T: Arrays>(items: &[T], visitor: &mut ArrayVisitor) {
+pub(crate) fn visit_each<'a, T: Arrays + 'a>(
+    items: impl IntoIterator<Item = &'a T>,
+    visitor: &mut ArrayVisitor,
+) {
     if !T::MAY_HOLD_ARRAYS {
         return;
     }
-    for (i, item) in items.iter().enumerate() {
+    for (i, item) in items.into_iter().enumerate() {
         if visitor.is_full() {
             break;
         }
