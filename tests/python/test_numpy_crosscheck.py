@@ -22,7 +22,7 @@ from itertools import combinations
 import numpy as np
 
 from kernel_harness import run, stream_text
-from memory_table import memory, rows, tables
+from memory_table import MEMORY_MIME, memory, rows, tables
 
 # (NumPy statement, the same in Rust). Each defines one variable.
 SCENARIO = [
@@ -362,3 +362,81 @@ def test_arrays_in_lists_dicts_and_tuples_agree_with_numpy(kernel) -> None:
     assert roles == {"alias", "owner", "view"}
     for name in names:
         assert kernel_rows[name]["variable"] == name.split("[")[0].split(".")[0]
+
+
+def random_layouts(count: int, seed: int) -> list[tuple[list[int], list[tuple[int, int, int]], list[int]]]:
+    """`count` views of `np.arange(n).reshape(shape)` with n <= 48 and up to
+    four axes: per axis a slice (start, stop, step; a negative step runs
+    over the whole axis, where ndarray's `s![]` and Python's agree), then a
+    permutation of the axes."""
+    rng = np.random.default_rng(seed)
+    layouts = []
+    while len(layouts) < count:
+        ndim = int(rng.integers(1, 5))
+        shape = [int(rng.integers(1, 5)) for _ in range(ndim)]
+        if int(np.prod(shape)) > 48:
+            continue
+        slices = []
+        for length in shape:
+            step = int(rng.choice([1, 2, 3, -1, -2]))
+            if step < 0:
+                slices.append((0, length, step))
+            else:
+                start = int(rng.integers(0, length))
+                slices.append((start, int(rng.integers(start, length + 1)), step))
+        layouts.append((shape, slices, [int(axis) for axis in rng.permutation(ndim)]))
+    return layouts
+
+
+def numpy_view(shape, slices, permutation) -> np.ndarray:
+    base = np.arange(int(np.prod(shape))).reshape(shape)
+    index = tuple(slice(None, None, step) if step < 0 else slice(start, stop, step) for start, stop, step in slices)
+    return base[index].transpose(permutation)
+
+
+def rust_view(shape, slices, permutation) -> str:
+    ranges = ", ".join(f"..;{step}" if step < 0 else f"{start}..{stop};{step}" for start, stop, step in slices)
+    return (
+        f"let pic_base = np::arange(0, {int(np.prod(shape))}, 1).reshape(&{list(shape)});\n"
+        f"let pic_view = pic_base.slice(s![{ranges}]).permuted_axes(&{list(permutation)});"
+    )
+
+
+def picture_line(text: str, name: str) -> list[str]:
+    """The cells of `name`'s bar in the text picture."""
+    for line in text.splitlines():
+        parts = line.split()
+        if parts and parts[0] == name and len(parts) > 1 and parts[1] not in ("|",):
+            cells = parts[1:]
+            # Single-digit pictures are written without separators.
+            return cells if len(cells) > 1 else list(cells[0])
+    raise AssertionError(f"no picture line for {name}:\n{text}")
+
+
+def test_picture_order_and_offset_agree_with_numpy(fresh_kernel) -> None:
+    kc = fresh_kernel.kc
+    for shape, slices, permutation in random_layouts(24, seed=27):
+        view = numpy_view(shape, slices, permutation)
+        reply, msgs = run(kc, rust_view(shape, slices, permutation))
+        assert reply["content"]["status"] == "ok", reply["content"]
+        (table,) = tables(msgs)
+        row = rows(table)["pic_view"]
+        case = f"{shape} {slices} {permutation}"
+        assert row["shape"] == list(view.shape), case
+        if view.size == 0:
+            assert row["offset"] in (None, 0), case
+            continue
+        # Each element's value is its position in the buffer.
+        assert row["offset"] == int(view.flat[0]), case
+        expected = ["."] * int(np.prod(shape))
+        for order, position in enumerate(view.flatten(order="C")):
+            if expected[position] == ".":
+                expected[position] = str(order)
+            elif not expected[position].endswith("+"):
+                expected[position] += "+"
+        text = next(
+            m["content"]["data"]["text/plain"]
+            for m in msgs
+            if m["msg_type"] == "display_data" and MEMORY_MIME in m["content"]["data"]
+        )
+        assert picture_line(text, "pic_view") == expected, f"{case}\n{text}"

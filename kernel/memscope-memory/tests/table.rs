@@ -983,23 +983,26 @@ fn text_rendering() {
     let rendered = text::render(&scenario(), RenderOptions::default());
     expect![[r#"
         Memory after this cell
-         name  | type         | dtype | shape  | strides | bytes | role  | base / alias of | shares memory with | contiguous | writeable | changed | buffer
-        -------+--------------+-------+--------+---------+-------+-------+-----------------+--------------------+------------+-----------+---------+--------
-         evens | NpArray<f64> | f64   | [5]    | [2]     | 40 B  | view  | view of x       | x, y               | no         | yes       | new     | buf2
-         m     | Array2<f64>  | f64   | [2, 3] | [1, 2]  | 48 B  | owner |                 | -                  | F          | yes       | new     | buf3
-         odds  | NpArray<f64> | f64   | [5]    | [2]     | 40 B  | view  | view of x       | x, y               | no         | yes       | new     | buf2
-         x     | NpArray<f64> | f64   | [10]   | [1]     | 80 B  | alias | same array as y | evens, odds, y     | C F        | yes       | new     | buf2
-         y     | NpArray<f64> | f64   | [10]   | [1]     | 80 B  | alias | same array as x | evens, odds, x     | C F        | yes       | new     | buf2
+         name  | type         | shape  | strides | bytes | role  | base / alias of | shares memory with | contiguous | buffer
+        -------+--------------+--------+---------+-------+-------+-----------------+--------------------+------------+--------
+         evens | NpArray<f64> | [5]    | [2]     | 40 B  | view  | view of x       | x, y               | no         | buf2
+         m     | Array2<f64>  | [2, 3] | [1, 2]  | 48 B  | owner |                 | -                  | F          | buf3
+         odds  | NpArray<f64> | [5]    | [2]     | 40 B  | view  | view of x       | x, y               | no         | buf2
+         x     | NpArray<f64> | [10]   | [1]     | 80 B  | alias | same array as y | evens, odds, y     | C F        | buf2
+         y     | NpArray<f64> | [10]   | [1]     | 80 B  | alias | same array as x | evens, odds, x     | C F        | buf2
+        every row: dtype f64, writeable yes, changed new
         old is gone: dropped
 
         buf2 (80 B, one mark per element):
-          evens  #.#.#.#.#.
-          odds   .#.#.#.#.#
-          x      ##########
-          y      ##########
+          evens  0.1.2.3.4.
+          odds   .0.1.2.3.4
+          x      0123456789
+          y      0123456789
+          (numbers: each element's place in the variable's C order, 0 = its first; . = not covered; + = read again)
 
         buf3 (48 B, one mark per element):
-          m  ######"#]]
+          m  031425
+          (numbers: each element's place in the variable's C order, 0 = its first; . = not covered; + = read again)"#]]
     .assert_eq(&rendered);
 }
 
@@ -1059,6 +1062,7 @@ fn json_rendering() {
               "itemsize": 8,
               "may_share_with": [],
               "name": "evens",
+              "offset": 0,
               "path": "evens",
               "role": "view",
               "shape": [
@@ -1090,6 +1094,7 @@ fn json_rendering() {
               "itemsize": 8,
               "may_share_with": [],
               "name": "m",
+              "offset": 0,
               "path": "m",
               "role": "owner",
               "shape": [
@@ -1124,6 +1129,7 @@ fn json_rendering() {
               "itemsize": 8,
               "may_share_with": [],
               "name": "odds",
+              "offset": 1,
               "path": "odds",
               "role": "view",
               "shape": [
@@ -1161,6 +1167,7 @@ fn json_rendering() {
               "itemsize": 8,
               "may_share_with": [],
               "name": "x",
+              "offset": 0,
               "path": "x",
               "role": "alias",
               "shape": [
@@ -1199,6 +1206,7 @@ fn json_rendering() {
               "itemsize": 8,
               "may_share_with": [],
               "name": "y",
+              "offset": 0,
               "path": "y",
               "role": "alias",
               "shape": [
@@ -1247,16 +1255,18 @@ fn text_rendering_of_copy_on_write_holders() {
     let rendered = text::render(&copy_on_write_scenario(), RenderOptions::default());
     expect![[r#"
         Memory after this cell
-         name | type           | dtype | shape | strides | bytes | role          | base / alias of                    | shares memory with | contiguous | writeable | changed | buffer
-        ------+----------------+-------+-------+---------+-------+---------------+------------------------------------+--------------------+------------+-----------+---------+--------
-         a    | ArcArray1<f64> | f64   | [10]  | [1]     | 80 B  | copy-on-write | copy-on-write with b, tail         | b, tail            | C F        | yes       | new     | buf1
-         b    | ArcArray1<f64> | f64   | [10]  | [1]     | 80 B  | copy-on-write | copy-on-write with a, tail         | a, tail            | C F        | yes       | new     | buf1
-         tail | ArcArray1<f64> | f64   | [4]   | [1]     | 32 B  | copy-on-write | copy-on-write with a, b; view of a | a, b               | C F        | yes       | new     | buf1
+         name | shape | strides | bytes | role          | base / alias of                    | shares memory with
+        ------+-------+---------+-------+---------------+------------------------------------+--------------------
+         a    | [10]  | [1]     | 80 B  | copy-on-write | copy-on-write with b, tail         | b, tail
+         b    | [10]  | [1]     | 80 B  | copy-on-write | copy-on-write with a, tail         | a, tail
+         tail | [4]   | [1]     | 32 B  | copy-on-write | copy-on-write with a, b; view of a | a, b
+        every row: type ArcArray1<f64>, dtype f64, contiguous C F, writeable yes, changed new, buffer buf1
 
         buf1 (80 B, one mark per element):
-          a     ##########
-          b     ##########
-          tail  ......####"#]].assert_eq(&rendered);
+          a     0123456789
+          b     0123456789
+          tail  ......0123
+          (numbers: each element's place in the variable's C order, 0 = its first; . = not covered; + = read again)"#]].assert_eq(&rendered);
 }
 
 #[test]
@@ -1502,34 +1512,36 @@ fn a_large_container_is_listed_in_part_and_counted_whole() {
     );
     expect![[r#"
         Memory after this cell
-         name      | type         | dtype | shape | strides | bytes | role  | base / alias of | shares memory with                                                                                                                 | contiguous | writeable | changed | buffer
-        -----------+--------------+-------+-------+---------+-------+-------+-----------------+------------------------------------------------------------------------------------------------------------------------------------+------------+-----------+---------+--------
-         a         | NpArray<f64> | f64   | [10]  | [1]     | 80 B  | owner |                 | layers[0], layers[1], layers[2], layers[3], layers[4], layers[5], layers[6], layers[7], layers[8], layers[9], ... 5 more in layers | C F        | yes       | new     | buf1
-         layers[0] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a, ... 1 more in layers                                                                                                            | C F        | yes       | new     | buf1
-         layers[1] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a, ... 1 more in layers                                                                                                            | C F        | yes       | new     | buf1
-         layers[2] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a, ... 1 more in layers                                                                                                            | C F        | yes       | new     | buf1
-         layers[3] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a, ... 1 more in layers                                                                                                            | C F        | yes       | new     | buf1
-         layers[4] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a, ... 1 more in layers                                                                                                            | C F        | yes       | new     | buf1
-         layers[5] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a                                                                                                                                  | C F        | yes       | new     | buf1
-         layers[6] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a                                                                                                                                  | C F        | yes       | new     | buf1
-         layers[7] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a                                                                                                                                  | C F        | yes       | new     | buf1
-         layers[8] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a                                                                                                                                  | C F        | yes       | new     | buf1
-         layers[9] | NpArray<f64> | f64   | [1]   | [1]     | 8 B   | view  | view of a       | a                                                                                                                                  | C F        | yes       | new     | buf1
+         name      | shape | strides | bytes | role  | base / alias of | shares memory with
+        -----------+-------+---------+-------+-------+-----------------+------------------------------------------------------------------------------------------------------------------------------------
+         a         | [10]  | [1]     | 80 B  | owner |                 | layers[0], layers[1], layers[2], layers[3], layers[4], layers[5], layers[6], layers[7], layers[8], layers[9], ... 5 more in layers
+         layers[0] | [1]   | [1]     | 8 B   | view  | view of a       | a, ... 1 more in layers
+         layers[1] | [1]   | [1]     | 8 B   | view  | view of a       | a, ... 1 more in layers
+         layers[2] | [1]   | [1]     | 8 B   | view  | view of a       | a, ... 1 more in layers
+         layers[3] | [1]   | [1]     | 8 B   | view  | view of a       | a, ... 1 more in layers
+         layers[4] | [1]   | [1]     | 8 B   | view  | view of a       | a, ... 1 more in layers
+         layers[5] | [1]   | [1]     | 8 B   | view  | view of a       | a
+         layers[6] | [1]   | [1]     | 8 B   | view  | view of a       | a
+         layers[7] | [1]   | [1]     | 8 B   | view  | view of a       | a
+         layers[8] | [1]   | [1]     | 8 B   | view  | view of a       | a
+         layers[9] | [1]   | [1]     | 8 B   | view  | view of a       | a
+        every row: type NpArray<f64>, dtype f64, contiguous C F, writeable yes, changed new, buffer buf1
         ... and 45 more arrays in layers (40 of them counted, not compared: a cell describes 1000 arrays per variable, 10000 in all)
         model holds no arrays the table can see: its type Model has no #[derive(Arrays)] (or arrays!(Model { field, ... }))
 
         buf1 (80 B, one mark per element):
-          a          ##########
-          layers[0]  #.........
-          layers[1]  .#........
-          layers[2]  ..#.......
-          layers[3]  ...#......
-          layers[4]  ....#.....
-          layers[5]  .....#....
-          layers[6]  ......#...
-          layers[7]  .......#..
-          layers[8]  ........#.
-          layers[9]  .........#"#]].assert_eq(&text::render(&table, RenderOptions::default()));
+          a          0123456789
+          layers[0]  0.........
+          layers[1]  .0........
+          layers[2]  ..0.......
+          layers[3]  ...0......
+          layers[4]  ....0.....
+          layers[5]  .....0....
+          layers[6]  ......0...
+          layers[7]  .......0..
+          layers[8]  ........0.
+          layers[9]  .........0
+          (numbers: each element's place in the variable's C order, 0 = its first; . = not covered; + = read again)"#]].assert_eq(&text::render(&table, RenderOptions::default()));
     let html = html::render(&table, RenderOptions::default());
     assert!(html.contains("... and 45 more arrays in layers"), "{html}");
     assert!(
@@ -1542,4 +1554,93 @@ fn a_large_container_is_listed_in_part_and_counted_whole() {
     assert_eq!(json["opaque"][0]["type"], "Model");
     assert_eq!(json["variables"][1]["path"], "layers[0]");
     assert_eq!(json["variables"][1]["variable"], "layers");
+}
+
+/// Twelve numbers read in every way views-and-strides teaches, and a
+/// buffer too long to number.
+#[test]
+fn pictures_number_each_element_in_its_variables_order() {
+    let twelve = NpBuffer { start: X, len: 12 };
+    let hundred = NpBuffer { start: Y, len: 100 };
+    let table = MemoryTracker::new().observe(
+        &named(vec![
+            ("counts", twelve.owner(&[12], &[1])),
+            ("backwards", twelve.view(11, &[12], &[-1])),
+            ("board", twelve.view(0, &[3, 4], &[4, 1])),
+            ("board_t", twelve.view(0, &[4, 3], &[1, 4])),
+            ("every_third", twelve.view(0, &[4], &[3])),
+            ("tiled", twelve.view(0, &[3, 4], &[0, 1])),
+            ("nothing", twelve.view(5, &[0], &[1])),
+            ("long", hundred.owner(&[100], &[1])),
+            ("long_back", hundred.view(99, &[50], &[-2])),
+        ]),
+        "",
+        Some(1),
+    );
+    let text = text::render(&table, RenderOptions::default());
+    let pictures = &text[text.find("buf1 (").unwrap()..];
+    expect![[r#"
+        buf1 (96 B, one mark per element):
+          backwards    11 10  9  8  7  6  5  4  3  2  1  0
+          board         0  1  2  3  4  5  6  7  8  9 10 11
+          board_t       0  3  6  9  1  4  7 10  2  5  8 11
+          counts        0  1  2  3  4  5  6  7  8  9 10 11
+          every_third   0  .  .  1  .  .  2  .  .  3  .  .
+          nothing       .  .  .  .  .  .  .  .  .  .  .  .
+          tiled        0+ 1+ 2+ 3+  .  .  .  .  .  .  .  .
+          (numbers: each element's place in the variable's C order, 0 = its first; . = not covered; + = read again)
+
+        buf2 (800 B, one mark per 3 elements):
+          long       ##################################
+          long_back  ##################################"#]].assert_eq(pictures);
+    let html = html::render(&table, RenderOptions::default());
+    assert!(html.contains(">11</td>") && html.contains("<b>0</b>"), "{html}");
+    assert!(html.contains("<b>0+</b>"), "a broadcast's first element is read again: {html}");
+    let json: serde_json::Value = serde_json::from_str(&json::render(&table, RenderOptions::default())).unwrap();
+    let offsets: Vec<(String, serde_json::Value)> = json["variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["name"].as_str().unwrap().to_owned(), v["offset"].clone()))
+        .collect();
+    expect![[r#"
+        [
+            (
+                "backwards",
+                Number(11),
+            ),
+            (
+                "board",
+                Number(0),
+            ),
+            (
+                "board_t",
+                Number(0),
+            ),
+            (
+                "counts",
+                Number(0),
+            ),
+            (
+                "every_third",
+                Number(0),
+            ),
+            (
+                "long",
+                Number(0),
+            ),
+            (
+                "long_back",
+                Number(99),
+            ),
+            (
+                "nothing",
+                Number(5),
+            ),
+            (
+                "tiled",
+                Number(0),
+            ),
+        ]
+    "#]].assert_debug_eq(&offsets);
 }

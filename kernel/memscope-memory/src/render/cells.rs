@@ -18,6 +18,31 @@ pub const HEADERS: [&str; 13] = [
     "buffer",
 ];
 
+/// Columns that the text and HTML tables fold into one line when every row
+/// says the same in them (the JSON and the data resource keep them all).
+const FOLDABLE: [&str; 6] = ["type", "dtype", "contiguous", "writeable", "changed", "buffer"];
+
+/// The columns to show, as indices into [`HEADERS`], and a line for those
+/// folded away: `every row: type NpArray<i32>, dtype i32, writeable yes`.
+/// A table of one row folds nothing.
+pub fn shown_columns(rows: &[Row]) -> (Vec<usize>, Option<String>) {
+    let cells: Vec<[String; 13]> = rows.iter().map(row_cells).collect();
+    let mut shown = Vec::new();
+    let mut folded = Vec::new();
+    for (column, header) in HEADERS.iter().enumerate() {
+        let same = cells.len() > 1
+            && FOLDABLE.contains(header)
+            && cells.iter().all(|row| row[column] == cells[0][column]);
+        if same {
+            folded.push(format!("{header} {}", cells[0][column]));
+        } else {
+            shown.push(column);
+        }
+    }
+    let line = (!folded.is_empty()).then(|| format!("every row: {}", folded.join(", ")));
+    (shown, line)
+}
+
 pub fn list<T: std::fmt::Display>(items: &[T]) -> String {
     let inner: Vec<String> = items.iter().map(ToString::to_string).collect();
     format!("[{}]", inner.join(", "))

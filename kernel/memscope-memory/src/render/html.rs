@@ -7,8 +7,8 @@
 //! same on a light and on a dark theme.
 
 use super::RenderOptions;
-use super::cells::{HEADERS, bytes, row_cells};
-use super::picture::{Slot, pictures};
+use super::cells::{HEADERS, bytes, row_cells, shown_columns};
+use super::picture::{Slot, legend, pictures};
 use crate::model::{Change, GoneWhy, MemoryTable, Role};
 
 const CELL: &str =
@@ -52,8 +52,10 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
          <div style=\"font-weight:bold;margin:4px 0\">Memory after this cell</div>",
     );
     if !table.rows.is_empty() {
+        let listed = &table.rows[..table.rows.len().min(super::MAX_ROWS)];
+        let (shown, folded) = shown_columns(listed);
         html.push_str("<table style=\"border-collapse:collapse;margin:0\"><thead><tr>");
-        let mut headers: Vec<&str> = HEADERS.to_vec();
+        let mut headers: Vec<&str> = shown.iter().map(|&c| HEADERS[c]).collect();
         if options.addresses {
             headers.push("address");
         }
@@ -61,15 +63,16 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
             html.push_str(&format!("<th style=\"{HEAD}\">{}</th>", escape(header)));
         }
         html.push_str("</tr></thead><tbody>");
-        for row in table.rows.iter().take(super::MAX_ROWS) {
-            let mut cells: Vec<String> = row_cells(row).iter().map(|c| escape(c)).collect();
-            cells[0] = format!("<b>{}</b>", cells[0]);
-            cells[6] = badge(super::cells::role(row.role), role_colour(row.role));
-            cells[11] = match row.changed {
-                Change::Unchanged => cells[11].clone(),
+        for row in listed {
+            let mut all: Vec<String> = row_cells(row).iter().map(|c| escape(c)).collect();
+            all[0] = format!("<b>{}</b>", all[0]);
+            all[6] = badge(super::cells::role(row.role), role_colour(row.role));
+            all[11] = match row.changed {
+                Change::Unchanged => all[11].clone(),
                 Change::New => badge("new", "#6d28d9"),
                 Change::Modified => badge("modified", "#b45309"),
             };
+            let mut cells: Vec<String> = shown.iter().map(|&c| all[c].clone()).collect();
             if options.addresses {
                 cells.push(format!("{:#x}", row.address));
             }
@@ -80,6 +83,12 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
             html.push_str("</tr>");
         }
         html.push_str("</tbody></table>");
+        if let Some(folded) = folded {
+            html.push_str(&format!(
+                "<div style=\"margin:2px 0\">{}</div>",
+                escape(&folded)
+            ));
+        }
         if let Some(left_out) = super::rows_left_out(table) {
             html.push_str(&format!(
                 "<div style=\"margin:2px 0\">{}</div>",
@@ -127,13 +136,22 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
                 escape(&bar.name)
             ));
             for slot in &bar.covered {
-                let fill = match slot {
-                    Slot::Covered => colour,
-                    Slot::Empty => "transparent",
-                    Slot::Maybe => "#9ca3af",
+                let (fill, text) = match slot {
+                    Slot::Covered => (colour, String::new()),
+                    Slot::Element { order, repeated } => {
+                        let plus = if *repeated { "+" } else { "" };
+                        // The first element, the view's offset, in bold.
+                        if *order == 0 {
+                            (colour, format!("<b>0{plus}</b>"))
+                        } else {
+                            (colour, format!("{order}{plus}"))
+                        }
+                    }
+                    Slot::Empty => ("transparent", String::new()),
+                    Slot::Maybe => ("#9ca3af", "?".to_owned()),
                 };
                 html.push_str(&format!(
-                    "<td style=\"width:9px;height:12px;padding:0;background-color:{fill};border:1px solid #888888\"></td>"
+                    "<td style=\"min-width:9px;height:12px;padding:0 2px;background-color:{fill};color:#ffffff;border:1px solid #888888;text-align:center;font-size:10px\">{text}</td>"
                 ));
             }
             html.push_str("</tr>");
@@ -141,6 +159,12 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
         html.push_str("</tbody></table>");
         if picture.more > 0 {
             html.push_str(&format!("<div>... and {} more</div>", picture.more));
+        }
+        if let Some(legend) = legend(&picture) {
+            html.push_str(&format!(
+                "<div style=\"margin:2px 0\">{}</div>",
+                escape(legend)
+            ));
         }
     }
     html.push_str("</div>");

@@ -60,6 +60,9 @@ struct Variable<'a> {
     itemsize: usize,
     bytes: u64,
     buffer: Option<String>,
+    /// Its first element's index in the buffer, in elements, counted from
+    /// the buffer's start; null for an array without elements.
+    offset: Option<u64>,
     role: Role,
     /// The owning variable of a view, else null.
     base: Option<&'a str>,
@@ -115,7 +118,7 @@ fn document(table: &MemoryTable, options: RenderOptions) -> Document<'_> {
         variables: table
             .rows
             .iter()
-            .map(|row| variable(row, options))
+            .map(|row| variable(row, table, options))
             .collect(),
         gone: table
             .gone
@@ -164,7 +167,7 @@ fn document(table: &MemoryTable, options: RenderOptions) -> Document<'_> {
     }
 }
 
-fn variable(row: &Row, options: RenderOptions) -> Variable<'_> {
+fn variable<'a>(row: &'a Row, table: &MemoryTable, options: RenderOptions) -> Variable<'a> {
     Variable {
         name: &row.name,
         path: &row.name,
@@ -176,6 +179,7 @@ fn variable(row: &Row, options: RenderOptions) -> Variable<'_> {
         itemsize: row.itemsize,
         bytes: row.bytes,
         buffer: row.buffer.map(|id| id.to_string()),
+        offset: offset(row, table),
         role: row.role,
         base: match &row.base {
             Base::Variable(name) => Some(name),
@@ -193,4 +197,12 @@ fn variable(row: &Row, options: RenderOptions) -> Variable<'_> {
         changed: row.changed,
         address: options.addresses.then(|| format!("{:#x}", row.address)),
     }
+}
+
+/// The element index of `row`'s first element from its buffer's start.
+fn offset(row: &Row, table: &MemoryTable) -> Option<u64> {
+    let id = row.buffer?;
+    let index = table.buffers.binary_search_by_key(&id, |b| b.id).ok()?;
+    let start = table.buffers[index].span.0;
+    Some((row.address as u64).checked_sub(start)? / (row.itemsize.max(1) as u64))
 }

@@ -2,9 +2,13 @@
 //! showing which parts of the buffer its elements cover, so a slice is
 //! seen sitting inside its base and `x[::2]` beside `x[1::2]`.
 //!
-//! A bar has one slot per element for small buffers; for larger ones each
-//! slot stands for an equal run of elements and is filled when the variable
-//! covers at least one of them (decided exactly, like the table).
+//! A bar has one slot per element for small buffers, and each slot the
+//! variable covers carries the position of that element in the variable's
+//! own C order: `backwards` reads 11 10 ... 0, a transpose 0 3 6 9 1 4 ...
+//! over the same cells, and 0 marks the first element (its offset). For
+//! larger buffers each slot stands for an equal run of elements and is
+//! filled when the variable covers at least one of them (decided exactly,
+//! like the table).
 
 use memscope_cell_abi::layout::byte_layout;
 
@@ -38,10 +42,18 @@ pub struct Bar {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Slot {
     Covered,
+    /// One element, covered, with its position in the variable's C order
+    /// (the first, when the variable reads it more than once: `repeated`,
+    /// a broadcast).
+    Element { order: u64, repeated: bool },
     Empty,
     /// The exact check gave up: it may cover this slot.
     Maybe,
 }
+
+/// Variables with more elements than this get no order numbers (a
+/// broadcast can read a small buffer millions of times).
+pub const MAX_ORDERED_ELEMENTS: u64 = 4096;
 
 /// The pictures of the first [`MAX_BUFFERS`] buffers.
 pub fn pictures(table: &MemoryTable) -> Vec<Picture> {
@@ -66,15 +78,17 @@ pub fn pictures(table: &MemoryTable) -> Vec<Picture> {
                 .take(MAX_VARIABLES)
                 .map(|row| Bar {
                     name: row.name.clone(),
-                    covered: (0..slots)
-                        .map(|s| {
-                            coverage(
-                                row,
-                                lo + s * slot_bytes,
-                                slot_bytes.min(hi - lo - s * slot_bytes),
-                            )
-                        })
-                        .collect(),
+                    covered: ordered_slots(row, lo, slots, per_slot, itemsize).unwrap_or_else(|| {
+                        (0..slots)
+                            .map(|s| {
+                                coverage(
+                                    row,
+                                    lo + s * slot_bytes,
+                                    slot_bytes.min(hi - lo - s * slot_bytes),
+                                )
+                            })
+                            .collect()
+                    }),
                 })
                 .collect();
             Some(Picture {
@@ -86,6 +100,56 @@ pub fn pictures(table: &MemoryTable) -> Vec<Picture> {
             })
         })
         .collect()
+}
+
+/// One slot per element, each covered one with its C-order position; `None`
+/// when the picture's slots are runs of elements, the row's elements are
+/// of another size, or it has too many elements to number.
+fn ordered_slots(row: &Row, lo: u64, slots: u64, per_slot: u64, itemsize: u64) -> Option<Vec<Slot>> {
+    let count = crate::extent::element_count(&row.shape);
+    if per_slot != 1 || row.itemsize as u64 != itemsize || count > MAX_ORDERED_ELEMENTS {
+        return None;
+    }
+    let mut cells = vec![Slot::Empty; usize::try_from(slots).ok()?];
+    let first = (row.address as u64).checked_sub(lo)? / itemsize;
+    // Walk the logical indices in C order, keeping the element position.
+    let mut index = vec![0_usize; row.shape.len()];
+    for order in 0..count {
+        let mut position = first as i128;
+        for (i, stride) in index.iter().zip(&row.strides) {
+            position += *i as i128 * *stride as i128;
+        }
+        let cell = cells.get_mut(usize::try_from(position).ok()?)?;
+        *cell = match *cell {
+            Slot::Element { order: seen, .. } => Slot::Element {
+                order: seen,
+                repeated: true,
+            },
+            _ => Slot::Element {
+                order,
+                repeated: false,
+            },
+        };
+        for axis in (0..index.len()).rev() {
+            index[axis] += 1;
+            if index[axis] < row.shape[axis] {
+                break;
+            }
+            index[axis] = 0;
+        }
+    }
+    Some(cells)
+}
+
+/// The legend of the order numbers, for a picture that has them.
+pub fn legend(picture: &Picture) -> Option<&'static str> {
+    let numbered = picture
+        .bars
+        .iter()
+        .any(|bar| bar.covered.iter().any(|slot| matches!(slot, Slot::Element { .. })));
+    numbered.then_some(
+        "numbers: each element's place in the variable's C order, 0 = its first; . = not covered; + = read again",
+    )
 }
 
 fn coverage(row: &Row, start: u64, len: u64) -> Slot {

@@ -5,21 +5,24 @@ use tabled::builder::Builder;
 use tabled::settings::Style;
 
 use super::RenderOptions;
-use super::cells::{HEADERS, bytes, row_cells};
-use super::picture::{Slot, pictures};
+use super::cells::{HEADERS, bytes, row_cells, shown_columns};
+use super::picture::{Slot, legend, pictures};
 use crate::model::{GoneWhy, MemoryTable};
 
 pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
     let mut out = String::from("Memory after this cell\n");
     if !table.rows.is_empty() {
+        let listed = &table.rows[..table.rows.len().min(super::MAX_ROWS)];
+        let (shown, folded) = shown_columns(listed);
         let mut builder = Builder::default();
-        let mut headers: Vec<String> = HEADERS.iter().map(|h| h.to_string()).collect();
+        let mut headers: Vec<String> = shown.iter().map(|&c| HEADERS[c].to_string()).collect();
         if options.addresses {
             headers.push("address".to_owned());
         }
         builder.push_record(headers);
-        for row in table.rows.iter().take(super::MAX_ROWS) {
-            let mut cells = row_cells(row).to_vec();
+        for row in listed {
+            let all = row_cells(row);
+            let mut cells: Vec<String> = shown.iter().map(|&c| all[c].clone()).collect();
             if options.addresses {
                 cells.push(format!("{:#x}", row.address));
             }
@@ -29,6 +32,10 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
         // of diffs and of nbval's comparisons.
         for line in builder.build().with(Style::psql()).to_string().lines() {
             out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        if let Some(folded) = folded {
+            out.push_str(&folded);
             out.push('\n');
         }
         if let Some(left_out) = super::rows_left_out(table) {
@@ -67,21 +74,46 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
             .map(|b| b.name.chars().count())
             .max()
             .unwrap_or(0);
+        let legend = legend(&picture);
+        // Numbered cells share one width: the widest number, and its `+`.
+        let cell = if legend.is_some() {
+            picture
+                .bars
+                .iter()
+                .flat_map(|bar| &bar.covered)
+                .map(|slot| mark(slot).len())
+                .max()
+                .unwrap_or(1)
+        } else {
+            1
+        };
         for bar in &picture.bars {
-            let marks: String = bar
+            let marks: Vec<String> = bar
                 .covered
                 .iter()
-                .map(|slot| match slot {
-                    Slot::Covered => '#',
-                    Slot::Empty => '.',
-                    Slot::Maybe => '?',
-                })
+                .map(|slot| format!("{:>cell$}", mark(slot)))
                 .collect();
+            let marks = marks.join(if cell > 1 { " " } else { "" });
             out.push_str(&format!("  {:width$}  {marks}\n", bar.name));
         }
         if picture.more > 0 {
             out.push_str(&format!("  ... and {} more\n", picture.more));
         }
+        if let Some(legend) = legend {
+            out.push_str(&format!("  ({legend})\n"));
+        }
     }
     out.trim_end().to_owned()
+}
+
+/// One slot as text: its order number (with `+` if read again), or a mark.
+fn mark(slot: &Slot) -> String {
+    match slot {
+        Slot::Element { order, repeated } => {
+            format!("{order}{}", if *repeated { "+" } else { "" })
+        }
+        Slot::Covered => "#".to_owned(),
+        Slot::Empty => ".".to_owned(),
+        Slot::Maybe => "?".to_owned(),
+    }
 }
