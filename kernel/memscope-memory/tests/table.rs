@@ -1002,7 +1002,11 @@ fn text_rendering() {
 
         buf3 (48 B, one mark per element):
           m  031425
-          (numbers: each element's place in the variable's C order, 0 = its first; . = not covered; + = read again)"#]]
+          (numbers: each element's place in the variable's C order, 0 = its first; . = not covered; + = read again)
+
+        m (2 x 3): the buffer position each element reads
+          0 2 4
+          1 3 5"#]]
     .assert_eq(&rendered);
 }
 
@@ -1568,6 +1572,7 @@ fn pictures_number_each_element_in_its_variables_order() {
             ("backwards", twelve.view(11, &[12], &[-1])),
             ("board", twelve.view(0, &[3, 4], &[4, 1])),
             ("board_t", twelve.view(0, &[4, 3], &[1, 4])),
+            ("cube", twelve.view(0, &[2, 2, 3], &[1, 2, 4])),
             ("every_third", twelve.view(0, &[4], &[3])),
             ("tiled", twelve.view(0, &[3, 4], &[0, 1])),
             ("nothing", twelve.view(5, &[0], &[1])),
@@ -1585,6 +1590,7 @@ fn pictures_number_each_element_in_its_variables_order() {
           board         0  1  2  3  4  5  6  7  8  9 10 11
           board_t       0  3  6  9  1  4  7 10  2  5  8 11
           counts        0  1  2  3  4  5  6  7  8  9 10 11
+          cube          0  6  3  9  1  7  4 10  2  8  5 11
           every_third   0  .  .  1  .  .  2  .  .  3  .  .
           nothing       .  .  .  .  .  .  .  .  .  .  .  .
           tiled        0+ 1+ 2+ 3+  .  .  .  .  .  .  .  .
@@ -1592,11 +1598,42 @@ fn pictures_number_each_element_in_its_variables_order() {
 
         buf2 (800 B, one mark per 3 elements):
           long       ##################################
-          long_back  ##################################"#]].assert_eq(pictures);
+          long_back  ##################################
+
+        board (3 x 4): the buffer position each element reads
+           0  1  2  3
+           4  5  6  7
+           8  9 10 11
+
+        board_t (4 x 3): the buffer position each element reads
+           0  4  8
+           1  5  9
+           2  6 10
+           3  7 11
+
+        cube (2 x 2 x 3): the buffer position each element reads
+          [0, :, :]
+             0  4  8
+             2  6 10
+          [1, :, :]
+             1  5  9
+             3  7 11
+
+        tiled (3 x 4): the buffer position each element reads
+          0 1 2 3
+          0 1 2 3
+          0 1 2 3"#]].assert_eq(pictures);
     let html = html::render(&table, RenderOptions::default());
-    assert!(html.contains(">11</td>") && html.contains("<b>0</b>"), "{html}");
-    assert!(html.contains("<b>0+</b>"), "a broadcast's first element is read again: {html}");
-    let json: serde_json::Value = serde_json::from_str(&json::render(&table, RenderOptions::default())).unwrap();
+    assert!(
+        html.contains(">11</td>") && html.contains("<b>0</b>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<b>0+</b>"),
+        "a broadcast's first element is read again: {html}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&json::render(&table, RenderOptions::default())).unwrap();
     let offsets: Vec<(String, serde_json::Value)> = json["variables"]
         .as_array()
         .unwrap()
@@ -1622,6 +1659,10 @@ fn pictures_number_each_element_in_its_variables_order() {
                 Number(0),
             ),
             (
+                "cube",
+                Number(0),
+            ),
+            (
                 "every_third",
                 Number(0),
             ),
@@ -1642,5 +1683,6 @@ fn pictures_number_each_element_in_its_variables_order() {
                 Number(0),
             ),
         ]
-    "#]].assert_debug_eq(&offsets);
+    "#]]
+    .assert_debug_eq(&offsets);
 }

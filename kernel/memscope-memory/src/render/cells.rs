@@ -20,7 +20,14 @@ pub const HEADERS: [&str; 13] = [
 
 /// Columns that the text and HTML tables fold into one line when every row
 /// says the same in them (the JSON and the data resource keep them all).
-const FOLDABLE: [&str; 6] = ["type", "dtype", "contiguous", "writeable", "changed", "buffer"];
+const FOLDABLE: [&str; 6] = [
+    "type",
+    "dtype",
+    "contiguous",
+    "writeable",
+    "changed",
+    "buffer",
+];
 
 /// The columns to show, as indices into [`HEADERS`], and a line for those
 /// folded away: `every row: type NpArray<i32>, dtype i32, writeable yes`.

@@ -8,6 +8,7 @@
 
 use super::RenderOptions;
 use super::cells::{HEADERS, bytes, row_cells, shown_columns};
+use super::grid::grids;
 use super::picture::{Slot, legend, pictures};
 use crate::model::{Change, GoneWhy, MemoryTable, Role};
 
@@ -165,6 +166,35 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
                 "<div style=\"margin:2px 0\">{}</div>",
                 escape(legend)
             ));
+        }
+    }
+    for grid in grids(table) {
+        let dims: Vec<String> = grid.shape.iter().map(ToString::to_string).collect();
+        let colour = table
+            .row(&grid.name)
+            .map_or("#888888", |row| role_colour(row.role));
+        html.push_str(&format!(
+            "<div style=\"margin:8px 0 2px 0\"><b>{}</b> ({}): the buffer position each element reads</div>",
+            escape(&grid.name),
+            dims.join(" &times; ")
+        ));
+        for (heading, rows) in grid.slices() {
+            if let Some(heading) = heading {
+                html.push_str(&format!("<div>{}</div>", escape(&heading)));
+            }
+            html.push_str(
+                "<table style=\"border-collapse:separate;border-spacing:1px;margin:0\"><tbody>",
+            );
+            for row in rows {
+                html.push_str("<tr>");
+                for position in row {
+                    html.push_str(&format!(
+                        "<td style=\"min-width:14px;padding:0 3px;background-color:{colour};color:#ffffff;border:1px solid #888888;text-align:center;font-size:10px\">{position}</td>"
+                    ));
+                }
+                html.push_str("</tr>");
+            }
+            html.push_str("</tbody></table>");
         }
     }
     html.push_str("</div>");

@@ -10,6 +10,7 @@
 
 pub mod cells;
 pub mod data_resource;
+pub mod grid;
 pub mod html;
 pub mod json;
 pub mod picture;

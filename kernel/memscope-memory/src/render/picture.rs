@@ -45,7 +45,10 @@ pub enum Slot {
     /// One element, covered, with its position in the variable's C order
     /// (the first, when the variable reads it more than once: `repeated`,
     /// a broadcast).
-    Element { order: u64, repeated: bool },
+    Element {
+        order: u64,
+        repeated: bool,
+    },
     Empty,
     /// The exact check gave up: it may cover this slot.
     Maybe,
@@ -78,17 +81,19 @@ pub fn pictures(table: &MemoryTable) -> Vec<Picture> {
                 .take(MAX_VARIABLES)
                 .map(|row| Bar {
                     name: row.name.clone(),
-                    covered: ordered_slots(row, lo, slots, per_slot, itemsize).unwrap_or_else(|| {
-                        (0..slots)
-                            .map(|s| {
-                                coverage(
-                                    row,
-                                    lo + s * slot_bytes,
-                                    slot_bytes.min(hi - lo - s * slot_bytes),
-                                )
-                            })
-                            .collect()
-                    }),
+                    covered: ordered_slots(row, lo, slots, per_slot, itemsize).unwrap_or_else(
+                        || {
+                            (0..slots)
+                                .map(|s| {
+                                    coverage(
+                                        row,
+                                        lo + s * slot_bytes,
+                                        slot_bytes.min(hi - lo - s * slot_bytes),
+                                    )
+                                })
+                                .collect()
+                        },
+                    ),
                 })
                 .collect();
             Some(Picture {
@@ -105,21 +110,19 @@ pub fn pictures(table: &MemoryTable) -> Vec<Picture> {
 /// One slot per element, each covered one with its C-order position; `None`
 /// when the picture's slots are runs of elements, the row's elements are
 /// of another size, or it has too many elements to number.
-fn ordered_slots(row: &Row, lo: u64, slots: u64, per_slot: u64, itemsize: u64) -> Option<Vec<Slot>> {
-    let count = crate::extent::element_count(&row.shape);
-    if per_slot != 1 || row.itemsize as u64 != itemsize || count > MAX_ORDERED_ELEMENTS {
+fn ordered_slots(
+    row: &Row,
+    lo: u64,
+    slots: u64,
+    per_slot: u64,
+    itemsize: u64,
+) -> Option<Vec<Slot>> {
+    if per_slot != 1 || row.itemsize as u64 != itemsize {
         return None;
     }
     let mut cells = vec![Slot::Empty; usize::try_from(slots).ok()?];
-    let first = (row.address as u64).checked_sub(lo)? / itemsize;
-    // Walk the logical indices in C order, keeping the element position.
-    let mut index = vec![0_usize; row.shape.len()];
-    for order in 0..count {
-        let mut position = first as i128;
-        for (i, stride) in index.iter().zip(&row.strides) {
-            position += *i as i128 * *stride as i128;
-        }
-        let cell = cells.get_mut(usize::try_from(position).ok()?)?;
+    for (order, position) in (0..).zip(positions(row, lo)?) {
+        let cell = cells.get_mut(position)?;
         *cell = match *cell {
             Slot::Element { order: seen, .. } => Slot::Element {
                 order: seen,
@@ -130,6 +133,29 @@ fn ordered_slots(row: &Row, lo: u64, slots: u64, per_slot: u64, itemsize: u64) -
                 repeated: false,
             },
         };
+    }
+    Some(cells)
+}
+
+/// The buffer position (in elements from `lo`, the buffer's first byte) of
+/// each of `row`'s elements, in the row's C order; `None` past
+/// [`MAX_ORDERED_ELEMENTS`] or for a position outside the buffer.
+pub fn positions(row: &Row, lo: u64) -> Option<Vec<usize>> {
+    let count = crate::extent::element_count(&row.shape);
+    let itemsize = row.itemsize.max(1) as u64;
+    if count > MAX_ORDERED_ELEMENTS {
+        return None;
+    }
+    let first = (row.address as u64).checked_sub(lo)? / itemsize;
+    let mut index = vec![0_usize; row.shape.len()];
+    let mut found = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let mut position = first as i128;
+        for (i, stride) in index.iter().zip(&row.strides) {
+            position += *i as i128 * *stride as i128;
+        }
+        found.push(usize::try_from(position).ok()?);
+        // The next index in C order: the last axis fastest.
         for axis in (0..index.len()).rev() {
             index[axis] += 1;
             if index[axis] < row.shape[axis] {
@@ -138,15 +164,16 @@ fn ordered_slots(row: &Row, lo: u64, slots: u64, per_slot: u64, itemsize: u64) -
             index[axis] = 0;
         }
     }
-    Some(cells)
+    Some(found)
 }
 
 /// The legend of the order numbers, for a picture that has them.
 pub fn legend(picture: &Picture) -> Option<&'static str> {
-    let numbered = picture
-        .bars
-        .iter()
-        .any(|bar| bar.covered.iter().any(|slot| matches!(slot, Slot::Element { .. })));
+    let numbered = picture.bars.iter().any(|bar| {
+        bar.covered
+            .iter()
+            .any(|slot| matches!(slot, Slot::Element { .. }))
+    });
     numbered.then_some(
         "numbers: each element's place in the variable's C order, 0 = its first; . = not covered; + = read again",
     )

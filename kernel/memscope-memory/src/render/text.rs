@@ -6,6 +6,7 @@ use tabled::settings::Style;
 
 use super::RenderOptions;
 use super::cells::{HEADERS, bytes, row_cells, shown_columns};
+use super::grid::grids;
 use super::picture::{Slot, legend, pictures};
 use crate::model::{GoneWhy, MemoryTable};
 
@@ -101,6 +102,32 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
         }
         if let Some(legend) = legend {
             out.push_str(&format!("  ({legend})\n"));
+        }
+    }
+    for grid in grids(table) {
+        let dims: Vec<String> = grid.shape.iter().map(ToString::to_string).collect();
+        out.push_str(&format!(
+            "\n{} ({}): the buffer position each element reads\n",
+            grid.name,
+            dims.join(" x ")
+        ));
+        let cell = grid
+            .positions
+            .iter()
+            .map(|p| p.to_string().len())
+            .max()
+            .unwrap_or(1);
+        for (heading, rows) in grid.slices() {
+            let indent = if let Some(heading) = heading {
+                out.push_str(&format!("  {heading}\n"));
+                "    "
+            } else {
+                "  "
+            };
+            for row in rows {
+                let cells: Vec<String> = row.iter().map(|p| format!("{p:>cell$}")).collect();
+                out.push_str(&format!("{indent}{}\n", cells.join(" ")));
+            }
         }
     }
     out.trim_end().to_owned()

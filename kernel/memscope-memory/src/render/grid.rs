@@ -1,0 +1,84 @@
+//! The logical grid of a 2-D (or higher) array the cell created or
+//! changed: its rows and columns, each cell labelled with the buffer
+//! position it reads, so `board_t` is seen as 4 x 3 walking `board`'s
+//! buffer column by column. Higher dimensions are a stack of 2-D slices.
+//!
+//! Drawn beside the picture for at most [`MAX_GRIDS`] arrays of at most
+//! [`MAX_GRID_ELEMENTS`] elements.
+
+use crate::model::{Change, MemoryTable, Row};
+
+use super::picture::positions;
+
+pub const MAX_GRIDS: usize = 4;
+pub const MAX_GRID_ELEMENTS: u64 = 48;
+
+/// One array's grid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grid {
+    pub name: String,
+    pub shape: Vec<usize>,
+    /// One per element, in C order: its position in the buffer.
+    pub positions: Vec<usize>,
+}
+
+impl Grid {
+    /// The 2-D slices, each with its heading (`[0, :, :]`, or none for a
+    /// 2-D array) and its rows of positions.
+    pub fn slices(&self) -> Vec<(Option<String>, Vec<&[usize]>)> {
+        let (rows, columns) = match self.shape[..] {
+            [.., rows, columns] => (rows, columns),
+            _ => return Vec::new(),
+        };
+        let plane = rows * columns;
+        let leading = &self.shape[..self.shape.len() - 2];
+        if plane == 0 {
+            return Vec::new();
+        }
+        self.positions
+            .chunks(plane)
+            .enumerate()
+            .map(|(k, chunk)| {
+                let heading = (!leading.is_empty()).then(|| {
+                    let mut index = Vec::with_capacity(leading.len());
+                    let mut rest = k;
+                    for &length in leading.iter().rev() {
+                        index.push(rest % length.max(1));
+                        rest /= length.max(1);
+                    }
+                    index.reverse();
+                    let mut words: Vec<String> = index.iter().map(ToString::to_string).collect();
+                    words.extend([":".to_owned(), ":".to_owned()]);
+                    format!("[{}]", words.join(", "))
+                });
+                (heading, chunk.chunks(columns).collect())
+            })
+            .collect()
+    }
+}
+
+/// The grids to draw after this table: arrays of two or more dimensions
+/// that are new or modified, small enough to read, in a buffer.
+pub fn grids(table: &MemoryTable) -> Vec<Grid> {
+    table
+        .rows
+        .iter()
+        .filter(|row| row.shape.len() >= 2 && row.changed != Change::Unchanged)
+        .filter_map(|row| grid(table, row))
+        .take(MAX_GRIDS)
+        .collect()
+}
+
+/// The grid of `row`, whatever changed, if it has one.
+pub fn grid(table: &MemoryTable, row: &Row) -> Option<Grid> {
+    let count = crate::extent::element_count(&row.shape);
+    if row.shape.len() < 2 || count == 0 || count > MAX_GRID_ELEMENTS {
+        return None;
+    }
+    let buffer = table.buffers.iter().find(|b| Some(b.id) == row.buffer)?;
+    Some(Grid {
+        name: row.name.clone(),
+        shape: row.shape.clone(),
+        positions: positions(row, buffer.span.0)?,
+    })
+}
