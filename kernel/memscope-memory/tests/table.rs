@@ -1597,8 +1597,8 @@ fn pictures_number_each_element_in_its_variables_order() {
           (numbers: each element's place in the variable's C order, 0 = its first; . = not covered; + = read again)
 
         buf2 (800 B, one mark per 3 elements):
-          long       ##################################
-          long_back  ##################################
+          long       ##################################  from 0, steps [1], 100 elements
+          long_back  ##################################  from 99, steps [-2], 50 elements
 
         board (3 x 4): the buffer position each element reads
            0  1  2  3

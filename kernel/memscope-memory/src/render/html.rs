@@ -155,6 +155,12 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
                     "<td style=\"min-width:9px;height:12px;padding:0 2px;background-color:{fill};color:#ffffff;border:1px solid #888888;text-align:center;font-size:10px\">{text}</td>"
                 ));
             }
+            if let Some(walk) = &bar.walk {
+                html.push_str(&format!(
+                    "<td style=\"padding:0 0 0 8px;white-space:nowrap\">{}</td>",
+                    escape(walk)
+                ));
+            }
             html.push_str("</tr>");
         }
         html.push_str("</tbody></table>");

@@ -37,6 +37,10 @@ pub struct Picture {
 pub struct Bar {
     pub name: String,
     pub covered: Vec<Slot>,
+    /// For a bar whose slots are runs of elements (so it has no order
+    /// numbers): where its walk starts and its steps, in elements
+    /// (`from 99, steps [-2], 50 elements`).
+    pub walk: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,21 +83,22 @@ pub fn pictures(table: &MemoryTable) -> Vec<Picture> {
             let bars = rows
                 .iter()
                 .take(MAX_VARIABLES)
-                .map(|row| Bar {
-                    name: row.name.clone(),
-                    covered: ordered_slots(row, lo, slots, per_slot, itemsize).unwrap_or_else(
-                        || {
-                            (0..slots)
-                                .map(|s| {
-                                    coverage(
-                                        row,
-                                        lo + s * slot_bytes,
-                                        slot_bytes.min(hi - lo - s * slot_bytes),
-                                    )
-                                })
-                                .collect()
-                        },
-                    ),
+                .map(|row| {
+                    let ordered = ordered_slots(row, lo, slots, per_slot, itemsize);
+                    let walk = ordered.is_none().then(|| walk(row, lo));
+                    let covered = ordered.unwrap_or_else(|| {
+                        (0..slots)
+                            .map(|s| {
+                                let start = lo + s * slot_bytes;
+                                coverage(row, start, slot_bytes.min(hi - start))
+                            })
+                            .collect()
+                    });
+                    Bar {
+                        name: row.name.clone(),
+                        covered,
+                        walk,
+                    }
                 })
                 .collect();
             Some(Picture {
@@ -165,6 +170,18 @@ pub fn positions(row: &Row, lo: u64) -> Option<Vec<usize>> {
         }
     }
     Some(found)
+}
+
+/// Where `row`'s walk through the buffer starts and how it steps, in
+/// elements: what order numbers would show, for a bar too long to number.
+fn walk(row: &Row, lo: u64) -> String {
+    let count = crate::extent::element_count(&row.shape);
+    let first = (row.address as u64).saturating_sub(lo) / row.itemsize.max(1) as u64;
+    let steps: Vec<String> = row.strides.iter().map(ToString::to_string).collect();
+    format!(
+        "from {first}, steps [{}], {count} elements",
+        steps.join(", ")
+    )
 }
 
 /// The legend of the order numbers, for a picture that has them.

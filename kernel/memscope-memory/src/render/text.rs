@@ -95,7 +95,10 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
                 .map(|slot| format!("{:>cell$}", mark(slot)))
                 .collect();
             let marks = marks.join(if cell > 1 { " " } else { "" });
-            out.push_str(&format!("  {:width$}  {marks}\n", bar.name));
+            match &bar.walk {
+                Some(walk) => out.push_str(&format!("  {:width$}  {marks}  {walk}\n", bar.name)),
+                None => out.push_str(&format!("  {:width$}  {marks}\n", bar.name)),
+            }
         }
         if picture.more > 0 {
             out.push_str(&format!("  ... and {} more\n", picture.more));
