@@ -148,6 +148,10 @@ pub struct MemoryTable {
     /// What is not listed, per variable, by name (see
     /// [`MemoryTable::folded`]).
     pub folded: Vec<Folded>,
+    /// Names (variables or paths) asked for by name, whose grids are drawn
+    /// whether or not the cell changed them (Render Variable, `:memory
+    /// show`).
+    pub focus: Vec<String>,
 }
 
 impl MemoryTable {
@@ -185,6 +189,7 @@ impl MemoryTable {
                 .cloned()
                 .collect(),
             opaque: Vec::new(),
+            focus: vec![name.to_owned()],
             folded: self
                 .folded
                 .iter()

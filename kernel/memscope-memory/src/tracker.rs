@@ -155,6 +155,7 @@ impl MemoryTracker {
             buffers,
             opaque: Vec::new(),
             folded: Vec::new(),
+            focus: Vec::new(),
         }
     }
 

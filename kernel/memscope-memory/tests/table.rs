@@ -1686,3 +1686,19 @@ fn pictures_number_each_element_in_its_variables_order() {
     "#]]
     .assert_debug_eq(&offsets);
 }
+
+#[test]
+fn a_grid_is_drawn_for_a_changed_array_or_one_asked_for_by_name() {
+    let twelve = NpBuffer { start: X, len: 12 };
+    let variables = named(vec![
+        ("counts", twelve.owner(&[12], &[1])),
+        ("board", twelve.view(0, &[3, 4], &[4, 1])),
+    ]);
+    let mut tracker = MemoryTracker::new();
+    let first = tracker.observe(&variables, "let board = ...;", Some(1));
+    assert!(text::render(&first, RenderOptions::default()).contains("board (3 x 4)"));
+    let second = tracker.observe(&variables, "1 + 1", Some(2));
+    assert!(!text::render(&second, RenderOptions::default()).contains("board (3 x 4)"));
+    let asked = second.restricted_to_buffer_of("board").unwrap();
+    assert!(text::render(&asked, RenderOptions::default()).contains("board (3 x 4)"));
+}

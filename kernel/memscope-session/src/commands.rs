@@ -20,12 +20,14 @@ use std::ops::Range;
 use memscope_engine::cell_lines::{HeaderLine, header};
 
 /// A `:memory` command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MemoryCommand {
     On,
     Off,
     Addresses,
     ShowNow,
+    /// `:memory show NAME`: the table of NAME's buffers, with its grid.
+    Show(String),
 }
 
 /// A `:param` line: where it is in the cell, and what follows `:param`.
@@ -169,11 +171,14 @@ fn memory_command(args: &str) -> Result<MemoryCommand, String> {
         "on" => MemoryCommand::On,
         "off" => MemoryCommand::Off,
         "addresses" => MemoryCommand::Addresses,
-        other => {
-            return Err(format!(
-                ":memory takes on, off, addresses or nothing, not {other:?}"
-            ));
-        }
+        other => match other.strip_prefix("show ") {
+            Some(name) if !name.trim().is_empty() => MemoryCommand::Show(name.trim().to_owned()),
+            _ => {
+                return Err(format!(
+                    ":memory takes on, off, addresses, show NAME or nothing, not {other:?}"
+                ));
+            }
+        },
     })
 }
 
@@ -212,6 +217,11 @@ mod tests {
         assert_eq!(commands(":memoryx").0, []);
         assert_eq!(commands("let a = 1;\n:memory").0, []);
         assert!(split(":memory sideways").unwrap_err().contains("sideways"));
+        assert_eq!(
+            commands(":memory show layers[1]").0,
+            [MemoryCommand::Show("layers[1]".to_owned())]
+        );
+        assert!(split(":memory show").unwrap_err().contains("show NAME"));
     }
 
     #[test]

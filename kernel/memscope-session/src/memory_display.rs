@@ -58,6 +58,19 @@ impl MemoryDisplay {
             MemoryCommand::On => self.mode = Mode::On,
             MemoryCommand::Off => self.mode = Mode::Off,
             MemoryCommand::Addresses => self.mode = Mode::WithAddresses,
+            MemoryCommand::Show(name) => {
+                let restricted = self
+                    .last
+                    .as_deref()
+                    .and_then(|table| table.restricted_to_buffer_of(&name));
+                return Some(match restricted {
+                    Some(table) => bundle(&table, self.render_options()),
+                    None => vec![(
+                        "text/plain".to_owned(),
+                        Rendering::Text(format!("No array named {name} in the memory table.")),
+                    )],
+                });
+            }
             MemoryCommand::ShowNow => {
                 return Some(match &self.last {
                     Some(table) => bundle(table, self.render_options()),

@@ -100,7 +100,7 @@ impl Session {
         let mut shown: Vec<TableBundle> = split
             .memory
             .iter()
-            .filter_map(|&command| self.memory.command(command))
+            .filter_map(|command| self.memory.command(command.clone()))
             .collect();
         if code.trim().is_empty() {
             // A cell of commands only; `:memory addresses` alone changes

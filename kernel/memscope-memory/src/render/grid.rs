@@ -58,12 +58,19 @@ impl Grid {
 }
 
 /// The grids to draw after this table: arrays of two or more dimensions
-/// that are new or modified, small enough to read, in a buffer.
+/// that are new or modified, or asked for by name (the table's `focus`),
+/// small enough to read, in a buffer.
 pub fn grids(table: &MemoryTable) -> Vec<Grid> {
+    let asked = |row: &Row| {
+        table
+            .focus
+            .iter()
+            .any(|name| *name == row.name || *name == row.variable)
+    };
     table
         .rows
         .iter()
-        .filter(|row| row.shape.len() >= 2 && row.changed != Change::Unchanged)
+        .filter(|row| row.shape.len() >= 2 && (row.changed != Change::Unchanged || asked(row)))
         .filter_map(|row| grid(table, row))
         .take(MAX_GRIDS)
         .collect()
