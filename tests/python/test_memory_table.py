@@ -251,6 +251,16 @@ def test_memory_commands(kc) -> None:
     assert "address" not in rows(tables(msgs)[0])["mc3"]
     reply, msgs = run(kc, ":memory sideways")
     assert reply["content"]["status"] == "error" and "on, off" in reply["content"]["evalue"]
+    # On demand: one array's buffers, with the grid of the array asked for.
+    run(kc, "let mc_grid = np::arange(0, 6, 1).reshape(&[2, 3]);\nlet mc_grid_t = mc_grid.t();")
+    reply, msgs = run(kc, ":memory show mc_grid_t")
+    (shown,) = tables(msgs)
+    assert {"mc_grid", "mc_grid_t"} <= set(rows(shown)) and "mc" not in rows(shown)
+    text = next(m["content"]["data"]["text/plain"] for m in msgs if m["msg_type"] == "display_data")
+    assert "mc_grid_t (3 x 2): the buffer position each element reads" in text, text
+    assert "0 3\n" in text and "2 5" in text, text
+    reply, msgs = run(kc, ":memory show no_such_array")
+    assert "No array named no_such_array" in all_text(msgs)
 
 
 def test_persisting_a_borrowed_view_gets_a_hint_under_the_error(kc) -> None:
