@@ -406,7 +406,7 @@ def picture_line(text: str, name: str) -> list[str]:
     """The cells of `name`'s bar in the text picture."""
     for line in text.splitlines():
         parts = line.split()
-        if parts and parts[0] == name and len(parts) > 1 and parts[1] not in ("|",):
+        if parts and parts[0] == name and len(parts) > 1 and parts[1] != "|" and not parts[1].startswith("("):
             cells = parts[1:]
             # Single-digit pictures are written without separators.
             return cells if len(cells) > 1 else list(cells[0])
