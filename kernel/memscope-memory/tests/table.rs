@@ -998,7 +998,6 @@ fn text_rendering() {
           odds   .0.1.2.3.4
           x      0123456789
           y      0123456789
-          (numbers: each element's place in the variable's C order, 0 = its first; . = not covered; + = read again)
 
         buf3 (48 B, one mark per element):
           m  031425
@@ -1594,11 +1593,11 @@ fn pictures_number_each_element_in_its_variables_order() {
           every_third   0  .  .  1  .  .  2  .  .  3  .  .
           nothing       .  .  .  .  .  .  .  .  .  .  .  .
           tiled        0+ 1+ 2+ 3+  .  .  .  .  .  .  .  .
-          (numbers: each element's place in the variable's C order, 0 = its first; . = not covered; + = read again)
 
         buf2 (800 B, one mark per 3 elements):
           long       ##################################  from 0, steps [1], 100 elements
           long_back  ##################################  from 99, steps [-2], 50 elements
+          (numbers: each element's place in the variable's C order, 0 = its first; . = not covered; + = read again)
 
         board (3 x 4): the buffer position each element reads
            0  1  2  3

@@ -116,6 +116,7 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
             escape(&gone.name)
         ));
     }
+    let mut shown_legend = None;
     for picture in pictures(table) {
         let unit = if picture.elements_per_slot == 1 {
             "one box per element".to_owned()
@@ -167,12 +168,14 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
         if picture.more > 0 {
             html.push_str(&format!("<div>... and {} more</div>", picture.more));
         }
-        if let Some(legend) = legend(&picture) {
-            html.push_str(&format!(
-                "<div style=\"margin:2px 0\">{}</div>",
-                escape(legend)
-            ));
-        }
+        shown_legend = shown_legend.or(legend(&picture));
+    }
+    // Said once, under the last picture.
+    if let Some(legend) = shown_legend {
+        html.push_str(&format!(
+            "<div style=\"margin:2px 0\">{}</div>",
+            escape(legend)
+        ));
     }
     for grid in grids(table) {
         let dims: Vec<String> = grid.shape.iter().map(ToString::to_string).collect();

@@ -57,6 +57,7 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
             GoneWhy::Dropped => format!("{} is gone: dropped\n", gone.name),
         });
     }
+    let mut shown_legend = None;
     for picture in pictures(table) {
         let unit = if picture.elements_per_slot == 1 {
             "one mark per element".to_owned()
@@ -103,9 +104,11 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
         if picture.more > 0 {
             out.push_str(&format!("  ... and {} more\n", picture.more));
         }
-        if let Some(legend) = legend {
-            out.push_str(&format!("  ({legend})\n"));
-        }
+        shown_legend = shown_legend.or(legend);
+    }
+    // Said once, under the last picture.
+    if let Some(legend) = shown_legend {
+        out.push_str(&format!("  ({legend})\n"));
     }
     for grid in grids(table) {
         let dims: Vec<String> = grid.shape.iter().map(ToString::to_string).collect();
