@@ -138,22 +138,25 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
                 escape(&bar.name)
             ));
             for slot in &bar.covered {
-                let (fill, text) = match slot {
-                    Slot::Covered => (colour, String::new()),
+                // Every cell holds text, so the picture reads where styles
+                // are stripped: numbers, `#` for a covered run, `.` where
+                // the variable is not (in grey, legible on both themes).
+                let (fill, ink, text) = match slot {
+                    Slot::Covered => (colour, "#ffffff", "#".to_owned()),
                     Slot::Element { order, repeated } => {
                         let plus = if *repeated { "+" } else { "" };
                         // The first element, the view's offset, in bold.
                         if *order == 0 {
-                            (colour, format!("<b>0{plus}</b>"))
+                            (colour, "#ffffff", format!("<b>0{plus}</b>"))
                         } else {
-                            (colour, format!("{order}{plus}"))
+                            (colour, "#ffffff", format!("{order}{plus}"))
                         }
                     }
-                    Slot::Empty => ("transparent", String::new()),
-                    Slot::Maybe => ("#9ca3af", "?".to_owned()),
+                    Slot::Empty => ("transparent", "#888888", ".".to_owned()),
+                    Slot::Maybe => ("#9ca3af", "#ffffff", "?".to_owned()),
                 };
                 html.push_str(&format!(
-                    "<td style=\"min-width:9px;height:12px;padding:0 2px;background-color:{fill};color:#ffffff;border:1px solid #888888;text-align:center;font-size:10px\">{text}</td>"
+                    "<td style=\"min-width:9px;height:12px;padding:0 2px;background-color:{fill};color:{ink};border:1px solid #888888;text-align:center;font-size:10px\">{text}</td>"
                 ));
             }
             if let Some(walk) = &bar.walk {
