@@ -131,7 +131,7 @@ impl MemoryTable {
         }
         let mut gone_listed: HashMap<String, usize> = HashMap::new();
         self.gone.retain(|gone| {
-            let variable = crate::containers::variable_of(&gone.name);
+            let variable = variable_of(&gone.name);
             let seen = gone_listed.entry(variable.to_owned()).or_default();
             *seen += 1;
             let keep = *seen <= per_variable;

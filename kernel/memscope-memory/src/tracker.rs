@@ -123,12 +123,15 @@ impl MemoryTracker {
         let buffers = buffer_list(&entries, &groups, &buffer_of_entry);
         self.vanished
             .retain(|name, _| !current.contains(name.as_str()));
+        // Once per cell, not once per gone path: moving a container of n
+        // arrays would otherwise cost n times every row.
+        let current_variables: BTreeSet<&str> = current.iter().map(|n| variable_of(n)).collect();
         for gone in &gone {
             self.vanished.insert(gone.name.clone(), gone.why.clone());
             // `layers` itself went, if its arrays did (for the error that
             // says where a name went).
             let variable = variable_of(&gone.name);
-            if variable != gone.name && !current.iter().any(|n| variable_of(n) == variable) {
+            if variable != gone.name && !current_variables.contains(variable) {
                 let why = match &gone.why {
                     GoneWhy::Moved { into } => GoneWhy::Moved {
                         into: variable_of(into).to_owned(),
