@@ -194,3 +194,16 @@ def test_pdf_export_reads_back_the_tables(tmp_path: Path) -> None:
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert text.count("Memory after this cell") >= 10
     assert "owner" in text and "view of " in text
+
+
+@pytest.mark.timeout(900)
+def test_pdf_export_keeps_the_order_of_the_pictures(tmp_path: Path) -> None:
+    """views-and-strides as a PDF still shows `backwards` running backwards
+    and `board_t` walking its buffer column by column, with the values."""
+    pdf = export(ROOT / "notebooks" / "views-and-strides.ipynb", "pdf", tmp_path)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    words = " ".join(text.split())
+    assert "backwards 11 10 9 8 7 6 5 4 3 2 1 0" in words
+    assert "board_t 0 3 6 9 1 4 7 10 2 5 8 11" in words
+    assert "(values) 100 200 300 400" in words
+    assert "board_t (4 x 3): the buffer position each element reads, then its value" in words

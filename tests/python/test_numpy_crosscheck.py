@@ -395,11 +395,19 @@ def numpy_view(shape, slices, permutation) -> np.ndarray:
 
 
 def rust_view(shape, slices, permutation) -> str:
+    """The same view in Rust, over a buffer whose element at position p
+    holds 3p - 5 (see `value_at`), so values and positions differ."""
     ranges = ", ".join(f"..;{step}" if step < 0 else f"{start}..{stop};{step}" for start, stop, step in slices)
+    n = int(np.prod(shape))
     return (
-        f"let pic_base = np::arange(0, {int(np.prod(shape))}, 1).reshape(&{list(shape)});\n"
+        f"let pic_base = np::arange(-5, {3 * n - 5}, 3).reshape(&{list(shape)});\n"
         f"let pic_view = pic_base.slice(s![{ranges}]).permuted_axes(&{list(permutation)});"
     )
+
+
+def value_at(position: int) -> str:
+    """What `rust_view`'s buffer holds at `position`, as Rust prints it."""
+    return str(3 * position - 5)
 
 
 def picture_line(text: str, name: str) -> list[str]:
@@ -413,20 +421,31 @@ def picture_line(text: str, name: str) -> list[str]:
     raise AssertionError(f"no picture line for {name}:\n{text}")
 
 
+def run_layout(kc, shape, slices, permutation):
+    """Makes the layout in NumPy (over positions) and in the kernel (over
+    `value_at`); returns NumPy's view, the kernel's row for it, the text
+    table and a name for the case."""
+    view = numpy_view(shape, slices, permutation)
+    reply, msgs = run(kc, rust_view(shape, slices, permutation))
+    assert reply["content"]["status"] == "ok", reply["content"]
+    (table,) = tables(msgs)
+    text = next(
+        m["content"]["data"]["text/plain"]
+        for m in msgs
+        if m["msg_type"] == "display_data" and MEMORY_MIME in m["content"]["data"]
+    )
+    return view, rows(table)["pic_view"], text, f"{shape} {slices} {permutation}"
+
+
 def test_picture_order_and_offset_agree_with_numpy(fresh_kernel) -> None:
     kc = fresh_kernel.kc
     for shape, slices, permutation in random_layouts(24, seed=27):
-        view = numpy_view(shape, slices, permutation)
-        reply, msgs = run(kc, rust_view(shape, slices, permutation))
-        assert reply["content"]["status"] == "ok", reply["content"]
-        (table,) = tables(msgs)
-        row = rows(table)["pic_view"]
-        case = f"{shape} {slices} {permutation}"
+        view, row, text, case = run_layout(kc, shape, slices, permutation)
         assert row["shape"] == list(view.shape), case
         if view.size == 0:
             assert row["offset"] in (None, 0), case
             continue
-        # Each element's value is its position in the buffer.
+        # Each element of NumPy's view holds its position in the buffer.
         assert row["offset"] == int(view.flat[0]), case
         expected = ["."] * int(np.prod(shape))
         for order, position in enumerate(view.flatten(order="C")):
@@ -434,9 +453,41 @@ def test_picture_order_and_offset_agree_with_numpy(fresh_kernel) -> None:
                 expected[position] = str(order)
             elif not expected[position].endswith("+"):
                 expected[position] += "+"
-        text = next(
-            m["content"]["data"]["text/plain"]
-            for m in msgs
-            if m["msg_type"] == "display_data" and MEMORY_MIME in m["content"]["data"]
-        )
         assert picture_line(text, "pic_view") == expected, f"{case}\n{text}"
+        # The values, in the view's C order, in the JSON...
+        positions = [int(p) for p in view.flatten(order="C")]
+        assert row["values"] == {"head": [value_at(p) for p in positions], "tail": []}, case
+        # ...and under the picture, the value at each position of the buffer
+        # (the base covers all of it), when the line fits.
+        n = int(np.prod(shape))
+        buffer_values = [value_at(p) for p in range(n)]
+        lines = [line.split() for line in text.splitlines()]
+        values_line = next((parts[1:] for parts in lines if parts[:1] == ["(values)"]), None)
+        if n * (max(map(len, buffer_values)) + 1) <= 100:
+            assert values_line == buffer_values, f"{case}\n{text}"
+        elif values_line is not None:
+            assert values_line == buffer_values, f"{case}\n{text}"
+
+
+def test_first_and_last_values_of_long_views_agree_with_numpy(fresh_kernel) -> None:
+    """Arrays too long to send every value send three at each end, in
+    their own C order, as NumPy's `flatten()` lists them."""
+    kc = fresh_kernel.kc
+    rng = np.random.default_rng(28)
+    for _ in range(8):
+        ndim = int(rng.integers(1, 4))
+        shape = [int(rng.integers(8, 20)) for _ in range(ndim)]
+        slices = [(0, length, int(rng.choice([1, 2, -1, -3]))) for length in shape]
+        permutation = [int(axis) for axis in rng.permutation(ndim)]
+        view, row, text, case = run_layout(kc, shape, slices, permutation)
+        positions = [int(p) for p in view.flatten(order="C")]
+        values = [value_at(p) for p in positions]
+        if len(positions) <= 48:
+            assert row["values"] == {"head": values, "tail": []}, case
+        else:
+            assert row["values"] == {"head": values[:3], "tail": values[-3:]}, case
+        if int(np.prod(shape)) <= 48:
+            continue
+        # A buffer drawn as runs: the bar ends with the same values.
+        ends = values if len(values) <= 6 else values[:3] + ["..."] + values[-3:]
+        assert f"{len(values)} elements: {', '.join(ends)}" in text, f"{case}\n{text}"

@@ -1,8 +1,10 @@
 //! What a cell process knows about one array-like value: its layout in
-//! memory, read without touching a single element.
+//! memory, and a bounded sample of its values for the picture.
 //!
 //! Invariant: facts are plain data (addresses as numbers, never pointers to
-//! follow), so they can be sent to the kernel and compared across cells.
+//! follow), so they can be sent to the kernel and compared across cells;
+//! the layout is read without touching an element, and the sample reads at
+//! most [`ALL_VALUES_UP_TO`] elements, whatever the array's size.
 
 /// The layout and storage of one array-like value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +23,40 @@ pub struct ArrayFacts {
     /// Whether the value lets its elements be written.
     pub writeable: bool,
     pub storage: Storage,
+    /// The first and last values in the array's logical (C) order.
+    pub values: ValueSample,
+}
+
+/// An array of at most this many elements reports every value; a larger
+/// one its first and last [`END_VALUES`].
+pub const ALL_VALUES_UP_TO: usize = 48;
+/// How many values a larger array reports at each end (as NumPy prints
+/// three at each end of a long axis).
+pub const END_VALUES: usize = 3;
+
+/// A sample of an array's values as Rust writes them (floats with `Debug`, so `1.0` keeps its
+/// point and every float reads back exactly), in the array's C order:
+/// every value in `head` for an array of up to [`ALL_VALUES_UP_TO`]
+/// elements; else the first and last [`END_VALUES`]. Both are empty when
+/// the cell could not read them (an `NpArray` whose buffer a `view_mut()`
+/// holds) and for an empty array.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ValueSample {
+    pub head: Vec<String>,
+    pub tail: Vec<String>,
+}
+
+impl ValueSample {
+    /// Every value, in C order, if the sample holds all `count` of them.
+    pub fn all(&self, count: u64) -> Option<&[String]> {
+        (count > 0 && self.tail.is_empty() && self.head.len() as u64 == count)
+            .then_some(&self.head[..])
+    }
+
+    /// Whether the cell sent no values.
+    pub fn is_empty(&self) -> bool {
+        self.head.is_empty() && self.tail.is_empty()
+    }
 }
 
 /// Who holds the memory behind an array.

@@ -24,5 +24,5 @@ pub mod layout;
 pub mod lines;
 pub mod process;
 
-pub use facts::{ArrayFacts, BufferFacts, DTYPES, Region, Storage};
+pub use facts::{ArrayFacts, BufferFacts, DTYPES, Region, Storage, ValueSample};
 pub use lines::{CellMessage, DisplayRequest, MimeBundle};

@@ -11,7 +11,8 @@
 
 use std::time::{Duration, Instant};
 
-use memscope_cell_abi::{ArrayFacts, BufferFacts, Storage};
+use memscope_cell_abi::facts::ALL_VALUES_UP_TO;
+use memscope_cell_abi::{ArrayFacts, BufferFacts, Storage, ValueSample};
 use memscope_memory::MemoryTracker;
 use memscope_memory::render::{RenderOptions, bundle};
 
@@ -40,6 +41,7 @@ fn variables(n: usize) -> Vec<(String, ArrayFacts)> {
                     first: start,
                     writeable: true,
                     storage: Storage::Owned,
+                    values: values(64),
                 }
             }
         };
@@ -71,6 +73,24 @@ fn nparray(
             identity,
             written: Vec::new(),
         }),
+        values: values(count),
+    }
+}
+
+/// What a cell sends for `count` values: all of them for a small array,
+/// the first and last three of a larger one.
+fn values(count: usize) -> ValueSample {
+    let text = |i: usize| format!("{i}.5");
+    if count <= ALL_VALUES_UP_TO {
+        ValueSample {
+            head: (0..count).map(text).collect(),
+            tail: Vec::new(),
+        }
+    } else {
+        ValueSample {
+            head: (0..3).map(text).collect(),
+            tail: (count - 3..count).map(text).collect(),
+        }
     }
 }
 
@@ -113,6 +133,21 @@ fn main() {
             RenderOptions::default(),
         ));
         println!("json {:?}", began.elapsed());
+        let began = Instant::now();
+        std::hint::black_box(memscope_memory::render::json::value(
+            &table,
+            RenderOptions::default(),
+        ));
+        println!("json value {:?}", began.elapsed());
+        let began = Instant::now();
+        std::hint::black_box(memscope_memory::render::data_resource::value(
+            &table,
+            RenderOptions::default(),
+        ));
+        println!("data resource {:?}", began.elapsed());
+        let began = Instant::now();
+        drop(table);
+        println!("drop {:?}", began.elapsed());
         return;
     }
     println!(

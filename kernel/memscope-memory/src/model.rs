@@ -1,7 +1,8 @@
 //! The memory table of one moment of a session: for every array variable,
 //! what it is, which buffer it lives in, and how it relates to the others.
 //!
-//! Invariant: built from layouts alone (never an element), in
+//! Invariant: built from layouts alone (a row carries the values its cell
+//! sent for the picture, but no relation depends on them), in
 //! O(n log n + k + c) for n variables, k pairs whose extents overlap and c
 //! pairs of copy-on-write holders of one allocation (each pair is listed);
 //! never panics. Overlap is decided only between arrays of one buffer, since
@@ -10,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use memscope_cell_abi::layout::{Contiguity, contiguity};
-use memscope_cell_abi::{ArrayFacts, Storage};
+use memscope_cell_abi::{ArrayFacts, Storage, ValueSample};
 use serde::Serialize;
 
 use crate::containers::{Folded, Opaque, path_order, variable_of};
@@ -94,6 +95,9 @@ pub struct Row {
     pub changed: Change,
     /// Address of the first element; shown only on request.
     pub address: usize,
+    /// Its values as the cell sent them: every value of a small array, the
+    /// first and last few of a large one, in C order.
+    pub values: ValueSample,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -557,6 +561,7 @@ pub(crate) fn row(
         writeable: facts.writeable,
         changed,
         address: facts.first,
+        values: facts.values.clone(),
     }
 }
 

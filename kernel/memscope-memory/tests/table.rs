@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 
 use expect_test::{Expect, expect, expect_file};
-use memscope_cell_abi::{ArrayFacts, BufferFacts, Region, Storage};
+use memscope_cell_abi::{ArrayFacts, BufferFacts, Region, Storage, ValueSample};
 use memscope_memory::render::{RenderOptions, bundle, data_resource, html, json, text};
 use memscope_memory::{Base, GoneWhy, MemoryTable, MemoryTracker, Role, Row};
 
@@ -41,7 +41,48 @@ fn array(
         first,
         writeable: true,
         storage,
+        values: ValueSample::default(),
     }
+}
+
+/// `facts` with the values a cell would send, read from `buffer` (the
+/// values of the whole `NpArray` buffer it lies in) through its layout.
+fn valued(mut facts: ArrayFacts, buffer: &[String]) -> ArrayFacts {
+    let Storage::Buffer(storage) = &facts.storage else {
+        panic!("an NpArray");
+    };
+    let offset = (facts.first - storage.start) / facts.itemsize;
+    let count: usize = facts.shape.iter().product();
+    let mut read = Vec::with_capacity(count);
+    let mut index = vec![0_usize; facts.shape.len()];
+    for _ in 0..count {
+        let position = offset as isize
+            + index
+                .iter()
+                .zip(&facts.strides)
+                .map(|(i, s)| *i as isize * s)
+                .sum::<isize>();
+        read.push(buffer[position as usize].clone());
+        for axis in (0..index.len()).rev() {
+            index[axis] += 1;
+            if index[axis] < facts.shape[axis] {
+                break;
+            }
+            index[axis] = 0;
+        }
+    }
+    facts.values = if count <= 48 {
+        ValueSample {
+            head: read,
+            tail: Vec::new(),
+        }
+    } else {
+        ValueSample {
+            head: read[..3].to_vec(),
+            tail: read[count - 3..].to_vec(),
+        }
+    };
+    facts
 }
 
 /// An `ndarray::Array` that owns its memory.
@@ -1001,7 +1042,7 @@ fn text_rendering() {
 
         buf3 (48 B, one mark per element):
           m  031425
-          (numbers: each element's place in the variable's C order, 0 = its first; . = not covered; + = read again)
+          (numbers: place in the variable's C order, 0 = its first; . not covered; + read again)
 
         m (2 x 3): the buffer position each element reads
           0 2 4
@@ -1079,6 +1120,10 @@ fn json_rendering() {
                 2
               ],
               "type": "NpArray<f64>",
+              "values": {
+                "head": [],
+                "tail": []
+              },
               "variable": "evens",
               "writeable": true
             },
@@ -1110,6 +1155,10 @@ fn json_rendering() {
                 2
               ],
               "type": "Array2<f64>",
+              "values": {
+                "head": [],
+                "tail": []
+              },
               "variable": "m",
               "writeable": true
             },
@@ -1146,6 +1195,10 @@ fn json_rendering() {
                 2
               ],
               "type": "NpArray<f64>",
+              "values": {
+                "head": [],
+                "tail": []
+              },
               "variable": "odds",
               "writeable": true
             },
@@ -1185,6 +1238,10 @@ fn json_rendering() {
                 1
               ],
               "type": "NpArray<f64>",
+              "values": {
+                "head": [],
+                "tail": []
+              },
               "variable": "x",
               "writeable": true
             },
@@ -1224,6 +1281,10 @@ fn json_rendering() {
                 1
               ],
               "type": "NpArray<f64>",
+              "values": {
+                "head": [],
+                "tail": []
+              },
               "variable": "y",
               "writeable": true
             }
@@ -1269,7 +1330,7 @@ fn text_rendering_of_copy_on_write_holders() {
           a     0123456789
           b     0123456789
           tail  ......0123
-          (numbers: each element's place in the variable's C order, 0 = its first; . = not covered; + = read again)"#]].assert_eq(&rendered);
+          (numbers: place in the variable's C order, 0 = its first; . not covered; + read again)"#]].assert_eq(&rendered);
 }
 
 #[test]
@@ -1516,8 +1577,8 @@ fn a_large_container_is_listed_in_part_and_counted_whole() {
     expect![[r#"
         Memory after this cell
          name      | shape | strides | bytes | role  | base / alias of | shares memory with
-        -----------+-------+---------+-------+-------+-----------------+------------------------------------------------------------------------------------------------------------------------------------
-         a         | [10]  | [1]     | 80 B  | owner |                 | layers[0], layers[1], layers[2], layers[3], layers[4], layers[5], layers[6], layers[7], layers[8], layers[9], ... 5 more in layers
+        -----------+-------+---------+-------+-------+-----------------+----------------------------------------------------------------------------------------------------
+         a         | [10]  | [1]     | 80 B  | owner |                 | layers[0], layers[1], layers[2], layers[3], layers[4], layers[5], layers[6], layers[7], and 3 more
          layers[0] | [1]   | [1]     | 8 B   | view  | view of a       | a, ... 1 more in layers
          layers[1] | [1]   | [1]     | 8 B   | view  | view of a       | a, ... 1 more in layers
          layers[2] | [1]   | [1]     | 8 B   | view  | view of a       | a, ... 1 more in layers
@@ -1544,7 +1605,7 @@ fn a_large_container_is_listed_in_part_and_counted_whole() {
           layers[7]  .......0..
           layers[8]  ........0.
           layers[9]  .........0
-          (numbers: each element's place in the variable's C order, 0 = its first; . = not covered; + = read again)"#]].assert_eq(&text::render(&table, RenderOptions::default()));
+          (numbers: place in the variable's C order, 0 = its first; . not covered; + read again)"#]].assert_eq(&text::render(&table, RenderOptions::default()));
     let html = html::render(&table, RenderOptions::default());
     assert!(html.contains("... and 45 more arrays in layers"), "{html}");
     assert!(
@@ -1565,18 +1626,24 @@ fn a_large_container_is_listed_in_part_and_counted_whole() {
 fn pictures_number_each_element_in_its_variables_order() {
     let twelve = NpBuffer { start: X, len: 12 };
     let hundred = NpBuffer { start: Y, len: 100 };
+    // ValueSample unlike positions, so the test tells them apart.
+    let halves: Vec<String> = (0..12).map(|i| format!("{i}.5")).collect();
+    let wholes: Vec<String> = (0..100).map(|i| format!("{i}.0")).collect();
     let table = MemoryTracker::new().observe(
         &named(vec![
-            ("counts", twelve.owner(&[12], &[1])),
-            ("backwards", twelve.view(11, &[12], &[-1])),
-            ("board", twelve.view(0, &[3, 4], &[4, 1])),
-            ("board_t", twelve.view(0, &[4, 3], &[1, 4])),
-            ("cube", twelve.view(0, &[2, 2, 3], &[1, 2, 4])),
-            ("every_third", twelve.view(0, &[4], &[3])),
-            ("tiled", twelve.view(0, &[3, 4], &[0, 1])),
-            ("nothing", twelve.view(5, &[0], &[1])),
-            ("long", hundred.owner(&[100], &[1])),
-            ("long_back", hundred.view(99, &[50], &[-2])),
+            ("counts", valued(twelve.owner(&[12], &[1]), &halves)),
+            ("backwards", valued(twelve.view(11, &[12], &[-1]), &halves)),
+            ("board", valued(twelve.view(0, &[3, 4], &[4, 1]), &halves)),
+            ("board_t", valued(twelve.view(0, &[4, 3], &[1, 4]), &halves)),
+            (
+                "cube",
+                valued(twelve.view(0, &[2, 2, 3], &[1, 2, 4]), &halves),
+            ),
+            ("every_third", valued(twelve.view(0, &[4], &[3]), &halves)),
+            ("tiled", valued(twelve.view(0, &[3, 4], &[0, 1]), &halves)),
+            ("nothing", valued(twelve.view(5, &[0], &[1]), &halves)),
+            ("long", valued(hundred.owner(&[100], &[1]), &wholes)),
+            ("long_back", valued(hundred.view(99, &[50], &[-2]), &wholes)),
         ]),
         "",
         Some(1),
@@ -1585,43 +1652,45 @@ fn pictures_number_each_element_in_its_variables_order() {
     let pictures = &text[text.find("buf1 (").unwrap()..];
     expect![[r#"
         buf1 (96 B, one mark per element):
-          backwards    11 10  9  8  7  6  5  4  3  2  1  0
-          board         0  1  2  3  4  5  6  7  8  9 10 11
-          board_t       0  3  6  9  1  4  7 10  2  5  8 11
-          counts        0  1  2  3  4  5  6  7  8  9 10 11
-          cube          0  6  3  9  1  7  4 10  2  8  5 11
-          every_third   0  .  .  1  .  .  2  .  .  3  .  .
-          nothing       .  .  .  .  .  .  .  .  .  .  .  .
-          tiled        0+ 1+ 2+ 3+  .  .  .  .  .  .  .  .
+          backwards      11   10    9    8    7    6    5    4    3    2    1    0
+          board           0    1    2    3    4    5    6    7    8    9   10   11
+          board_t         0    3    6    9    1    4    7   10    2    5    8   11
+          counts          0    1    2    3    4    5    6    7    8    9   10   11
+          cube            0    6    3    9    1    7    4   10    2    8    5   11
+          every_third     0    .    .    1    .    .    2    .    .    3    .    .
+          nothing         .    .    .    .    .    .    .    .    .    .    .    .
+          tiled          0+   1+   2+   3+    .    .    .    .    .    .    .    .
+          (values)      0.5  1.5  2.5  3.5  4.5  5.5  6.5  7.5  8.5  9.5 10.5 11.5
 
         buf2 (800 B, one mark per 3 elements):
-          long       ##################################  from 0, steps [1], 100 elements
-          long_back  ##################################  from 99, steps [-2], 50 elements
-          (numbers: each element's place in the variable's C order, 0 = its first; . = not covered; + = read again)
+          long       ##################################  from 0, steps [1], 100 elements: 0.0, 1.0, 2.0, ..., 97.0, 98.0, 99.0
+          long_back  ##################################  from 99, steps [-2], 50 elements: 99.0, 97.0, 95.0, ..., 5.0, 3.0, 1.0
+          (numbers: place in the variable's C order, 0 = its first; . not covered; + read again)
+          (values: the element at each position)
 
-        board (3 x 4): the buffer position each element reads
-           0  1  2  3
-           4  5  6  7
-           8  9 10 11
+        board (3 x 4): the buffer position each element reads, then its value
+           0  1  2  3    0.5  1.5  2.5  3.5
+           4  5  6  7    4.5  5.5  6.5  7.5
+           8  9 10 11    8.5  9.5 10.5 11.5
 
-        board_t (4 x 3): the buffer position each element reads
-           0  4  8
-           1  5  9
-           2  6 10
-           3  7 11
+        board_t (4 x 3): the buffer position each element reads, then its value
+           0  4  8    0.5  4.5  8.5
+           1  5  9    1.5  5.5  9.5
+           2  6 10    2.5  6.5 10.5
+           3  7 11    3.5  7.5 11.5
 
-        cube (2 x 2 x 3): the buffer position each element reads
+        cube (2 x 2 x 3): the buffer position each element reads, then its value
           [0, :, :]
-             0  4  8
-             2  6 10
+             0  4  8    0.5  4.5  8.5
+             2  6 10    2.5  6.5 10.5
           [1, :, :]
-             1  5  9
-             3  7 11
+             1  5  9    1.5  5.5  9.5
+             3  7 11    3.5  7.5 11.5
 
-        tiled (3 x 4): the buffer position each element reads
-          0 1 2 3
-          0 1 2 3
-          0 1 2 3"#]].assert_eq(pictures);
+        tiled (3 x 4): the buffer position each element reads, then its value
+          0 1 2 3   0.5 1.5 2.5 3.5
+          0 1 2 3   0.5 1.5 2.5 3.5
+          0 1 2 3   0.5 1.5 2.5 3.5"#]].assert_eq(pictures);
     let html = html::render(&table, RenderOptions::default());
     assert!(
         html.contains(">11</td>") && html.contains("<b>0</b>"),
@@ -1700,4 +1769,58 @@ fn a_grid_is_drawn_for_a_changed_array_or_one_asked_for_by_name() {
     assert!(!text::render(&second, RenderOptions::default()).contains("board (3 x 4)"));
     let asked = second.restricted_to_buffer_of("board").unwrap();
     assert!(text::render(&asked, RenderOptions::default()).contains("board (3 x 4)"));
+}
+
+/// Values sit under the picture and in the grid only where they fit:
+/// long floats are shortened (and the legend says so), and a line that
+/// would be much wider than the numbers above it is left out; the JSON
+/// keeps every value as the cell sent it.
+#[test]
+fn values_are_shown_where_they_fit() {
+    let six = NpBuffer { start: X, len: 6 };
+    let sevenths: Vec<String> = (0..6)
+        .map(|i| format!("{:?}", f64::from(i) / 7.0))
+        .collect();
+    let forty_eight = NpBuffer { start: Y, len: 48 };
+    let wide: Vec<String> = (0..48).map(|i| format!("{}.25", 1000 + i)).collect();
+    let table = MemoryTracker::new().observe(
+        &named(vec![
+            ("fractions", valued(six.owner(&[2, 3], &[3, 1]), &sevenths)),
+            ("many", valued(forty_eight.owner(&[48], &[1]), &wide)),
+        ]),
+        "",
+        Some(1),
+    );
+    let rendered = text::render(&table, RenderOptions::default());
+    let pictures = &rendered[rendered.find("buf1 (").unwrap()..];
+    expect![[r#"
+        buf1 (48 B, one mark per element):
+          fractions       0      1      2      3      4      5
+          (values)      0.0 0.1429 0.2857 0.4286 0.5714 0.7143
+
+        buf2 (384 B, one mark per element):
+          many   0  1  2  3  4  5  6  7  8  9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47
+          (numbers: place in the variable's C order, 0 = its first; . not covered; + read again)
+          (values: the element at each position, floats to 4 digits)
+
+        fractions (2 x 3): the buffer position each element reads, then its value (floats to 4 digits)
+          0 1 2      0.0 0.1429 0.2857
+          3 4 5   0.4286 0.5714 0.7143"#]]
+    .assert_eq(pictures);
+    let html = html::render(&table, RenderOptions::default());
+    assert!(html.contains(">(values)</td>"), "{html}");
+    assert!(
+        html.contains("5<br><span style=\"font-size:9px\">0.7143</span></td>"),
+        "the grid's cell holds the position, then the value: {html}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&json::render(&table, RenderOptions::default())).unwrap();
+    let fractions = &json["variables"][0];
+    assert_eq!(fractions["name"], "fractions");
+    assert_eq!(fractions["values"]["head"][1], "0.14285714285714285");
+    assert_eq!(fractions["values"]["tail"], serde_json::json!([]));
+    let many = &json["variables"][1];
+    // Left out of the picture, every value is still in the JSON.
+    assert_eq!(many["values"]["head"].as_array().unwrap().len(), 48);
+    assert_eq!(many["values"]["head"][47], "1047.25");
 }

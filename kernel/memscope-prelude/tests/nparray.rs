@@ -298,7 +298,7 @@ fn copy_orders_for_c_and_f_inputs() {
     let cube = NpArray::<u8>::zeros([2, 3, 4]).permuted_axes(&[2, 0, 1]);
     let stepped = cube.slice(s![..;2, .., ..]); // shape [2, 2, 3]
     assert_eq!(stepped.copy_order(Order::K).strides(), &[1, 6, 2]);
-    // Values survive every order.
+    // ValueSample survive every order.
     let values = grid().t();
     for order in [Order::C, Order::F, Order::A, Order::K] {
         assert_eq!(values.copy_order(order).to_vec(), values.to_vec());
@@ -598,9 +598,29 @@ fn memory_facts_never_panic() {
     assert_eq!(scalar.memory_facts().shape, Vec::<usize>::new());
     // Even while the buffer is borrowed mutably.
     let a = np::arange(0, 4, 1);
-    let _writing = a.view_mut();
+    let writing = a.view_mut();
     let facts = a.memory_facts();
     assert_eq!(buffer_of(&facts).written.len(), 1);
+    // The values cannot be read then, and are left out.
+    assert!(facts.values.is_empty());
+    drop(writing);
+    assert_eq!(a.memory_facts().values.head, ["0", "1", "2", "3"]);
+}
+
+#[test]
+fn facts_carry_the_values_in_the_arrays_own_order() {
+    let board = np::arange(0.0, 12.0, 1.0).reshape(&[3, 4]);
+    let facts = board.t().memory_facts();
+    let expected = [
+        "0.0", "4.0", "8.0", "1.0", "5.0", "9.0", "2.0", "6.0", "10.0", "3.0", "7.0", "11.0",
+    ];
+    assert_eq!(facts.values.head, expected);
+    assert!(facts.values.tail.is_empty());
+    // A long view sends its ends, as its walk meets them.
+    let long = np::arange(0, 1000, 1);
+    let facts = long.slice(s![..;-7]).memory_facts();
+    assert_eq!(facts.values.head, ["999", "992", "985"]);
+    assert_eq!(facts.values.tail, ["19", "12", "5"]);
 }
 
 /// What the kernel's report after a cell says of `array`.

@@ -219,6 +219,7 @@ mod tests {
             first,
             writeable: true,
             storage,
+            values: memscope_cell_abi::ValueSample::default(),
         }
     }
 

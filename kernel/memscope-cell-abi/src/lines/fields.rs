@@ -3,10 +3,10 @@
 //! Lists are comma-separated numbers and the storage is one field of
 //! space-separated words, so no field ever needs the separator.
 
-use crate::facts::{ArrayFacts, BufferFacts, DTYPES, Region, Storage};
+use crate::facts::{ArrayFacts, BufferFacts, DTYPES, Region, Storage, ValueSample};
 
 /// How many channel fields one variable takes (see [`to_fields`]).
-pub(super) const FIELDS_PER_VARIABLE: usize = 9;
+pub(super) const FIELDS_PER_VARIABLE: usize = 10;
 
 /// Encodes a named variable's facts as channel fields. Lists are
 /// comma-separated numbers, so no field ever needs the separator.
@@ -21,6 +21,7 @@ pub(super) fn to_fields(name: &str, facts: &ArrayFacts) -> [String; FIELDS_PER_V
         facts.first.to_string(),
         u8::from(facts.writeable).to_string(),
         storage_field(&facts.storage),
+        values_field(&facts.values),
     ]
 }
 
@@ -36,6 +37,7 @@ pub(super) fn from_fields(fields: &[String]) -> Option<(String, ArrayFacts)> {
         first,
         writeable,
         storage,
+        values,
     ] = fields
     else {
         return None;
@@ -53,6 +55,7 @@ pub(super) fn from_fields(fields: &[String]) -> Option<(String, ArrayFacts)> {
             _ => return None,
         },
         storage: parse_storage(storage)?,
+        values: parse_values(values)?,
     };
     (facts.shape.len() == facts.strides.len()).then_some((name.clone(), facts))
 }
@@ -122,6 +125,27 @@ fn parse_storage(field: &str) -> Option<Storage> {
             })
         }
         _ => return None,
+    })
+}
+
+/// `head|tail`, each a comma-separated list: a value is a number, `inf`,
+/// `NaN` or a `bool`, so it never holds `,` or `|`.
+fn values_field(values: &ValueSample) -> String {
+    format!("{}|{}", values.head.join(","), values.tail.join(","))
+}
+
+fn parse_values(field: &str) -> Option<ValueSample> {
+    let (head, tail) = field.split_once('|')?;
+    let list = |text: &str| -> Vec<String> {
+        if text.is_empty() {
+            Vec::new()
+        } else {
+            text.split(',').map(str::to_owned).collect()
+        }
+    };
+    Some(ValueSample {
+        head: list(head),
+        tail: list(tail),
     })
 }
 

@@ -244,7 +244,7 @@ fn unescape(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::{BufferFacts, Region, Storage};
+    use crate::facts::{BufferFacts, Region, Storage, ValueSample};
 
     #[test]
     fn every_message_round_trips() {
@@ -336,6 +336,13 @@ mod tests {
             strides: vec![-1, 3],
             first: usize::MAX,
             writeable: false,
+            values: match storage {
+                Storage::Owned => ValueSample::default(),
+                _ => ValueSample {
+                    head: vec!["-0.5".into(), "NaN".into(), "-inf".into()],
+                    tail: vec!["1e-7".into(), "true".into(), "12".into()],
+                },
+            },
             storage,
         }
     }

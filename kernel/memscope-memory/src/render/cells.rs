@@ -94,7 +94,8 @@ fn base_words(base: &Base) -> Option<String> {
 /// or shares copy-on-write memory with, then the owner it looks into.
 pub fn base_or_alias(row: &Row) -> String {
     let names = |words: fn(&str) -> String, names: &[String]| {
-        (!names.is_empty()).then(|| words(&names.join(", ")))
+        (!names.is_empty())
+            .then(|| words(&some_names(names.iter().map(String::as_str), names.len())))
     };
     let parts: Vec<String> = [
         names(same_array_as, &row.alias_of),
@@ -121,17 +122,40 @@ pub fn relation(row: &Row) -> String {
 }
 
 pub fn shares(row: &Row) -> String {
-    let mut parts = row.shares_memory_with.clone();
-    parts.extend(
-        row.may_share_with
-            .iter()
-            .map(|name| format!("{name} (may share)")),
-    );
-    if parts.is_empty() {
-        "-".to_owned()
-    } else {
-        parts.join(", ")
+    let total = row.shares_memory_with.len() + row.may_share_with.len();
+    if total == 0 {
+        return "-".to_owned();
     }
+    let names = row
+        .shares_memory_with
+        .iter()
+        .map(|name| std::borrow::Cow::Borrowed(name.as_str()))
+        .chain(
+            row.may_share_with
+                .iter()
+                .map(|name| std::borrow::Cow::Owned(format!("{name} (may share)"))),
+        );
+    some_names(names, total)
+}
+
+/// A cell names at most this many arrays; the JSON lists them all.
+pub const NAMES_PER_CELL: usize = 8;
+
+/// The first [`NAMES_PER_CELL`] of `total` names, then how many more: a
+/// cell of a thousand names reads no better than its count, and would
+/// cost the text table megabytes.
+fn some_names<S: AsRef<str>>(names: impl Iterator<Item = S>, total: usize) -> String {
+    let mut line = String::new();
+    for (k, name) in names.take(NAMES_PER_CELL).enumerate() {
+        if k > 0 {
+            line.push_str(", ");
+        }
+        line.push_str(name.as_ref());
+    }
+    if total > NAMES_PER_CELL {
+        line.push_str(&format!(", and {} more", total - NAMES_PER_CELL));
+    }
+    line
 }
 
 pub fn contiguity(row: &Row) -> &'static str {

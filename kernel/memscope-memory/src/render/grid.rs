@@ -4,11 +4,13 @@
 //! buffer column by column. Higher dimensions are a stack of 2-D slices.
 //!
 //! Drawn beside the picture for at most [`MAX_GRIDS`] arrays of at most
-//! [`MAX_GRID_ELEMENTS`] elements.
+//! [`MAX_GRID_ELEMENTS`] elements, with the values beside the positions
+//! when the cell sent them and the line fits.
 
 use crate::model::{Change, MemoryTable, Row};
 
 use super::picture::positions;
+use super::values::{MAX_LINE, short};
 
 pub const MAX_GRIDS: usize = 4;
 pub const MAX_GRID_ELEMENTS: u64 = 48;
@@ -20,12 +22,17 @@ pub struct Grid {
     pub shape: Vec<usize>,
     /// One per element, in C order: its position in the buffer.
     pub positions: Vec<usize>,
+    /// One per element, in C order, as the picture shows them.
+    pub values: Option<Vec<String>>,
+    /// Whether a value was shortened to fit (`values::short`).
+    pub rounded: bool,
 }
 
 impl Grid {
-    /// The 2-D slices, each with its heading (`[0, :, :]`, or none for a
-    /// 2-D array) and its rows of positions.
-    pub fn slices(&self) -> Vec<(Option<String>, Vec<&[usize]>)> {
+    /// The 2-D slices of `items` (one per element, in C order: positions
+    /// or values), each with its heading (`[0, :, :]`, or none for a 2-D
+    /// array) and its rows.
+    pub fn slices<'a, T>(&self, items: &'a [T]) -> Vec<(Option<String>, Vec<&'a [T]>)> {
         let (rows, columns) = match self.shape[..] {
             [.., rows, columns] => (rows, columns),
             _ => return Vec::new(),
@@ -35,7 +42,7 @@ impl Grid {
         if plane == 0 {
             return Vec::new();
         }
-        self.positions
+        items
             .chunks(plane)
             .enumerate()
             .map(|(k, chunk)| {
@@ -83,9 +90,25 @@ pub fn grid(table: &MemoryTable, row: &Row) -> Option<Grid> {
         return None;
     }
     let buffer = table.buffers.iter().find(|b| Some(b.id) == row.buffer)?;
-    Some(Grid {
+    let positions = positions(row, buffer.span.0)?;
+    let mut grid = Grid {
         name: row.name.clone(),
         shape: row.shape.clone(),
-        positions: positions(row, buffer.span.0)?,
-    })
+        positions,
+        values: None,
+        rounded: false,
+    };
+    if let Some(values) = row.values.all(count) {
+        let shown: Vec<(String, bool)> = values.iter().map(|v| short(v)).collect();
+        let columns = row.shape[row.shape.len() - 1];
+        let width = |texts: &mut dyn Iterator<Item = usize>| texts.max().unwrap_or(1) + 1;
+        let position_width = width(&mut grid.positions.iter().map(|p| p.to_string().len()));
+        let value_width = width(&mut shown.iter().map(|(text, _)| text.len()));
+        // Indent, positions, a gap of three, values.
+        if 2 + columns * (position_width + value_width) + 3 <= MAX_LINE {
+            grid.rounded = shown.iter().any(|(_, rounded)| *rounded);
+            grid.values = Some(shown.into_iter().map(|(text, _)| text).collect());
+        }
+    }
+    Some(grid)
 }

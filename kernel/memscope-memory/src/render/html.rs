@@ -9,7 +9,7 @@
 use super::RenderOptions;
 use super::cells::{HEADERS, bytes, row_cells, shown_columns};
 use super::grid::grids;
-use super::picture::{Slot, legend, pictures};
+use super::picture::{Slot, VALUES_LABEL, legend, pictures};
 use crate::model::{Change, GoneWhy, MemoryTable, Role};
 
 const CELL: &str =
@@ -116,8 +116,8 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
             escape(&gone.name)
         ));
     }
-    let mut shown_legend = None;
-    for picture in pictures(table) {
+    let pictures = pictures(table);
+    for picture in &pictures {
         let unit = if picture.elements_per_slot == 1 {
             "one box per element".to_owned()
         } else {
@@ -167,17 +167,28 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
             }
             html.push_str("</tr>");
         }
+        if let Some(values) = &picture.values {
+            html.push_str(&format!(
+                "<tr><td style=\"padding:0 8px 0 0;text-align:right;color:#888888\">{VALUES_LABEL}</td>"
+            ));
+            for value in values {
+                html.push_str(&format!(
+                    "<td style=\"min-width:9px;height:12px;padding:0 2px;border:1px solid #888888;text-align:center;font-size:10px\">{}</td>",
+                    escape(value.as_deref().unwrap_or(""))
+                ));
+            }
+            html.push_str("</tr>");
+        }
         html.push_str("</tbody></table>");
         if picture.more > 0 {
             html.push_str(&format!("<div>... and {} more</div>", picture.more));
         }
-        shown_legend = shown_legend.or(legend(&picture));
     }
     // Said once, under the last picture.
-    if let Some(legend) = shown_legend {
+    for line in legend(&pictures) {
         html.push_str(&format!(
             "<div style=\"margin:2px 0\">{}</div>",
-            escape(legend)
+            escape(line)
         ));
     }
     for grid in grids(table) {
@@ -185,23 +196,44 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
         let colour = table
             .row(&grid.name)
             .map_or("#888888", |row| role_colour(row.role));
+        let what = match (&grid.values, grid.rounded) {
+            (None, _) => "the buffer position each element reads",
+            (Some(_), false) => "the buffer position each element reads, and under it its value",
+            (Some(_), true) => {
+                "the buffer position each element reads, and under it its value (floats to 4 digits)"
+            }
+        };
         html.push_str(&format!(
-            "<div style=\"margin:8px 0 2px 0\"><b>{}</b> ({}): the buffer position each element reads</div>",
+            "<div style=\"margin:8px 0 2px 0\"><b>{}</b> ({}): {what}</div>",
             escape(&grid.name),
             dims.join(" &times; ")
         ));
-        for (heading, rows) in grid.slices() {
+        let values = grid.values.clone().unwrap_or_default();
+        let mut value_slices = grid.slices(&values).into_iter();
+        for (heading, rows) in grid.slices(&grid.positions) {
+            let value_rows = value_slices
+                .next()
+                .map(|(_, rows)| rows)
+                .unwrap_or_default();
             if let Some(heading) = heading {
                 html.push_str(&format!("<div>{}</div>", escape(&heading)));
             }
             html.push_str(
                 "<table style=\"border-collapse:separate;border-spacing:1px;margin:0\"><tbody>",
             );
-            for row in rows {
+            for (k, row) in rows.iter().enumerate() {
                 html.push_str("<tr>");
-                for position in row {
+                for (j, position) in row.iter().enumerate() {
+                    // The value under the position, on a line of its own so
+                    // that it reads where styles are stripped.
+                    let value = value_rows.get(k).and_then(|values| values.get(j)).map_or(
+                        String::new(),
+                        |value| {
+                            format!("<br><span style=\"font-size:9px\">{}</span>", escape(value))
+                        },
+                    );
                     html.push_str(&format!(
-                        "<td style=\"min-width:14px;padding:0 3px;background-color:{colour};color:#ffffff;border:1px solid #888888;text-align:center;font-size:10px\">{position}</td>"
+                        "<td style=\"min-width:14px;padding:0 3px;background-color:{colour};color:#ffffff;border:1px solid #888888;text-align:center;font-size:10px\">{position}{value}</td>"
                     ));
                 }
                 html.push_str("</tr>");

@@ -46,6 +46,12 @@ struct OpaqueEntry<'a> {
 }
 
 #[derive(Serialize)]
+struct ValuesEntry<'a> {
+    head: &'a [String],
+    tail: &'a [String],
+}
+
+#[derive(Serialize)]
 struct Variable<'a> {
     name: &'a str,
     /// The same as `name`: the way Rust reaches the array.
@@ -63,6 +69,10 @@ struct Variable<'a> {
     /// Its first element's index in the buffer, in elements, counted from
     /// the buffer's start; null for an array without elements.
     offset: Option<u64>,
+    /// Its values as Rust writes them, in C order: all of them in `head`
+    /// for an array of up to 48 elements, else the first and last three;
+    /// both empty when the cell could not read them.
+    values: ValuesEntry<'a>,
     role: Role,
     /// The owning variable of a view, else null.
     base: Option<&'a str>,
@@ -180,6 +190,10 @@ fn variable<'a>(row: &'a Row, table: &MemoryTable, options: RenderOptions) -> Va
         bytes: row.bytes,
         buffer: row.buffer.map(|id| id.to_string()),
         offset: offset(row, table),
+        values: ValuesEntry {
+            head: &row.values.head,
+            tail: &row.values.tail,
+        },
         role: row.role,
         base: match &row.base {
             Base::Variable(name) => Some(name),

@@ -15,6 +15,7 @@ pub mod html;
 pub mod json;
 pub mod picture;
 pub mod text;
+pub mod values;
 
 use crate::model::MemoryTable;
 

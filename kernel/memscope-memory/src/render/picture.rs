@@ -9,6 +9,10 @@
 //! larger buffers each slot stands for an equal run of elements and is
 //! filled when the variable covers at least one of them (decided exactly,
 //! like the table).
+//!
+//! Under a numbered picture, a line gives the value at each position
+//! where it fits (`values.rs`); a bar of runs ends with its walk and its
+//! first and last values.
 
 use memscope_cell_abi::layout::byte_layout;
 
@@ -31,6 +35,34 @@ pub struct Picture {
     pub bars: Vec<Bar>,
     /// Variables of this buffer left out of the picture.
     pub more: usize,
+    /// The value at each slot (`None` where no variable's values say),
+    /// when slots are elements and the line fits.
+    pub values: Option<Vec<Option<String>>>,
+    /// Whether a value was shortened to fit (`values::short`).
+    pub rounded: bool,
+}
+
+impl Picture {
+    /// Whether its bars carry order numbers (one slot per element).
+    pub fn numbered(&self) -> bool {
+        self.bars.iter().any(|bar| {
+            bar.covered
+                .iter()
+                .any(|slot| matches!(slot, Slot::Element { .. }))
+        })
+    }
+
+    /// The width every numbered slot is padded to in text: the widest
+    /// order number with its `+`, or value.
+    pub fn cell_width(&self) -> usize {
+        let marks = self
+            .bars
+            .iter()
+            .flat_map(|bar| &bar.covered)
+            .map(|slot| slot.mark().len());
+        let values = self.values.iter().flatten().flatten().map(String::len);
+        marks.chain(values).max().unwrap_or(1)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +88,21 @@ pub enum Slot {
     Empty,
     /// The exact check gave up: it may cover this slot.
     Maybe,
+}
+
+impl Slot {
+    /// The slot as text: its order number (with `+` if read again), or a
+    /// mark: `#` covered, `.` not, `?` perhaps.
+    pub fn mark(&self) -> String {
+        match self {
+            Slot::Element { order, repeated } => {
+                format!("{order}{}", if *repeated { "+" } else { "" })
+            }
+            Slot::Covered => "#".to_owned(),
+            Slot::Empty => ".".to_owned(),
+            Slot::Maybe => "?".to_owned(),
+        }
+    }
 }
 
 /// Variables with more elements than this get no order numbers (a
@@ -100,14 +147,20 @@ pub fn pictures(table: &MemoryTable) -> Vec<Picture> {
                         walk,
                     }
                 })
-                .collect();
-            Some(Picture {
+                .collect::<Vec<Bar>>();
+            let mut picture = Picture {
                 buffer: buffer.id,
                 bytes: hi - lo,
                 elements_per_slot: per_slot,
                 bars,
                 more: rows.len().saturating_sub(MAX_VARIABLES),
-            })
+                values: None,
+                rounded: false,
+            };
+            if per_slot == 1 {
+                add_values(&mut picture, &rows, lo, slots, itemsize);
+            }
+            Some(picture)
         })
         .collect()
 }
@@ -172,29 +225,80 @@ pub fn positions(row: &Row, lo: u64) -> Option<Vec<usize>> {
     Some(found)
 }
 
+/// The value at each of a numbered picture's slots, from every row of the
+/// buffer whose cell sent all its values, if the line fits: no wider than
+/// [`MAX_LINE`](super::values::MAX_LINE) or than the numbers above it.
+fn add_values(picture: &mut Picture, rows: &[&Row], lo: u64, slots: u64, itemsize: u64) {
+    let Ok(slots) = usize::try_from(slots) else {
+        return;
+    };
+    let mut at: Vec<Option<String>> = vec![None; slots];
+    let mut rounded = false;
+    for row in rows.iter().filter(|row| row.itemsize as u64 == itemsize) {
+        let count = crate::extent::element_count(&row.shape);
+        let (Some(values), Some(positions)) = (row.values.all(count), positions(row, lo)) else {
+            continue;
+        };
+        for (value, position) in values.iter().zip(positions) {
+            if let Some(slot @ None) = at.get_mut(position) {
+                let (text, shortened) = super::values::short(value);
+                rounded |= shortened;
+                *slot = Some(text);
+            }
+        }
+    }
+    if at.iter().all(Option::is_none) {
+        return;
+    }
+    let numbers = picture.cell_width();
+    let widest = at.iter().flatten().map(String::len).max().unwrap_or(1);
+    let line = |width: usize| slots * (width + 1);
+    if line(widest) <= super::values::MAX_LINE.max(line(numbers)) {
+        picture.values = Some(at);
+        picture.rounded = rounded;
+    }
+}
+
 /// Where `row`'s walk through the buffer starts and how it steps, in
-/// elements: what order numbers would show, for a bar too long to number.
+/// elements, and its first and last values: what order numbers and the
+/// values line would show, for a bar too long to number.
 fn walk(row: &Row, lo: u64) -> String {
     let count = crate::extent::element_count(&row.shape);
     let first = (row.address as u64).saturating_sub(lo) / row.itemsize.max(1) as u64;
     let steps: Vec<String> = row.strides.iter().map(ToString::to_string).collect();
-    format!(
+    let walk = format!(
         "from {first}, steps [{}], {count} elements",
         steps.join(", ")
-    )
+    );
+    match super::values::ends(&row.values, count) {
+        Some(values) => format!("{walk}: {values}"),
+        None => walk,
+    }
 }
 
-/// The legend of the order numbers, for a picture that has them.
-pub fn legend(picture: &Picture) -> Option<&'static str> {
-    let numbered = picture.bars.iter().any(|bar| {
-        bar.covered
-            .iter()
-            .any(|slot| matches!(slot, Slot::Element { .. }))
-    });
-    numbered.then_some(
-        "numbers: each element's place in the variable's C order, 0 = its first; . = not covered; + = read again",
-    )
+/// The legend of the numbers and of the values line, said once under the
+/// pictures: one short line for each that appears (short enough for a
+/// PDF page).
+pub fn legend(pictures: &[Picture]) -> Vec<&'static str> {
+    let mut lines = Vec::new();
+    if pictures.iter().any(Picture::numbered) {
+        lines.push(
+            "numbers: place in the variable's C order, 0 = its first; . not covered; + read again",
+        );
+    }
+    if pictures.iter().any(|p| p.values.is_some()) {
+        lines.push(if pictures.iter().any(|p| p.rounded) {
+            "values: the element at each position, floats to 4 digits"
+        } else {
+            "values: the element at each position"
+        });
+    }
+    lines
 }
+
+/// The label of the values line: never a Rust name, so it cannot be
+/// mistaken for a variable's bar.
+pub const VALUES_LABEL: &str = "(values)";
 
 fn coverage(row: &Row, start: u64, len: u64) -> Slot {
     let slot = ByteLayout {

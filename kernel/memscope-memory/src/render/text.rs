@@ -7,7 +7,7 @@ use tabled::settings::Style;
 use super::RenderOptions;
 use super::cells::{HEADERS, bytes, row_cells, shown_columns};
 use super::grid::grids;
-use super::picture::{Slot, legend, pictures};
+use super::picture::{Slot, VALUES_LABEL, legend, pictures};
 use crate::model::{GoneWhy, MemoryTable};
 
 pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
@@ -57,8 +57,8 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
             GoneWhy::Dropped => format!("{} is gone: dropped\n", gone.name),
         });
     }
-    let mut shown_legend = None;
-    for picture in pictures(table) {
+    let pictures = pictures(table);
+    for picture in &pictures {
         let unit = if picture.elements_per_slot == 1 {
             "one mark per element".to_owned()
         } else {
@@ -70,83 +70,86 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
             bytes(picture.bytes)
         ));
         // Rust identifiers may be non-ASCII; pad by characters, not bytes.
-        let width = picture
-            .bars
-            .iter()
-            .map(|b| b.name.chars().count())
-            .max()
-            .unwrap_or(0);
-        let legend = legend(&picture);
-        // Numbered cells share one width: the widest number, and its `+`.
-        let cell = if legend.is_some() {
-            picture
-                .bars
-                .iter()
-                .flat_map(|bar| &bar.covered)
-                .map(|slot| mark(slot).len())
-                .max()
-                .unwrap_or(1)
+        let labels = picture.bars.iter().map(|b| b.name.chars().count());
+        let values_label = picture.values.as_ref().map(|_| VALUES_LABEL.len());
+        let width = labels.chain(values_label).max().unwrap_or(0);
+        // Numbered cells share one width: the widest number (with its
+        // `+`) or value.
+        let cell = if picture.numbered() || picture.values.is_some() {
+            picture.cell_width()
         } else {
             1
         };
+        let line = |texts: Vec<String>| -> String {
+            let padded: Vec<String> = texts.iter().map(|t| format!("{t:>cell$}")).collect();
+            padded.join(if cell > 1 { " " } else { "" })
+        };
         for bar in &picture.bars {
-            let marks: Vec<String> = bar
-                .covered
-                .iter()
-                .map(|slot| format!("{:>cell$}", mark(slot)))
-                .collect();
-            let marks = marks.join(if cell > 1 { " " } else { "" });
+            let marks = line(bar.covered.iter().map(Slot::mark).collect());
             match &bar.walk {
                 Some(walk) => out.push_str(&format!("  {:width$}  {marks}  {walk}\n", bar.name)),
                 None => out.push_str(&format!("  {:width$}  {marks}\n", bar.name)),
             }
         }
+        if let Some(values) = &picture.values {
+            let texts = values
+                .iter()
+                .map(|v| v.clone().unwrap_or_default())
+                .collect();
+            let values = line(texts);
+            out.push_str(&format!("  {VALUES_LABEL:width$}  {}\n", values.trim_end()));
+        }
         if picture.more > 0 {
             out.push_str(&format!("  ... and {} more\n", picture.more));
         }
-        shown_legend = shown_legend.or(legend);
     }
     // Said once, under the last picture.
-    if let Some(legend) = shown_legend {
-        out.push_str(&format!("  ({legend})\n"));
+    for line in legend(&pictures) {
+        out.push_str(&format!("  ({line})\n"));
     }
     for grid in grids(table) {
         let dims: Vec<String> = grid.shape.iter().map(ToString::to_string).collect();
-        out.push_str(&format!(
-            "\n{} ({}): the buffer position each element reads\n",
-            grid.name,
-            dims.join(" x ")
-        ));
-        let cell = grid
-            .positions
-            .iter()
-            .map(|p| p.to_string().len())
-            .max()
-            .unwrap_or(1);
-        for (heading, rows) in grid.slices() {
+        let what = match (&grid.values, grid.rounded) {
+            (None, _) => "the buffer position each element reads",
+            (Some(_), false) => "the buffer position each element reads, then its value",
+            (Some(_), true) => {
+                "the buffer position each element reads, then its value (floats to 4 digits)"
+            }
+        };
+        out.push_str(&format!("\n{} ({}): {what}\n", grid.name, dims.join(" x ")));
+        let positions: Vec<String> = grid.positions.iter().map(ToString::to_string).collect();
+        let values = grid.values.clone().unwrap_or_default();
+        let width = |texts: &[String]| texts.iter().map(String::len).max().unwrap_or(1);
+        let (position_width, value_width) = (width(&positions), width(&values));
+        let mut value_slices = grid.slices(&values).into_iter();
+        for (heading, rows) in grid.slices(&positions) {
+            let value_rows = value_slices
+                .next()
+                .map(|(_, rows)| rows)
+                .unwrap_or_default();
             let indent = if let Some(heading) = heading {
                 out.push_str(&format!("  {heading}\n"));
                 "    "
             } else {
                 "  "
             };
-            for row in rows {
-                let cells: Vec<String> = row.iter().map(|p| format!("{p:>cell$}")).collect();
-                out.push_str(&format!("{indent}{}\n", cells.join(" ")));
+            for (k, row) in rows.iter().enumerate() {
+                let cells = padded(row, position_width);
+                match value_rows.get(k) {
+                    Some(values) => out.push_str(&format!(
+                        "{indent}{cells}   {}\n",
+                        padded(values, value_width)
+                    )),
+                    None => out.push_str(&format!("{indent}{cells}\n")),
+                }
             }
         }
     }
     out.trim_end().to_owned()
 }
 
-/// One slot as text: its order number (with `+` if read again), or a mark.
-fn mark(slot: &Slot) -> String {
-    match slot {
-        Slot::Element { order, repeated } => {
-            format!("{order}{}", if *repeated { "+" } else { "" })
-        }
-        Slot::Covered => "#".to_owned(),
-        Slot::Empty => ".".to_owned(),
-        Slot::Maybe => "?".to_owned(),
-    }
+/// Texts right-aligned in cells of one width, separated by a space.
+fn padded(texts: &[String], width: usize) -> String {
+    let cells: Vec<String> = texts.iter().map(|t| format!("{t:>width$}")).collect();
+    cells.join(" ")
 }

@@ -1,11 +1,12 @@
 //! [`Arrays`] for the arrays themselves: `NpArray`, ndarray's arrays and
 //! views, and vectors and boxed slices of numbers, each reporting its
-//! layout (never an element).
+//! layout and a sample of its values (`values.rs`).
 
-use ndarray::{ArrayBase, CowRepr, Dimension, OwnedArcRepr, OwnedRepr, RawData, ViewRepr};
+use ndarray::{ArrayBase, ArrayView1, CowRepr, Data, Dimension, OwnedArcRepr, OwnedRepr, ViewRepr};
 
 use memscope_cell_abi::{ArrayFacts, Storage};
 
+use super::values::sample;
 use super::{ArrayVisitor, Arrays, Container, visit_each};
 use crate::nparray::{Element, NpArray};
 
@@ -43,6 +44,7 @@ fn slice_facts<T: Element>(slice: &[T], type_name: String) -> ArrayFacts {
         first: slice.as_ptr() as usize,
         writeable: true,
         storage: Storage::Owned,
+        values: sample(&ArrayView1::from(slice).into_dyn()),
     }
 }
 
@@ -129,7 +131,7 @@ fn facts_of<S, D>(
     storage: Storage,
 ) -> ArrayFacts
 where
-    S: RawData,
+    S: Data,
     S::Elem: Element,
     D: Dimension,
 {
@@ -142,6 +144,7 @@ where
         first: array.as_ptr() as usize,
         writeable,
         storage,
+        values: sample(&array.view().into_dyn()),
     }
 }
 

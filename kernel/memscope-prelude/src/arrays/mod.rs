@@ -34,18 +34,20 @@
 //! arrays!(Model { w });
 //! ```
 //!
-//! Invariant: visiting reads layouts only (never an element, never user
-//! code) and always ends: depth is bounded, an `Rc` or `Arc` already on
-//! the path is not entered again, and past [`ROW_LIMIT`] arrays are only
-//! counted.
+//! Invariant: visiting reads layouts and a bounded sample of each array's
+//! values (`values.rs`: at most 48 elements, never user code) and always
+//! ends: depth is bounded, an `Rc` or `Arc` already on the path is not
+//! entered again, and past [`ROW_LIMIT`] arrays are only counted.
 
 mod arrays_of_numbers;
 mod containers;
+mod values;
 mod visitor;
 
 pub use memscope_derive::Arrays;
 pub use visitor::{ArrayVisitor, PathKey};
 
+pub(crate) use values::sample;
 pub(crate) use visitor::Found;
 
 /// A value that may keep arrays inside it.

@@ -213,6 +213,7 @@ mod tests {
             first: 0x1000,
             writeable: true,
             storage: memscope_cell_abi::Storage::Owned,
+            values: memscope_cell_abi::ValueSample::default(),
         }
     }
 

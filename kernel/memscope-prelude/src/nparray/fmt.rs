@@ -93,14 +93,26 @@ pub(crate) fn write_elements<T: Element>(
     f: &mut fmt::Formatter<'_>,
 ) -> fmt::Result {
     let shorten = !f.alternate() && view.len() >= SHORTENED_FROM;
-    let float =
-        TypeId::of::<T>() == TypeId::of::<f64>() || TypeId::of::<T>() == TypeId::of::<f32>();
     let printer = Printer {
         ndim: view.ndim(),
         shorten,
-        float,
+        float: is_float::<T>(),
     };
     printer.write(&view, 0, f)
+}
+
+/// Whether `T` is a float, which prints with `Debug` (`1.0`, not `1`).
+pub(crate) fn is_float<T: 'static>() -> bool {
+    TypeId::of::<T>() == TypeId::of::<f64>() || TypeId::of::<T>() == TypeId::of::<f32>()
+}
+
+/// One element as an [`NpArray`] prints it: floats with their point.
+pub(crate) fn element_text<T: Element>(element: &T) -> String {
+    if is_float::<T>() {
+        format!("{element:?}")
+    } else {
+        element.to_string()
+    }
 }
 
 /// What stays the same while the nested brackets are written.

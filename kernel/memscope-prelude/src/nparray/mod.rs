@@ -80,7 +80,7 @@ mod buffer;
 mod copies;
 mod element;
 mod error;
-mod fmt;
+pub(crate) mod fmt;
 mod in_place;
 mod layout;
 pub(crate) use allocation::collected;

@@ -3,14 +3,17 @@
 
 use memscope_cell_abi::{ArrayFacts, BufferFacts, Region, Storage};
 
+use super::borrow::view_of;
 use super::{Element, NpArray};
+use crate::arrays::sample;
 
 impl<T: Element> NpArray<T> {
     /// The array's layout and storage for the kernel's memory view (hidden:
     /// the kernel's report and the tests call it, notebooks have the table).
     ///
-    /// Reads no element and never panics (addresses were recorded when the
-    /// buffer was allocated, so nothing is borrowed). `written` lists the
+    /// Never panics: addresses were recorded when the buffer was allocated,
+    /// and the sample of values (at most 48 elements) is left empty while
+    /// a `view_mut()` holds the buffer. `written` lists the
     /// regions written since the kernel's last report; this call leaves
     /// them for the report.
     ///
@@ -56,6 +59,11 @@ impl<T: Element> NpArray<T> {
                 identity: std::rc::Rc::as_ptr(&self.identity).addr(),
                 written,
             }),
+            values: self
+                .buffer
+                .try_borrow()
+                .map(|elements| sample(&view_of(&elements, &self.layout)))
+                .unwrap_or_default(),
         }
     }
 }
