@@ -12,7 +12,8 @@ including 100,000 lines delivered complete, in order and batched; the display
 API (html, markdown, svg, png, text, display ids and updates, clear_output,
 interleaving with stdout); complete and inspect (offsets in code points);
 history (tail, range, search with unique and n, requests missing optional
-fields); :help and :vars; comm_info; unknown message types; and requests
+fields); :help and :vars; comm_info, comms to targets nobody serves and the
+IOPub welcome (protocol 5.5); unknown message types; and requests
 signed with the wrong key (never executed).
 
 One kernel is shared by the module; only the execution-count test starts its
@@ -33,6 +34,7 @@ from queue import Empty
 from typing import Any
 
 import pytest
+import zmq
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.session import Session
 
@@ -131,7 +133,10 @@ def test_kernel_info(kc, channel: str) -> None:
     check_schema(reply)
     assert msg_type(reply) == "kernel_info_reply"
     content = ok(reply)
-    assert content["protocol_version"] == "5.3"
+    assert content["protocol_version"] == "5.5"
+    assert reply["header"]["version"] == "5.5"
+    # Protocol 5.5 (JEP 92): the debugger protocol (the Variables panel).
+    assert content["supported_features"] == ["debugger"] and content["debugger"] is True
     assert content["implementation"]
     assert content["banner"].strip()
     links = content["help_links"]
@@ -703,6 +708,13 @@ def test_inspect(kc, soup: str, code: str, cursor: int) -> None:
     assert "i32" in content["data"]["text/plain"]
 
 
+def test_inspecting_an_unknown_name_finds_nothing(kc) -> None:
+    reply = request(kc, "inspect_request", {"code": "zzzq", "cursor_pos": 4, "detail_level": 0})
+    check_schema(reply)
+    content = ok(reply)
+    assert content["found"] is False and content["data"] == {}, content
+
+
 # --------------------------------------------------------------------------
 # History
 
@@ -830,6 +842,54 @@ def test_comm_info_has_no_comms(kc, content: dict) -> None:
     reply = request(kc, "comm_info_request", content)
     check_schema(reply)
     assert ok(reply)["comms"] == {}
+
+
+def test_a_comm_to_a_target_nobody_serves_is_closed(kc) -> None:
+    """comm_open to a target the kernel does not serve gets a comm_close
+    back on IOPub, so the front end does not wait on a comm that will never
+    open; messages to comms nobody holds are ignored without an error."""
+    msg_id = send_request(kc, "comm_open", {"comm_id": "c-unknown", "target_name": "jupyter.widget", "data": {}})
+    msgs = iopub_until_idle(kc, msg_id, REPLY_TIMEOUT)
+    assert kinds(msgs) == ["status", "comm_close", "status"], kinds(msgs)
+    assert msgs[1]["content"]["comm_id"] == "c-unknown"
+    for kind in ("comm_msg", "comm_close"):
+        msg_id = send_request(kc, kind, {"comm_id": "c-nobody", "data": {}})
+        msgs = iopub_until_idle(kc, msg_id, REPLY_TIMEOUT)
+        assert kinds(msgs) == ["status", "status"], (kind, kinds(msgs))
+    ok(run(kc, "1 + 1")[0])
+
+
+@pytest.mark.parametrize("topic", ["", "sta"], ids=["everything", "a-topic"])
+def test_iopub_welcomes_each_new_subscriber(kc, topic: str) -> None:
+    """Protocol 5.5 (JEP 65): IOPub is an XPUB socket, and a new subscriber
+    gets an `iopub_welcome` for its subscription, signed like any message,
+    so it knows it is subscribed without polling kernel_info."""
+    # A session of its own: the welcome reaches every subscriber whose topic
+    # it matches, the module's client too, and a session refuses a
+    # signature it has seen.
+    session = Session(key=kc.session.key, signature_scheme=kc.session.signature_scheme)
+    context = zmq.Context.instance()
+    socket = context.socket(zmq.SUB)
+    socket.setsockopt(zmq.LINGER, 0)
+    try:
+        socket.connect(f"{kc.transport}://{kc.ip}:{kc.iopub_port}")
+        socket.setsockopt(zmq.SUBSCRIBE, topic.encode())
+        deadline = time.monotonic() + REPLY_TIMEOUT
+        while True:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, "no iopub_welcome"
+            assert socket.poll(int(remaining * 1000)), "no iopub_welcome"
+            frames = socket.recv_multipart()
+            identities, rest = session.feed_identities(frames)
+            message = session.deserialize(rest)  # checks the signature
+            if message["header"]["msg_type"] == "iopub_welcome":
+                break
+        assert message["content"] == {"subscription": topic}
+        assert message["parent_header"] == {}
+        assert message["header"]["version"] == "5.5"
+        assert identities == ([topic.encode()] if topic else [])
+    finally:
+        socket.close()
 
 
 @pytest.mark.parametrize("kind", ["bogus_request", "memscope_frobnicate_request"])

@@ -406,6 +406,9 @@ fn completions(context: &mut CommandContext, code: &str, cursor: usize) -> Compl
         .unwrap_or_default()
 }
 
+/// What evcxr's hover says when there is nothing to say.
+const EVCXR_NOTHING_FOUND: &str = "No documentation found";
+
 fn inspect(context: &mut CommandContext, code: &str, cursor: usize) -> Option<MimeBundle> {
     // evcxr describes the expression that ends at the position given, so
     // move the cursor to the end of the identifier it is in.
@@ -417,7 +420,9 @@ fn inspect(context: &mut CommandContext, code: &str, cursor: usize) -> Option<Mi
         .find(|c: char| !(c.is_alphanumeric() || c == '_'))
         .unwrap_or(code.len() - end);
     let (plain, html) = context.hover_at(code, end).ok()?;
-    if plain.trim().is_empty() {
+    // evcxr answers these words when rust-analyzer has nothing to show:
+    // that is `found: false`, not documentation.
+    if plain.trim().is_empty() || plain.trim() == EVCXR_NOTHING_FOUND {
         return None;
     }
     let mut bundle = vec![("text/plain".to_owned(), plain)];

@@ -9,7 +9,7 @@
 
 use crossbeam_channel::Receiver;
 use jupyter_protocol::{
-    ClearOutput, CommInfoReply, CompleteReply, DisplayData, ErrorOutput, ExecuteInput,
+    ClearOutput, CommClose, CommInfoReply, CompleteReply, DisplayData, ErrorOutput, ExecuteInput,
     ExecuteReply, ExecuteRequest, ExecuteResult, ExecutionCount, HistoryEntry, HistoryReply,
     HistoryRequest, InputReply, InputRequest, InspectReply, InspectRequest, IsCompleteReply,
     JupyterMessageContent, Media, MediaType, Payload, ReplyError, ReplyStatus, StreamContent,
@@ -133,11 +133,17 @@ impl<I: Interpreter> Shell<I> {
                 JupyterMessageContent::CommInfoRequest(_) => {
                     session.reply(CommInfoReply::default());
                 }
-                // Comm messages have no reply; we host no comm targets, so
-                // there is nothing to do beyond the busy/idle pair.
-                JupyterMessageContent::CommOpen(_)
-                | JupyterMessageContent::CommMsg(_)
-                | JupyterMessageContent::CommClose(_) => {}
+                // We serve no comm targets: a comm opened to one is closed
+                // at once, as the protocol asks, so the front end does not
+                // wait on it. Comm messages have no reply, and a message or
+                // close for a comm we do not hold is ignored.
+                JupyterMessageContent::CommOpen(open) => {
+                    session.publish(CommClose {
+                        comm_id: open.comm_id.clone(),
+                        data: serde_json::Map::new(),
+                    });
+                }
+                JupyterMessageContent::CommMsg(_) | JupyterMessageContent::CommClose(_) => {}
                 other => {
                     let msg_type = other.message_type().to_owned();
                     session.reply_with_error(

@@ -109,6 +109,10 @@ fn kernel_info_is_answered_on_control() {
         serde_json::to_value(identity().kernel_info_reply()).unwrap(),
         "control and shell describe the kernel differently"
     );
+    let reply = serde_json::to_value(&reply).unwrap();
+    assert_eq!(reply["protocol_version"], "5.5");
+    assert_eq!(reply["supported_features"], serde_json::json!(["debugger"]));
+    assert_eq!(reply["debugger"], true);
     assert_eq!(h.interrupts_heard(), 0);
 }
 

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender};
 use jupyter_protocol::{
-    CommInfoRequest, CompleteRequest, ExecuteRequest, HistoryRequest, InputReply, InputRequest,
-    InspectRequest, IsCompleteRequest, JupyterMessage, JupyterMessageContent, KernelInfoRequest,
-    ReplyStatus, UnknownMessage,
+    CommClose, CommId, CommInfoRequest, CommMsg, CommOpen, CompleteRequest, ExecuteRequest,
+    HistoryRequest, InputReply, InputRequest, InspectRequest, IsCompleteRequest, JupyterMessage,
+    JupyterMessageContent, KernelInfoRequest, ReplyStatus, UnknownMessage,
 };
 use memscope_kernel::identity::KernelIdentity;
 use memscope_kernel::interpreter::MimeData;
@@ -637,4 +637,44 @@ fn an_interrupt_from_before_the_prompt_does_not_cancel_it() {
         stdin.send(input_reply(Some(asked), "Ada")).unwrap();
     });
     assert_eq!(result_text(&sent), r#"Ok("Ada")"#);
+}
+
+/// We serve no comm targets: a comm opened to one is closed at once on
+/// IOPub (so the front end does not wait on it); a message or a close for
+/// a comm nobody opened is ignored without an error.
+#[test]
+fn a_comm_to_a_target_we_do_not_serve_is_closed_at_once() {
+    let mut h = harness();
+    let open = CommOpen {
+        comm_id: CommId("c1".into()),
+        target_name: "jupyter.widget".into(),
+        ..Default::default()
+    };
+    let sent = h.send(inbound(open));
+    assert_eq!(
+        kinds(&sent),
+        ["status", "comm_close", "status"],
+        "{:?}",
+        kinds(&sent)
+    );
+    let (channel, _, close) = &sent[1];
+    assert_eq!(*channel, Channel::Iopub);
+    let JupyterMessageContent::CommClose(close) = &close.content else {
+        panic!("a comm_close");
+    };
+    assert_eq!(close.comm_id.0, "c1");
+
+    for stray in [
+        JupyterMessageContent::CommMsg(CommMsg {
+            comm_id: CommId("nobody".into()),
+            ..Default::default()
+        }),
+        JupyterMessageContent::CommClose(CommClose {
+            comm_id: CommId("nobody".into()),
+            ..Default::default()
+        }),
+    ] {
+        let sent = h.send(inbound(stray));
+        assert_eq!(kinds(&sent), ["status", "status"], "{:?}", kinds(&sent));
+    }
 }

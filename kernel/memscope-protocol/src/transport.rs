@@ -8,7 +8,9 @@
 //! written to the sockets in order on two lanes, control's replies on one
 //! and every other channel on the other, so a reply on control never waits
 //! behind a backlog of output on IOPub; a flush is acknowledged only after
-//! everything queued before it was handed to its socket. Above this module
+//! everything queued before it was handed to its socket; IOPub is an XPUB
+//! socket, and each new subscription gets an `iopub_welcome` (protocol 5.5,
+//! JEP 65), so a client knows its subscription is in place. Above this module
 //! nothing knows a socket: requests arrive on [`Endpoints`]' receivers, and
 //! replies and broadcasts leave through an [`Outbox`].
 
@@ -84,7 +86,7 @@ async fn bind_all(
     let shell = bind(zeromq::RouterSocket::new(), "shell", info.shell_url()).await?;
     let control = bind(zeromq::RouterSocket::new(), "control", info.control_url()).await?;
     let stdin = bind(zeromq::RouterSocket::new(), "stdin", info.stdin_url()).await?;
-    let iopub = bind(zeromq::PubSocket::new(), "iopub", info.iopub_url()).await?;
+    let iopub = bind(zeromq::XPubSocket::new(), "iopub", info.iopub_url()).await?;
     let heartbeat = bind(zeromq::RepSocket::new(), "heartbeat", info.hb_url()).await?;
 
     let (shell_send, shell_recv) = shell.split();
@@ -228,7 +230,7 @@ struct OutgoingSockets {
     shell: Option<zeromq::RouterSendHalf>,
     control: Option<zeromq::RouterSendHalf>,
     stdin: Option<zeromq::RouterSendHalf>,
-    iopub: Option<zeromq::PubSocket>,
+    iopub: Option<zeromq::XPubSocket>,
 }
 
 async fn write_messages(
@@ -236,7 +238,23 @@ async fn write_messages(
     mut sockets: OutgoingSockets,
     signer: Signer,
 ) {
-    while let Some(outgoing) = queue.recv().await {
+    loop {
+        // An XPUB socket learns its subscriptions only when it is read, so
+        // the lane that owns IOPub reads it between messages (both waits
+        // can be given up without losing anything; a send never is).
+        let outgoing = match sockets.iopub.as_mut() {
+            Some(iopub) => tokio::select! {
+                outgoing = queue.recv() => outgoing,
+                subscription = iopub.recv() => {
+                    if let Ok(frames) = subscription {
+                        welcome(iopub, &frames, &signer).await;
+                    }
+                    continue;
+                }
+            },
+            None => queue.recv().await,
+        };
+        let Some(outgoing) = outgoing else { return };
         let (channel, mut message) = match outgoing {
             Outgoing::Message(channel, message) => (channel, message),
             Outgoing::Flush(ack) => {
@@ -269,6 +287,35 @@ async fn write_messages(
         if let Err(error) = result {
             tracing::warn!(?channel, msg_type = %message.header.msg_type, %error, "send failed");
         }
+    }
+}
+
+/// Answers a subscription (one frame: 1, then the topic) with an
+/// `iopub_welcome` under that topic; ignores unsubscriptions and anything
+/// else a subscriber sends.
+async fn welcome(iopub: &mut zeromq::XPubSocket, frames: &ZmqMessage, signer: &Signer) {
+    let Some(topic) = subscription_topic(frames) else {
+        return;
+    };
+    let message = wire::iopub_welcome(&topic);
+    let frames = wire::encode(&message, signer);
+    let Ok(frames) = ZmqMessage::try_from(frames) else {
+        return;
+    };
+    if let Err(error) = iopub.send(frames).await {
+        tracing::warn!(%error, "iopub_welcome failed");
+    }
+}
+
+/// The topic of a subscription message, or `None` for anything else.
+fn subscription_topic(frames: &ZmqMessage) -> Option<String> {
+    if frames.len() != 1 {
+        return None;
+    }
+    let frame = frames.get(0)?;
+    match frame.split_first() {
+        Some((1, topic)) => String::from_utf8(topic.to_vec()).ok(),
+        _ => None,
     }
 }
 
@@ -370,5 +417,24 @@ mod tests {
             chain(&error),
             "cannot bind shell socket to tcp://127.0.0.1:1: Socket Error: address in use"
         );
+    }
+
+    #[test]
+    fn only_a_subscription_has_a_topic() {
+        let one = |frame: &[u8]| ZmqMessage::from(frame.to_vec());
+        assert_eq!(subscription_topic(&one(b"\x01")), Some(String::new()));
+        assert_eq!(
+            subscription_topic(&one(b"\x01status")),
+            Some("status".to_owned())
+        );
+        assert_eq!(
+            subscription_topic(&one(b"\x00status")),
+            None,
+            "an unsubscription"
+        );
+        assert_eq!(subscription_topic(&one(b"\x01\xff")), None, "not UTF-8");
+        let two = ZmqMessage::try_from(vec![Bytes::from_static(b"\x01"), Bytes::from_static(b"x")])
+            .unwrap();
+        assert_eq!(subscription_topic(&two), None);
     }
 }

@@ -10,6 +10,8 @@ use bytes::Bytes;
 use jupyter_protocol::{Header, JupyterMessage, JupyterMessageContent, UnknownMessage};
 use serde_json::{Map, Value};
 
+use memscope_kernel::identity::PROTOCOL_VERSION;
+
 use crate::signing::{Signer, Verdict};
 
 /// The frame that separates routing identities from the message.
@@ -170,7 +172,10 @@ fn fill_optional_fields(msg_type: &str, mut value: Value) -> Value {
 
 /// Serialises and signs a message into frames, identities first.
 pub fn encode(message: &JupyterMessage, signer: &Signer) -> Vec<Bytes> {
-    let header = to_json(&message.header);
+    // jupyter-protocol's headers say 5.3; ours say the version we speak.
+    let mut header = message.header.clone();
+    header.version = PROTOCOL_VERSION.to_owned();
+    let header = to_json(&header);
     let parent = match &message.parent_header {
         Some(parent) => to_json(parent),
         None => b"{}".to_vec(),
@@ -189,6 +194,26 @@ pub fn encode(message: &JupyterMessage, signer: &Signer) -> Vec<Bytes> {
     frames.push(Bytes::from(content));
     frames.extend(message.buffers.iter().cloned());
     frames
+}
+
+/// The `iopub_welcome` a new IOPub subscriber gets (protocol 5.5, JEP 65):
+/// no parent, and the subscription's topic both as its content and as its
+/// routing frame (none for the empty topic, which every subscriber has).
+pub fn iopub_welcome(topic: &str) -> JupyterMessage {
+    let mut message = JupyterMessage::new(
+        JupyterMessageContent::UnknownMessage(UnknownMessage {
+            msg_type: "iopub_welcome".to_owned(),
+            content: serde_json::json!({ "subscription": topic }),
+        }),
+        None,
+    );
+    message.header.username = "memscope".to_owned();
+    message.zmq_identities = if topic.is_empty() {
+        Vec::new()
+    } else {
+        vec![Bytes::from(topic.as_bytes().to_vec())]
+    };
+    message
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
@@ -345,5 +370,29 @@ mod tests {
             decode(frames, &s),
             Err(DropReason::FrameTooLarge(_))
         ));
+    }
+
+    #[test]
+    fn every_header_says_protocol_5_5_and_a_welcome_reads_back() {
+        let signer = signer();
+        let welcome = iopub_welcome("");
+        let frames = encode(&welcome, &signer);
+        assert_eq!(
+            &frames[0][..],
+            DELIMITER,
+            "the empty topic has no routing frame"
+        );
+        let header: Value = serde_json::from_slice(&frames[2]).unwrap();
+        assert_eq!(header["version"], "5.5");
+        assert_eq!(header["msg_type"], "iopub_welcome");
+        let content: Value = serde_json::from_slice(&frames[5]).unwrap();
+        assert_eq!(content, serde_json::json!({"subscription": ""}));
+        let decoded = expect_message(decode(frames, &signer).unwrap());
+        assert!(decoded.parent_header.is_none());
+
+        let topical = encode(&iopub_welcome("stream"), &signer);
+        assert_eq!(&topical[0][..], b"stream");
+        let content: Value = serde_json::from_slice(&topical[6]).unwrap();
+        assert_eq!(content["subscription"], "stream");
     }
 }

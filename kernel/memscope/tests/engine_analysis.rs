@@ -65,9 +65,14 @@ fn rust_analyzer_starts_only_when_the_session_is_idle() {
     // Its thread gives way to a cell's compile (the analysis takes
     // seconds, so it is still there), and so do the threads it starts to
     // prime the dependencies' tables beside it (rust-analyzer names them).
+    // A thread the analysis thread starts without a name of its own bears
+    // its name (Linux copies it), so there may be more than one: each must
+    // have given way.
     let threads = processes::threads_named("evcxr-analysis-warm-up");
-    assert_eq!(threads.len(), 1, "{threads:?}");
-    assert_eq!(processes::thread_nice(threads[0]), Some(10));
+    assert!(!threads.is_empty(), "no analysis thread");
+    for thread in threads {
+        assert_eq!(processes::thread_nice(thread), Some(10), "thread {thread}");
+    }
     let priming = wait_for_threads("PrimeCaches#0");
     assert!(!priming.is_empty(), "no thread primes the dependencies");
     for thread in priming {
