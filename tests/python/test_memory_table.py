@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from kernel_harness import Kernel, all_text, msg_type, of_type, outputs, run
+from kernel_harness import Kernel, all_text, msg_type, of_type, outputs, request, run
 from memory_table import MEMORY_MIME, gone, memory, rows, tables
 
 
@@ -330,3 +330,24 @@ def test_an_nparray_result_shows_its_elements(kc) -> None:
     assert reply["content"]["status"] == "ok"
     results = [m for m in msgs if msg_type(m) == "execute_result"]
     assert results[0]["content"]["data"]["text/plain"] == "[0, 1, 2]"
+
+
+def test_inspecting_a_variable_in_detail_shows_its_memory(kc) -> None:
+    """inspect_request at detail_level 1 (JupyterLab's Shift+Tab twice, the
+    inspector panel) adds the variable's rows of the memory table to what
+    rust-analyzer says; level 0 is rust-analyzer's alone."""
+    run(kc, "let insp_base = np::arange(0, 6, 1);\nlet insp_t = insp_base.reshape(&[2, 3]).t();")
+    code = "insp_t"
+    brief = request(kc, "inspect_request", {"code": code, "cursor_pos": 3, "detail_level": 0})["content"]
+    assert brief["found"] is True and "view of insp_base" not in brief["data"]["text/plain"], brief
+    detailed = request(kc, "inspect_request", {"code": code, "cursor_pos": 3, "detail_level": 1})["content"]
+    assert detailed["status"] == "ok" and detailed["found"] is True
+    text, html = detailed["data"]["text/plain"], detailed["data"]["text/html"]
+    assert text.startswith(brief["data"]["text/plain"]), "rust-analyzer's part comes first"
+    assert "view of insp_base" in text and "[3, 2]" in text and "[1, 3]" in text, text
+    assert "insp_t (3 x 2): the buffer position each element reads" in text, text
+    assert "view of insp_base" in html and "<table" in html
+    # A name that holds no array gets rust-analyzer's part alone.
+    run(kc, "let insp_number = 7_u8;")
+    plain = request(kc, "inspect_request", {"code": "insp_number", "cursor_pos": 4, "detail_level": 1})["content"]
+    assert plain["found"] is True and "Memory after" not in plain["data"]["text/plain"], plain

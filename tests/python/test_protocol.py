@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import base64
 import fnmatch
+import os
 import re
 import shutil
+import socket
 import subprocess
 import time
 from datetime import datetime
@@ -842,6 +844,31 @@ def test_comm_info_has_no_comms(kc, content: dict) -> None:
     reply = request(kc, "comm_info_request", content)
     check_schema(reply)
     assert ok(reply)["comms"] == {}
+
+
+def test_usage_counts_the_kernel_and_its_cell_process(kernel: Kernel, kc) -> None:
+    """usage_request on control (the Kernel Usage panel's), answered as
+    ipykernel answers it; memory a cell holds is counted, since the cell
+    runs in a process under the kernel."""
+
+    def usage() -> dict[str, Any]:
+        reply = request(kc, "usage_request", {}, channel="control")
+        assert msg_type(reply) == "usage_reply"
+        return reply["content"]
+
+    before = usage()
+    assert before["hostname"] == socket.gethostname()
+    assert before["pid"] == kernel.km.provisioner.process.pid
+    assert before["cpu_count"] == os.cpu_count()
+    memory = before["host_virtual_memory"]
+    assert 0 < memory["available"] <= memory["total"], memory
+    assert before["kernel_memory"] > 0 and before["kernel_cpu"] >= 0
+    ok(run(kc, "let usage_ballast = vec![1_u8; 300_000_000];")[0])
+    after = usage()
+    grown = after["kernel_memory"] - before["kernel_memory"]
+    assert grown > 250_000_000, (before["kernel_memory"], after["kernel_memory"])
+    assert "host_cpu_percent" in after, "a second request measures the host over the interval"
+    ok(run(kc, "drop(usage_ballast);")[0])
 
 
 def test_a_comm_to_a_target_nobody_serves_is_closed(kc) -> None:

@@ -1,6 +1,7 @@
-//! The control channel: kernel_info, interrupt, shutdown and the debug
-//! requests of JupyterLab's Variables panel (`debug.rs`), served on their
-//! own thread so that they are answered while a cell runs.
+//! The control channel: kernel_info, interrupt, shutdown, the debug
+//! requests of JupyterLab's Variables panel (`debug.rs`) and the Kernel
+//! Usage panel's `usage_request` (`usage.rs`), served on their own thread
+//! so that they are answered while a cell runs.
 //!
 //! An `interrupt_request` sent on the shell channel (VS Code's Jupyter
 //! extension sent interrupts there for `interrupt_mode: message` kernels
@@ -15,13 +16,16 @@
 use std::sync::Arc;
 
 use crossbeam_channel::Receiver;
-use jupyter_protocol::{DebugReply, InterruptReply, JupyterMessageContent, ShutdownReply};
+use jupyter_protocol::{
+    DebugReply, InterruptReply, JupyterMessageContent, ShutdownReply, UnknownMessage,
+};
 
 use crate::debug::DebugAdapter;
 use crate::identity::KernelIdentity;
 use crate::interrupts::Interrupts;
 use crate::outbox::{Channel, Inbound, Outbox};
 use crate::session::Session;
+use crate::usage::UsageMeter;
 
 /// What the control loop needs besides its requests.
 pub struct Control {
@@ -31,6 +35,8 @@ pub struct Control {
     pub interrupts: Interrupts,
     /// Answers `debug_request`s (JupyterLab's Variables panel).
     pub debugger: Arc<DebugAdapter>,
+    /// Answers `usage_request`s (the Kernel Usage panel).
+    pub usage: UsageMeter,
 }
 
 /// What a shutdown request asked for.
@@ -84,6 +90,15 @@ impl Control {
                 shutdown = Some(ShutdownAsked {
                     restart: request.restart,
                 });
+            }
+            // Not a message type jupyter-protocol knows.
+            (None, JupyterMessageContent::UnknownMessage(request))
+                if request.msg_type == "usage_request" =>
+            {
+                session.reply(JupyterMessageContent::UnknownMessage(UnknownMessage {
+                    msg_type: "usage_reply".to_owned(),
+                    content: self.usage.usage(),
+                }));
             }
             (problem, content) => {
                 let why = match problem {

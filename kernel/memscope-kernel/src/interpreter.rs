@@ -151,8 +151,9 @@ pub trait Interpreter: Send {
     fn execute(&mut self, code: &str, execution_count: usize, io: &mut dyn CellIo) -> CellOutcome;
     /// `cursor` is a byte offset into `code`.
     fn complete(&mut self, code: &str, cursor: usize) -> Completions;
-    /// Documentation for the name at `cursor` (a byte offset), if any.
-    fn inspect(&mut self, code: &str, cursor: usize) -> Option<MimeBundle>;
+    /// Documentation for the name at `cursor` (a byte offset), if any; at
+    /// `detail_level` 1 or more, with what the kernel knows beyond it.
+    fn inspect(&mut self, code: &str, cursor: usize, detail_level: u8) -> Option<MimeBundle>;
     fn is_complete(&self, code: &str) -> Completeness;
     fn interrupter(&self) -> Arc<dyn Interrupter>;
     /// What `kernel_info` says; asked once, when the kernel starts.
@@ -168,8 +169,8 @@ impl Interpreter for Box<dyn Interpreter> {
     fn complete(&mut self, code: &str, cursor: usize) -> Completions {
         (**self).complete(code, cursor)
     }
-    fn inspect(&mut self, code: &str, cursor: usize) -> Option<MimeBundle> {
-        (**self).inspect(code, cursor)
+    fn inspect(&mut self, code: &str, cursor: usize, detail_level: u8) -> Option<MimeBundle> {
+        (**self).inspect(code, cursor, detail_level)
     }
     fn is_complete(&self, code: &str) -> Completeness {
         (**self).is_complete(code)

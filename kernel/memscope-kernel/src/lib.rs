@@ -18,3 +18,4 @@ pub mod offsets;
 pub mod outbox;
 pub mod session;
 pub mod shell;
+pub mod usage;

@@ -291,7 +291,13 @@ impl<I: Interpreter> Shell<I> {
 
     fn inspect(&mut self, request: &InspectRequest) -> InspectReply {
         let cursor = char_to_byte(&request.code, request.cursor_pos);
-        match self.interpreter.inspect(&request.code, cursor) {
+        // jupyter-protocol reads a missing level as none; the protocol's
+        // default is 0.
+        let detail_level = u8::from(request.detail_level.unwrap_or(0) >= 1);
+        match self
+            .interpreter
+            .inspect(&request.code, cursor, detail_level)
+        {
             Some(bundle) => InspectReply {
                 found: true,
                 data: media(bundle),

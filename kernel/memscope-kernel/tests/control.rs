@@ -17,6 +17,7 @@ use memscope_kernel::debug::{DebugAdapter, DebuggerInfo, VariablesBoard};
 use memscope_kernel::interpreter::Interrupter;
 use memscope_kernel::interrupts::Interrupts;
 use memscope_kernel::outbox::{Channel, Inbound, Outbox, Outgoing};
+use memscope_kernel::usage::UsageMeter;
 use support::{Sent, channels, drain, execution_state, identity, inbound, kinds, status_of};
 
 /// Counts the interrupts the interpreter is asked for.
@@ -58,6 +59,7 @@ fn harness() -> Harness {
                     cannot_stop: "cannot stop".into(),
                 },
             )),
+            usage: UsageMeter::new(),
         },
         out,
         interrupter,
@@ -271,4 +273,29 @@ fn an_interrupt_on_the_shell_channel_is_answered_at_once_there() {
             .is_err(),
         "the queue closes when the transport's side does"
     );
+}
+
+/// The Kernel Usage panel's request, which jupyter-protocol does not know:
+/// answered on control with ipykernel's fields.
+#[test]
+fn usage_is_answered_on_control() {
+    let h = harness();
+    let request = JupyterMessageContent::UnknownMessage(UnknownMessage {
+        msg_type: "usage_request".into(),
+        content: serde_json::json!({}),
+    });
+    let (asked, sent) = h.send(inbound(request));
+    assert_eq!(asked, None);
+    let reply = serde_json::to_value(only_reply(&sent, "usage_reply")).unwrap();
+    for field in [
+        "hostname",
+        "pid",
+        "kernel_cpu",
+        "kernel_memory",
+        "cpu_count",
+        "host_virtual_memory",
+    ] {
+        assert!(reply.get(field).is_some(), "{field} missing: {reply}");
+    }
+    assert_eq!(reply["pid"], std::process::id());
 }

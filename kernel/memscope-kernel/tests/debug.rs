@@ -19,6 +19,7 @@ use memscope_kernel::debug::{
 use memscope_kernel::interpreter::Interrupter;
 use memscope_kernel::interrupts::Interrupts;
 use memscope_kernel::outbox::{Channel, Outbox};
+use memscope_kernel::usage::UsageMeter;
 use serde_json::{Value, json};
 use support::{channels, drain, execution_state, identity, inbound, kinds};
 
@@ -54,6 +55,7 @@ fn harness() -> Harness {
             identity: identity(),
             interrupts: Interrupts::new(Arc::new(NoInterrupts)),
             debugger: Arc::new(DebugAdapter::new(board.clone(), debugger_info())),
+            usage: UsageMeter::new(),
         },
         out,
         board,

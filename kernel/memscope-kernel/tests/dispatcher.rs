@@ -94,7 +94,7 @@ impl Interpreter for Scripted {
     fn complete(&mut self, _: &str, _: usize) -> Completions {
         Completions::default()
     }
-    fn inspect(&mut self, _: &str, _: usize) -> Option<MimeBundle> {
+    fn inspect(&mut self, _: &str, _: usize, _: u8) -> Option<MimeBundle> {
         None
     }
     fn is_complete(&self, code: &str) -> Completeness {

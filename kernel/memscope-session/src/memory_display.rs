@@ -97,6 +97,24 @@ impl MemoryDisplay {
         })
     }
 
+    /// The table of the buffers `name` (a variable or a path) lives in, as
+    /// text and HTML, for an inspection at detail level 1; `None` when no
+    /// array goes by that name.
+    pub fn inspect(&self, name: &str) -> Option<Vec<(String, String)>> {
+        let table = self.last.as_deref()?.restricted_to_buffer_of(name)?;
+        let options = self.render_options();
+        Some(vec![
+            (
+                "text/plain".to_owned(),
+                memscope_memory::render::text::render(&table, options),
+            ),
+            (
+                "text/html".to_owned(),
+                memscope_memory::render::html::render(&table, options),
+            ),
+        ])
+    }
+
     /// The table after the last cell, if a cell has run since the start.
     pub fn last_table(&self) -> Option<&Arc<MemoryTable>> {
         self.last.as_ref()

@@ -181,8 +181,21 @@ impl Session {
         self.engine.complete(code, cursor)
     }
 
-    pub fn inspect(&mut self, code: &str, cursor: usize) -> Option<MimeBundle> {
-        self.engine.inspect(code, cursor)
+    /// rust-analyzer's documentation of the name at `cursor`; at
+    /// `detail_level` 1, followed by the memory table of the arrays the
+    /// variable of that name holds (its type, role, base, sharing and
+    /// layout), which is found even where rust-analyzer finds nothing.
+    pub fn inspect(&mut self, code: &str, cursor: usize, detail_level: u8) -> Option<MimeBundle> {
+        let documented = self.engine.inspect(code, cursor);
+        if detail_level == 0 {
+            return documented;
+        }
+        let memory = identifier_at(code, cursor).and_then(|name| self.memory.inspect(name));
+        match (documented, memory) {
+            (documented, None) => documented,
+            (None, Some(memory)) => Some(memory),
+            (Some(documented), Some(memory)) => Some(joined(documented, memory)),
+        }
     }
 
     /// The source evcxr generated for the last cell it compiled.
@@ -274,5 +287,72 @@ impl CellObserver for Forward<'_> {
 
     fn input(&mut self, prompt: &str, password: bool) -> Option<String> {
         self.observer.input(prompt, password)
+    }
+}
+
+/// The identifier the cursor (a byte offset) is in or just after.
+fn identifier_at(code: &str, cursor: usize) -> Option<&str> {
+    let is_part = |c: char| c.is_alphanumeric() || c == '_';
+    let mut cursor = cursor.min(code.len());
+    while !code.is_char_boundary(cursor) {
+        cursor -= 1;
+    }
+    let start = code[..cursor]
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| is_part(c))
+        .last()
+        .map_or(cursor, |(i, _)| i);
+    let end = cursor
+        + code[cursor..]
+            .find(|c: char| !is_part(c))
+            .unwrap_or(code.len() - cursor);
+    let name = &code[start..end];
+    (!name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit())).then_some(name)
+}
+
+/// Two inspection bundles as one: each mime type's parts one after the
+/// other (text under text, HTML under HTML).
+fn joined(first: MimeBundle, second: MimeBundle) -> MimeBundle {
+    let mut out = first;
+    for (mime, data) in second {
+        match out.iter_mut().find(|(seen, _)| *seen == mime) {
+            Some((_, existing)) if mime == "text/html" => existing.push_str(&data),
+            Some((_, existing)) => {
+                existing.push_str("\n\n");
+                existing.push_str(&data);
+            }
+            None => out.push((mime, data)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_identifier_at_the_cursor_is_the_whole_name() {
+        let code = "let view_2 = grid.t(); grid";
+        assert_eq!(identifier_at(code, 4), Some("view_2"), "at its start");
+        assert_eq!(identifier_at(code, 7), Some("view_2"), "inside");
+        assert_eq!(identifier_at(code, 10), Some("view_2"), "just after");
+        assert_eq!(identifier_at(code, code.len()), Some("grid"));
+        assert_eq!(identifier_at(code, 11), None, "on a space after =");
+        assert_eq!(identifier_at("x + 12", 6), None, "a number");
+        assert_eq!(
+            identifier_at("\u{e9}t\u{e9} ", 3),
+            Some("\u{e9}t\u{e9}"),
+            "inside a char"
+        );
+    }
+
+    #[test]
+    fn bundles_join_part_by_part() {
+        let text = |t: &str| ("text/plain".to_owned(), t.to_owned());
+        let html = |t: &str| ("text/html".to_owned(), t.to_owned());
+        let joined = joined(vec![text("docs")], vec![text("table"), html("<table>")]);
+        assert_eq!(joined, vec![text("docs\n\ntable"), html("<table>")]);
     }
 }

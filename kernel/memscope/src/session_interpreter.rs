@@ -73,9 +73,9 @@ impl Interpreter for SessionInterpreter {
         to_kernel::completions(self.session.complete(code, cursor))
     }
 
-    fn inspect(&mut self, code: &str, cursor: usize) -> Option<MimeBundle> {
+    fn inspect(&mut self, code: &str, cursor: usize, detail_level: u8) -> Option<MimeBundle> {
         self.session
-            .inspect(code, cursor)
+            .inspect(code, cursor, detail_level)
             .map(to_kernel::text_bundle)
     }
 

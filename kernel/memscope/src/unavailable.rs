@@ -44,7 +44,7 @@ impl Interpreter for Unavailable {
         }
     }
 
-    fn inspect(&mut self, _code: &str, _cursor: usize) -> Option<MimeBundle> {
+    fn inspect(&mut self, _code: &str, _cursor: usize, _detail_level: u8) -> Option<MimeBundle> {
         None
     }
 

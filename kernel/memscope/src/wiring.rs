@@ -12,6 +12,7 @@ use memscope_kernel::debug::{DebugAdapter, VariablesBoard};
 use memscope_kernel::interpreter::Interpreter;
 use memscope_kernel::interrupts::Interrupts;
 use memscope_kernel::shell::Shell;
+use memscope_kernel::usage::UsageMeter;
 use memscope_protocol::connection::read_connection_file;
 use memscope_session::Session;
 
@@ -134,6 +135,7 @@ pub fn run(connection_file: &Path, settings: &Settings) -> Result<()> {
         identity: identity.clone(),
         interrupts: interrupts.clone(),
         debugger: Arc::new(DebugAdapter::new(board, language::debugger_info())),
+        usage: UsageMeter::new(),
     });
     let shell_requests = divert_shell_interrupts(control.clone(), endpoints.shell)
         .context("cannot start the thread that answers interrupts on the shell channel")?;
