@@ -380,7 +380,10 @@ impl DebugAdapter {
         let data: serde_json::Map<String, Value> = bundle
             .into_iter()
             .map(|(mime, data)| match data {
-                MimeData::Json(value) => (mime, value),
+                MimeData::Json(text) => {
+                    let value = serde_json::from_str(text.get()).unwrap_or(Value::Null);
+                    (mime, value)
+                }
                 MimeData::Text(text) => (mime, Value::String(text)),
             })
             .collect();

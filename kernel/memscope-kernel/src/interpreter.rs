@@ -12,15 +12,27 @@ use std::sync::Arc;
 pub type MimeBundle = Vec<(String, MimeData)>;
 
 /// One representation in a bundle.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum MimeData {
     /// Text, or base64 for binary data; under a JSON mime type, JSON text
-    /// (as a cell prints it), parsed once on the way out.
+    /// as a cell prints it, checked on the way out.
     Text(String),
-    /// JSON the interpreter already holds as a value: written on the wire
-    /// as it is, never through text.
-    Json(serde_json::Value),
+    /// JSON the interpreter wrote itself, so known to be valid: written on
+    /// the wire as it is (see [`crate::media`]).
+    Json(Box<serde_json::value::RawValue>),
 }
+
+impl PartialEq for MimeData {
+    fn eq(&self, other: &MimeData) -> bool {
+        match (self, other) {
+            (MimeData::Text(a), MimeData::Text(b)) => a == b,
+            (MimeData::Json(a), MimeData::Json(b)) => a.get() == b.get(),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for MimeData {}
 
 impl From<String> for MimeData {
     fn from(text: String) -> MimeData {

@@ -14,6 +14,7 @@ pub mod history;
 pub mod identity;
 pub mod interpreter;
 pub mod interrupts;
+pub mod media;
 pub mod offsets;
 pub mod outbox;
 pub mod session;

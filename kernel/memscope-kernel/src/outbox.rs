@@ -17,6 +17,8 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender};
 use jupyter_protocol::JupyterMessage;
 
+use crate::media::JsonData;
+
 /// The socket a message travels on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
@@ -61,7 +63,9 @@ pub struct Outbox {
     reason = "nearly every entry is a message; boxing it would cost an allocation per message to save space only while a rare flush waits"
 )]
 pub enum Outgoing {
-    Message(Channel, JupyterMessage),
+    /// A message, and JSON to write into its content's `data` (empty but
+    /// for displays that carry JSON text).
+    Message(Channel, JupyterMessage, JsonData),
     /// A request to acknowledge once everything queued before it has been
     /// handed to the wire.
     Flush(FlushAck),
@@ -98,9 +102,14 @@ impl Outbox {
     /// Queues `message` for `channel`. Messages on one channel leave in the
     /// order they were queued.
     pub fn send(&self, channel: Channel, message: JupyterMessage) {
+        self.send_with(channel, message, JsonData::default());
+    }
+
+    /// Queues `message` with JSON text for its content's `data`.
+    pub fn send_with(&self, channel: Channel, message: JupyterMessage, json: JsonData) {
         // An error means the transport has stopped, i.e. the kernel is
         // shutting down; there is nobody left to tell.
-        let _ = self.queue.send(Outgoing::Message(channel, message));
+        let _ = self.queue.send(Outgoing::Message(channel, message, json));
     }
 
     /// Waits (at most `timeout`) until everything queued so far has been
@@ -138,7 +147,7 @@ mod tests {
                 let mut taken = Vec::new();
                 for entry in queue.iter() {
                     match entry {
-                        Outgoing::Message(channel, _) => taken.push(channel),
+                        Outgoing::Message(channel, ..) => taken.push(channel),
                         Outgoing::Flush(ack) => {
                             handed_on.store(true, Ordering::SeqCst);
                             ack.acknowledge();

@@ -10,6 +10,7 @@ use jupyter_protocol::{
 };
 use serde::Serialize;
 
+use crate::media::JsonData;
 use crate::outbox::{Channel, Outbox};
 
 /// The kernel's side of one request: sends its reply and its broadcasts.
@@ -41,9 +42,15 @@ impl<'a> Session<'a> {
 
     /// Broadcasts on IOPub.
     pub fn publish(&self, content: impl Into<JupyterMessageContent>) {
+        self.publish_with(content, JsonData::default());
+    }
+
+    /// Broadcasts a display on IOPub, with `json` to be written into its
+    /// `data` as it is.
+    pub fn publish_with(&self, content: impl Into<JupyterMessageContent>, json: JsonData) {
         let mut message = self.child(content);
         message.zmq_identities.clear();
-        self.outbox.send(Channel::Iopub, message);
+        self.outbox.send_with(Channel::Iopub, message, json);
     }
 
     /// Sends a request on the stdin channel to the client that sent our

@@ -12,17 +12,17 @@ use jupyter_protocol::{
     ClearOutput, CommClose, CommInfoReply, CompleteReply, DisplayData, ErrorOutput, ExecuteInput,
     ExecuteReply, ExecuteRequest, ExecuteResult, ExecutionCount, HistoryEntry, HistoryReply,
     HistoryRequest, InputReply, InputRequest, InspectReply, InspectRequest, IsCompleteReply,
-    JupyterMessageContent, Media, MediaType, Payload, ReplyError, ReplyStatus, StreamContent,
-    Transient, UpdateDisplayData,
+    JupyterMessageContent, Payload, ReplyError, ReplyStatus, StreamContent, Transient,
+    UpdateDisplayData,
 };
 
 use crate::history::{CURRENT_SESSION, History};
 use crate::identity::KernelIdentity;
 use crate::interpreter::{
-    CellIo, CellOutcome, Completeness, Display, InputUnavailable, Interpreter, MimeBundle,
-    MimeData, StreamName,
+    CellIo, CellOutcome, Completeness, Display, InputUnavailable, Interpreter, MimeData, StreamName,
 };
 use crate::interrupts::Interrupts;
+use crate::media::{display_media, media};
 use crate::offsets::{byte_to_char, char_to_byte};
 use crate::outbox::{Channel, Inbound, Outbox};
 use crate::session::Session;
@@ -207,18 +207,21 @@ impl<I: Interpreter> Shell<I> {
                     if !request.silent {
                         // jupyter-protocol would send `"transient": null`,
                         // which the spec's schema rejects.
-                        let mut shown = ExecuteResult::new(count, media(result));
+                        let (data, json) = display_media(result);
+                        let mut shown = ExecuteResult::new(count, data);
                         shown.transient = Some(Transient::default());
-                        session.publish(shown);
+                        session.publish_with(shown, json);
                     }
                 }
                 if !request.silent {
                     for data in after {
-                        session.publish(DisplayData {
-                            data: media(data),
+                        let (data, json) = display_media(data);
+                        let shown = DisplayData {
+                            data,
                             metadata: Default::default(),
                             transient: None,
-                        });
+                        };
+                        session.publish_with(shown, json);
                     }
                 }
                 let payload = page
@@ -351,45 +354,6 @@ impl<I: Interpreter> Shell<I> {
     }
 }
 
-/// Converts a bundle to the protocol's media type, keeping every mime type.
-/// A bundle without `text/plain` gets one that names what it holds: text
-/// front ends (jupyter console, Zed's REPL, nbconvert's text exports) show
-/// only that part, and would show nothing at all.
-pub fn media(mut bundle: MimeBundle) -> Media {
-    if !bundle.is_empty() && !bundle.iter().any(|(mime, _)| mime == "text/plain") {
-        let held: Vec<&str> = bundle.iter().map(|(mime, _)| mime.as_str()).collect();
-        let plain = format!("[{} output]", held.join(", "));
-        bundle.push(("text/plain".to_owned(), MimeData::Text(plain)));
-    }
-    let content = bundle
-        .into_iter()
-        .map(|(mime, data)| match data {
-            MimeData::Json(value) => MediaType::Other((mime, value)),
-            MimeData::Text(text) => text_media(mime, text),
-        })
-        .collect();
-    Media::new(content)
-}
-
-fn text_media(mime: String, data: String) -> MediaType {
-    match mime.as_str() {
-        "text/plain" => MediaType::Plain(data),
-        "text/html" => MediaType::Html(data),
-        "text/markdown" => MediaType::Markdown(data),
-        "text/latex" => MediaType::Latex(data),
-        "image/svg+xml" => MediaType::Svg(data),
-        "image/png" => MediaType::Png(data),
-        "image/jpeg" => MediaType::Jpeg(data),
-        "image/gif" => MediaType::Gif(data),
-        // JSON a cell printed: parsed here, once.
-        _ if mime.ends_with("json") => match serde_json::from_str(&data) {
-            Ok(value) => MediaType::Other((mime, value)),
-            Err(_) => MediaType::Other((mime, serde_json::Value::String(data))),
-        },
-        _ => MediaType::Other((mime, serde_json::Value::String(data))),
-    }
-}
-
 /// Publishes a running cell's output on IOPub and serves its input requests.
 struct PublishingIo<'a> {
     session: &'a Session<'a>,
@@ -415,16 +379,22 @@ impl CellIo for PublishingIo<'_> {
             return;
         }
         match display {
-            Display::Update { data, id } => self
-                .session
-                .publish(UpdateDisplayData::new(media(data), &id)),
-            Display::Show { data, id } => self.session.publish(DisplayData {
-                data: media(data),
-                metadata: Default::default(),
-                transient: id.map(|id| Transient {
-                    display_id: Some(id),
-                }),
-            }),
+            Display::Update { data, id } => {
+                let (data, json) = display_media(data);
+                self.session
+                    .publish_with(UpdateDisplayData::new(data, &id), json);
+            }
+            Display::Show { data, id } => {
+                let (data, json) = display_media(data);
+                let shown = DisplayData {
+                    data,
+                    metadata: Default::default(),
+                    transient: id.map(|id| Transient {
+                        display_id: Some(id),
+                    }),
+                };
+                self.session.publish_with(shown, json);
+            }
         }
     }
 
@@ -466,39 +436,5 @@ impl CellIo for PublishingIo<'_> {
                 recv(self.interrupts) -> _ => return Err(InputUnavailable::Cancelled),
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn plain_of(media: &Media) -> Option<String> {
-        media.content.iter().find_map(|m| match m {
-            MediaType::Plain(text) => Some(text.clone()),
-            _ => None,
-        })
-    }
-
-    #[test]
-    fn every_bundle_has_a_plain_text_part() {
-        let image = media(vec![
-            ("image/png".into(), "iVBORw0KGgo=".into()),
-            ("text/html".into(), "<img>".into()),
-        ]);
-        assert_eq!(
-            plain_of(&image).as_deref(),
-            Some("[image/png, text/html output]")
-        );
-        assert_eq!(image.content.len(), 3, "nothing else was dropped");
-
-        let with_text = media(vec![
-            ("text/html".into(), "<b>x</b>".into()),
-            ("text/plain".into(), "x".into()),
-        ]);
-        assert_eq!(plain_of(&with_text).as_deref(), Some("x"));
-        assert_eq!(with_text.content.len(), 2);
-
-        assert!(media(Vec::new()).content.is_empty());
     }
 }

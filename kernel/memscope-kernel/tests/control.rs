@@ -208,7 +208,7 @@ fn the_loop_serves_until_a_shutdown_and_leaves_the_rest() {
         .out
         .try_iter()
         .filter_map(|entry| match entry {
-            Outgoing::Message(_, m) if m.header.msg_type.ends_with("_reply") => {
+            Outgoing::Message(_, m, _) if m.header.msg_type.ends_with("_reply") => {
                 Some(m.header.msg_type)
             }
             _ => None,

@@ -23,7 +23,8 @@ use memscope_kernel::interrupts::Interrupts;
 use memscope_kernel::outbox::{Channel, Inbound, Outbox, Outgoing};
 use memscope_kernel::shell::Shell;
 use support::{
-    Sent, channels, drain, execution_state, identity, inbound, kinds, sent_for, status_of,
+    Sent, as_received, channels, drain, execution_state, identity, inbound, kinds, sent_for,
+    status_of,
 };
 
 /// How long a test waits for a message it is sure to get; reached only when
@@ -76,10 +77,13 @@ impl Interpreter for Scripted {
         let after = if code == "table" {
             vec![vec![
                 ("text/plain".into(), format!("table of cell {count}").into()),
-                // JSON the interpreter holds as a value goes out as it is.
+                // JSON the interpreter wrote goes out as it is.
                 (
                     "application/json".into(),
-                    MimeData::Json(serde_json::json!({"cell": count})),
+                    MimeData::Json(
+                        serde_json::value::RawValue::from_string(format!(r#"{{"cell":{count}}}"#))
+                            .unwrap(),
+                    ),
                 ),
             ]]
         } else {
@@ -195,10 +199,10 @@ impl Harness {
             let entry = out
                 .recv_timeout(PATIENCE)
                 .unwrap_or_else(|_| panic!("no {waiting_for} after {:?}", kinds(&sent)));
-            let Outgoing::Message(channel, message) = entry else {
+            let Outgoing::Message(channel, message, json) = entry else {
                 panic!("the shell flushed the outbox");
             };
-            sent.push(sent_for(&id, channel, message));
+            sent.push(sent_for(&id, channel, as_received(message, json)));
             sent.last().unwrap().2.clone()
         };
         let asked = loop {
@@ -388,7 +392,7 @@ fn stop_on_error_aborts_queued_cells_only() {
     drop(tx);
     h.shell.run(&rx);
     let mut replies = Vec::new();
-    while let Ok(Outgoing::Message(_, m)) = h.out.try_recv() {
+    while let Ok(Outgoing::Message(_, m, _)) = h.out.try_recv() {
         assert_ne!(m.header.msg_type, "stream", "an aborted cell ran");
         if m.header.msg_type.ends_with("_reply") {
             replies.push((m.parent_header.clone().unwrap().msg_id, status_of(&m)));
@@ -422,7 +426,7 @@ fn queued_cells_are_aborted_before_the_failing_cell_goes_idle() {
     drop(tx);
     h.shell.run(&rx);
     let mut order = Vec::new();
-    while let Ok(Outgoing::Message(_, m)) = h.out.try_recv() {
+    while let Ok(Outgoing::Message(_, m, _)) = h.out.try_recv() {
         let parent = m.parent_header.clone().unwrap().msg_id;
         if m.header.msg_type == "execute_reply" && parent == queued_id {
             order.push("queued cell aborted");

@@ -134,13 +134,13 @@ fn main() {
         ));
         println!("json {:?}", began.elapsed());
         let began = Instant::now();
-        std::hint::black_box(memscope_memory::render::json::value(
+        std::hint::black_box(memscope_memory::render::json::text(
             &table,
             RenderOptions::default(),
         ));
-        println!("json value {:?}", began.elapsed());
+        println!("json for the wire {:?}", began.elapsed());
         let began = Instant::now();
-        std::hint::black_box(memscope_memory::render::data_resource::value(
+        std::hint::black_box(memscope_memory::render::data_resource::text(
             &table,
             RenderOptions::default(),
         ));

@@ -95,7 +95,7 @@ impl MemoryTracker {
                 relations[i] = Some(found);
             }
         }
-        let sharing = sharing(&entries, &groups);
+        let mut sharing = sharing(&entries, &groups);
         let written = written_regions(&entries);
         let mut rows: Vec<Row> = entries
             .iter()
@@ -104,7 +104,14 @@ impl MemoryTracker {
             .map(|(i, (entry, relations))| {
                 let changed = self.change(entry, buffer_of_entry[i], &names, &written);
                 let relations = relations.unwrap_or_else(|| lone_relations(entry));
-                row(entry, buffer_of_entry[i], relations, &sharing, i, changed)
+                row(
+                    entry,
+                    buffer_of_entry[i],
+                    relations,
+                    &mut sharing,
+                    i,
+                    changed,
+                )
             })
             .collect();
         rows.sort_by(|a, b| path_order(&a.name, &b.name));

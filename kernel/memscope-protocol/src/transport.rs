@@ -19,6 +19,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use crossbeam_channel::{Receiver, Sender};
 use jupyter_protocol::ConnectionInfo;
+use memscope_kernel::media::JsonData;
 use memscope_kernel::outbox::{Channel, FlushAck, Inbound, Outbox, Outgoing};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use zeromq::{Socket, SocketRecv, SocketSend, ZmqMessage};
@@ -209,7 +210,7 @@ fn forward_outbox(
 ) {
     for outgoing in queue.iter() {
         let lane = match &outgoing {
-            Outgoing::Message(Channel::Control, _) => control,
+            Outgoing::Message(Channel::Control, ..) => control,
             Outgoing::Message(..) => ordered,
             Outgoing::Flush(_) => {
                 let (ack, done) = FlushAck::new();
@@ -255,8 +256,8 @@ async fn write_messages(
             None => queue.recv().await,
         };
         let Some(outgoing) = outgoing else { return };
-        let (channel, mut message) = match outgoing {
-            Outgoing::Message(channel, message) => (channel, message),
+        let (channel, mut message, json) = match outgoing {
+            Outgoing::Message(channel, message, json) => (channel, message, json),
             Outgoing::Flush(ack) => {
                 ack.acknowledge();
                 continue;
@@ -266,7 +267,7 @@ async fn write_messages(
             // IOPub is broadcast; its single "identity" is the topic.
             message.zmq_identities = vec![Bytes::from(message.header.msg_type.clone())];
         }
-        let frames = wire::encode(&message, &signer);
+        let frames = wire::encode(&message, &json, &signer);
         let Ok(frames) = ZmqMessage::try_from(frames) else {
             continue; // Unreachable: encode always yields at least six frames.
         };
@@ -298,7 +299,7 @@ async fn welcome(iopub: &mut zeromq::XPubSocket, frames: &ZmqMessage, signer: &S
         return;
     };
     let message = wire::iopub_welcome(&topic);
-    let frames = wire::encode(&message, signer);
+    let frames = wire::encode(&message, &JsonData::default(), signer);
     let Ok(frames) = ZmqMessage::try_from(frames) else {
         return;
     };
@@ -344,11 +345,11 @@ mod tests {
         forward_outbox(&queue, &to_ordered, &to_control);
         assert!(matches!(
             control.try_recv(),
-            Ok(Outgoing::Message(Channel::Control, _))
+            Ok(Outgoing::Message(Channel::Control, ..))
         ));
         assert!(control.try_recv().is_err());
         let mut channels = Vec::new();
-        while let Ok(Outgoing::Message(channel, _)) = ordered.try_recv() {
+        while let Ok(Outgoing::Message(channel, ..)) = ordered.try_recv() {
             channels.push(channel);
         }
         assert_eq!(channels.len(), 1001);
@@ -368,7 +369,7 @@ mod tests {
             let mut seen = Vec::new();
             while let Some(outgoing) = control.blocking_recv() {
                 match outgoing {
-                    Outgoing::Message(channel, _) => seen.push(channel),
+                    Outgoing::Message(channel, ..) => seen.push(channel),
                     Outgoing::Flush(ack) => {
                         ack.acknowledge();
                         return seen;
@@ -383,7 +384,7 @@ mod tests {
         assert_eq!(control_writer.join().unwrap(), [Channel::Control]);
         assert!(matches!(
             ordered.blocking_recv(),
-            Some(Outgoing::Message(Channel::Iopub, _))
+            Some(Outgoing::Message(Channel::Iopub, ..))
         ));
         match ordered.blocking_recv() {
             Some(Outgoing::Flush(ack)) => ack.acknowledge(),

@@ -11,6 +11,8 @@ use jupyter_protocol::{Header, JupyterMessage, JupyterMessageContent, UnknownMes
 use serde_json::{Map, Value};
 
 use memscope_kernel::identity::PROTOCOL_VERSION;
+use memscope_kernel::media::JsonData;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::signing::{Signer, Verdict};
 
@@ -170,8 +172,9 @@ fn fill_optional_fields(msg_type: &str, mut value: Value) -> Value {
     value
 }
 
-/// Serialises and signs a message into frames, identities first.
-pub fn encode(message: &JupyterMessage, signer: &Signer) -> Vec<Bytes> {
+/// Serialises and signs a message into frames, identities first; `json`
+/// goes into the content's `data` as it is.
+pub fn encode(message: &JupyterMessage, json: &JsonData, signer: &Signer) -> Vec<Bytes> {
     // jupyter-protocol's headers say 5.3; ours say the version we speak.
     let mut header = message.header.clone();
     header.version = PROTOCOL_VERSION.to_owned();
@@ -181,7 +184,7 @@ pub fn encode(message: &JupyterMessage, signer: &Signer) -> Vec<Bytes> {
         None => b"{}".to_vec(),
     };
     let metadata = to_json(&message.metadata);
-    let content = to_json(&message.content);
+    let content = content_frame(&message.content, json);
     let signature = signer.sign([&header, &parent, &metadata, &content]);
 
     let mut frames = Vec::with_capacity(message.zmq_identities.len() + 6 + message.buffers.len());
@@ -214,6 +217,62 @@ pub fn iopub_welcome(topic: &str) -> JupyterMessage {
         vec![Bytes::from(topic.as_bytes().to_vec())]
     };
     message
+}
+
+/// The content as JSON, with `json`'s parts written into its `data`
+/// object beside the media already there. Only displays carry such parts,
+/// and their `data` is a top-level field.
+fn content_frame(content: &JupyterMessageContent, json: &JsonData) -> Vec<u8> {
+    if json.is_empty() {
+        return to_json(content);
+    }
+    // The content without the JSON parts is small: text and HTML.
+    let Ok(Value::Object(mut fields)) = serde_json::to_value(content) else {
+        return to_json(content);
+    };
+    let data = match fields.remove("data") {
+        Some(Value::Object(data)) => data,
+        _ => Map::new(),
+    };
+    to_json(&WithData {
+        fields: &fields,
+        data: &data,
+        json,
+    })
+}
+
+/// A content object whose `data` holds both values and JSON text.
+struct WithData<'a> {
+    fields: &'a Map<String, Value>,
+    data: &'a Map<String, Value>,
+    json: &'a JsonData,
+}
+
+impl Serialize for WithData<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.fields.len() + 1))?;
+        for (key, value) in self.fields {
+            map.serialize_entry(key, value)?;
+        }
+        map.serialize_entry("data", &Data(self.data, self.json))?;
+        map.end()
+    }
+}
+
+struct Data<'a>(&'a Map<String, Value>, &'a JsonData);
+
+impl Serialize for Data<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Data(values, json) = self;
+        let mut map = serializer.serialize_map(Some(values.len() + json.0.len()))?;
+        for (mime, value) in values.iter() {
+            map.serialize_entry(mime, value)?;
+        }
+        for (mime, text) in &json.0 {
+            map.serialize_entry(mime, text)?;
+        }
+        map.end()
+    }
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
@@ -259,13 +318,53 @@ mod tests {
         let s = signer();
         let mut msg = JupyterMessage::new(ExecuteRequest::new("1 + 1".into()), None);
         msg.zmq_identities = vec![Bytes::from_static(b"client-7")];
-        let decoded = expect_message(decode(encode(&msg, &s), &s).unwrap());
+        let decoded = expect_message(decode(encode(&msg, &JsonData::default(), &s), &s).unwrap());
         assert_eq!(decoded.header.msg_id, msg.header.msg_id);
         assert_eq!(decoded.zmq_identities, msg.zmq_identities);
         match decoded.content {
             JupyterMessageContent::ExecuteRequest(r) => assert_eq!(r.code, "1 + 1"),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    /// JSON text beside a display is written into its `data` as it is,
+    /// beside the parts the message holds, and the whole is signed.
+    #[test]
+    fn json_text_goes_into_the_data_of_a_display() {
+        use jupyter_protocol::{DisplayData, Media, MediaType};
+        use serde_json::value::RawValue;
+        let s = signer();
+        let display = DisplayData {
+            data: Media::new(vec![MediaType::Plain("the table".into())]),
+            metadata: Default::default(),
+            transient: None,
+        };
+        let msg = JupyterMessage::new(display, None);
+        let table =
+            r#"{"version":3,"variables":[{"name":"a","values":{"head":["1.0"],"tail":[]}}]}"#;
+        let json = JsonData(vec![(
+            "application/vnd.memscope.memory+json".to_owned(),
+            RawValue::from_string(table.to_owned()).unwrap(),
+        )]);
+        let frames = encode(&msg, &json, &s);
+        let content = frames.last().unwrap().clone();
+        let written = std::str::from_utf8(&content).unwrap();
+        assert!(written.contains(table), "written as it is: {written}");
+        let decoded = expect_message(decode(frames, &s).unwrap());
+        let JupyterMessageContent::DisplayData(shown) = decoded.content else {
+            panic!("{:?}", decoded.content);
+        };
+        let data = serde_json::to_value(&shown.data).unwrap();
+        assert_eq!(data["text/plain"], "the table");
+        assert_eq!(
+            data["application/vnd.memscope.memory+json"]["variables"][0]["name"],
+            "a"
+        );
+        let fields = serde_json::from_slice::<Value>(&content).unwrap();
+        assert!(
+            fields.get("metadata").is_some(),
+            "other fields kept: {fields}"
+        );
     }
 
     #[test]
@@ -376,7 +475,7 @@ mod tests {
     fn every_header_says_protocol_5_5_and_a_welcome_reads_back() {
         let signer = signer();
         let welcome = iopub_welcome("");
-        let frames = encode(&welcome, &signer);
+        let frames = encode(&welcome, &JsonData::default(), &signer);
         assert_eq!(
             &frames[0][..],
             DELIMITER,
@@ -390,7 +489,7 @@ mod tests {
         let decoded = expect_message(decode(frames, &signer).unwrap());
         assert!(decoded.parent_header.is_none());
 
-        let topical = encode(&iopub_welcome("stream"), &signer);
+        let topical = encode(&iopub_welcome("stream"), &JsonData::default(), &signer);
         assert_eq!(&topical[0][..], b"stream");
         let content: Value = serde_json::from_slice(&topical[6]).unwrap();
         assert_eq!(content["subscription"], "stream");

@@ -4,6 +4,7 @@
 use crossbeam_channel::Receiver;
 use jupyter_protocol::{JupyterMessage, JupyterMessageContent};
 use memscope_kernel::identity::KernelIdentity;
+use memscope_kernel::media::JsonData;
 use memscope_kernel::outbox::{Channel, Inbound, Outgoing};
 
 /// One message the dispatcher sent: its channel, its type and itself.
@@ -31,6 +32,21 @@ pub fn inbound(content: impl Into<JupyterMessageContent>) -> Inbound {
     }
 }
 
+/// The message as a client reads it: with the JSON that travels beside
+/// its content written into the content's `data`, as the transport does.
+pub fn as_received(mut message: JupyterMessage, json: JsonData) -> JupyterMessage {
+    if json.is_empty() {
+        return message;
+    }
+    let mut content = serde_json::to_value(&message.content).unwrap();
+    for (mime, text) in json.0 {
+        content["data"][mime] = serde_json::from_str(text.get()).unwrap();
+    }
+    message.content =
+        JupyterMessageContent::from_type_and_content(&message.header.msg_type, content).unwrap();
+    message
+}
+
 /// Records a message sent for the request `parent`, checking that it is
 /// parented to it.
 pub fn sent_for(parent: &str, channel: Channel, message: JupyterMessage) -> Sent {
@@ -47,8 +63,8 @@ pub fn sent_for(parent: &str, channel: Channel, message: JupyterMessage) -> Sent
 /// request `parent`.
 pub fn drain(out: &Receiver<Outgoing>, parent: &str) -> Vec<Sent> {
     let mut sent = Vec::new();
-    while let Ok(Outgoing::Message(channel, message)) = out.try_recv() {
-        sent.push(sent_for(parent, channel, message));
+    while let Ok(Outgoing::Message(channel, message, json)) = out.try_recv() {
+        sent.push(sent_for(parent, channel, as_received(message, json)));
     }
     sent
 }

@@ -5,6 +5,7 @@
 //! Same columns and words as the text and HTML tables; `bytes` is a
 //! number and `writeable` a boolean, so they sort as such.
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::RenderOptions;
@@ -26,6 +27,12 @@ fn field_type(header: &str) -> &'static str {
 /// The data resource as JSON text.
 pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
     value(table, options).to_string()
+}
+
+/// The data resource as JSON text, for a front end that writes it on the
+/// wire as it is.
+pub fn text(table: &MemoryTable, options: RenderOptions) -> Box<RawValue> {
+    super::json_text(&value(table, options))
 }
 
 /// The data resource as a JSON value.

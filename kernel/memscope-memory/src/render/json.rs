@@ -3,6 +3,7 @@
 //! elements; `address` appears only when asked for.
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use super::RenderOptions;
 use crate::model::{Base, Change, GoneWhy, MemoryTable, Role, Row};
@@ -111,14 +112,13 @@ struct BufferEntry<'a> {
 
 /// The table as JSON text.
 pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
-    // Serialising plain structs of strings, numbers and lists cannot fail.
-    serde_json::to_string(&document(table, options)).unwrap_or_else(|_| "{}".to_owned())
+    Box::<str>::from(text(table, options)).into_string()
 }
 
-/// The table as a JSON value, for a front end that writes it on the wire
-/// itself.
-pub fn value(table: &MemoryTable, options: RenderOptions) -> serde_json::Value {
-    serde_json::to_value(document(table, options)).unwrap_or_default()
+/// The table as JSON text, for a front end that writes it on the wire as
+/// it is.
+pub fn text(table: &MemoryTable, options: RenderOptions) -> Box<RawValue> {
+    super::json_text(&document(table, options))
 }
 
 fn document(table: &MemoryTable, options: RenderOptions) -> Document<'_> {

@@ -17,6 +17,8 @@ pub mod picture;
 pub mod text;
 pub mod values;
 
+use serde_json::value::RawValue;
+
 use crate::model::MemoryTable;
 
 /// The text and HTML tables show at most this many rows (a reader cannot
@@ -86,12 +88,24 @@ pub struct RenderOptions {
     pub addresses: bool,
 }
 
-/// One rendering of the table: text, or JSON as a value, which a front end
-/// writes on the wire as it is, with no text to parse again.
-#[derive(Debug, Clone, PartialEq)]
+/// One rendering of the table: text, or JSON text that a front end writes
+/// on the wire as it is. JSON stays text all the way: a tree of
+/// `serde_json::Value`s for 10,000 arrays costs six times what writing
+/// the text does (`BENCHMARKS.md`, table scaling).
+#[derive(Debug, Clone)]
 pub enum Rendering {
     Text(String),
-    Json(serde_json::Value),
+    Json(Box<RawValue>),
+}
+
+impl PartialEq for Rendering {
+    fn eq(&self, other: &Rendering) -> bool {
+        match (self, other) {
+            (Rendering::Text(a), Rendering::Text(b)) => a == b,
+            (Rendering::Json(a), Rendering::Json(b)) => a.get() == b.get(),
+            _ => false,
+        }
+    }
 }
 
 /// The rendering as text (JSON written compactly).
@@ -99,9 +113,16 @@ impl std::fmt::Display for Rendering {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Rendering::Text(text) => f.write_str(text),
-            Rendering::Json(value) => write!(f, "{value}"),
+            Rendering::Json(json) => f.write_str(json.get()),
         }
     }
+}
+
+/// `value` as JSON text. Serialising the renderings' plain structs of
+/// strings, numbers and lists cannot fail; `null` stands in if it ever did.
+pub(crate) fn json_text(value: &impl serde::Serialize) -> Box<RawValue> {
+    serde_json::value::to_raw_value(value)
+        .unwrap_or_else(|_| RawValue::from_string("null".to_owned()).expect("null is JSON"))
 }
 
 /// Every rendering of `table`, as `(mime type, rendering)` pairs.
@@ -117,11 +138,11 @@ pub fn bundle(table: &MemoryTable, options: RenderOptions) -> Vec<(String, Rende
         ),
         (
             MEMORY_MIME.to_owned(),
-            Rendering::Json(json::value(table, options)),
+            Rendering::Json(json::text(table, options)),
         ),
         (
             data_resource::DATA_RESOURCE_MIME.to_owned(),
-            Rendering::Json(data_resource::value(table, options)),
+            Rendering::Json(data_resource::text(table, options)),
         ),
     ]
 }
