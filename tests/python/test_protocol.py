@@ -690,6 +690,24 @@ def test_complete(kc, soup: str, code: str, cursor: int | None) -> None:
     assert soup in content["matches"]
     assert content["cursor_end"] == cursor
     assert content["cursor_start"] == cursor - len("alphabet_so")
+    # Each match's kind, for JupyterLab's completer, over the same range.
+    types = content["metadata"]["_jupyter_types_experimental"]
+    assert [t["text"] for t in types] == content["matches"]
+    assert all((t["start"], t["end"]) == (content["cursor_start"], cursor) for t in types), types
+    assert {"text": soup, "type": "instance", "start": content["cursor_start"], "end": cursor} in types
+
+
+def test_completions_say_what_each_match_is(kc) -> None:
+    content = ok(request(kc, "complete_request", {"code": "np::ara", "cursor_pos": 7}))
+    kinds = {t["text"]: t["type"] for t in content["metadata"]["_jupyter_types_experimental"]}
+    # rust-analyzer completes a function with its parameters to fill in.
+    assert kinds.get("arange(start, stop, step)") == "function", kinds
+    content = ok(request(kc, "complete_request", {"code": "std::coll", "cursor_pos": 9}))
+    kinds = {t["text"]: t["type"] for t in content["metadata"]["_jupyter_types_experimental"]}
+    assert kinds.get("collections::") == "module", kinds
+    content = ok(request(kc, "complete_request", {"code": ":de", "cursor_pos": 3}))
+    kinds = {t["text"]: t["type"] for t in content["metadata"]["_jupyter_types_experimental"]}
+    assert kinds.get(":dep") == "magic", kinds
 
 
 INSPECT_CASES = [

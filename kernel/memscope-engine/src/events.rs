@@ -122,6 +122,9 @@ pub enum TypeSource {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CompletionSet {
     pub matches: Vec<String>,
+    /// What each match is, in Jupyter's words (`function`, `class`,
+    /// `module`, `instance`, `keyword`, `magic`), one per match.
+    pub kinds: Vec<&'static str>,
     pub start: usize,
     pub end: usize,
 }

@@ -391,17 +391,21 @@ fn fence(fences: &Sender<Fence>) {
 fn completions(context: &mut CommandContext, code: &str, cursor: usize) -> CompletionSet {
     context
         .completions(code, cursor)
-        .map(|c| CompletionSet {
+        .map(|c| {
             // The display trait's method is in scope for every value but is
             // not for users to call.
-            matches: c
+            let (matches, kinds) = c
                 .completions
                 .into_iter()
-                .map(|c| c.code)
-                .filter(|code| !code.starts_with("evcxr_display"))
-                .collect(),
-            start: c.start_offset,
-            end: c.end_offset,
+                .filter(|c| !c.code.starts_with("evcxr_display"))
+                .map(|c| (c.code, c.kind))
+                .unzip();
+            CompletionSet {
+                matches,
+                kinds,
+                start: c.start_offset,
+                end: c.end_offset,
+            }
         })
         .unwrap_or_default()
 }

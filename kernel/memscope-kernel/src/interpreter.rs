@@ -131,6 +131,9 @@ pub struct CellError {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Completions {
     pub matches: Vec<String>,
+    /// What each match is (`function`, `class`, `module`, ...), one per
+    /// match, for JupyterLab's completer; empty if unknown.
+    pub kinds: Vec<String>,
     pub start: usize,
     pub end: usize,
 }

@@ -19,7 +19,8 @@ use jupyter_protocol::{
 use crate::history::{CURRENT_SESSION, History};
 use crate::identity::KernelIdentity;
 use crate::interpreter::{
-    CellIo, CellOutcome, Completeness, Display, InputUnavailable, Interpreter, MimeData, StreamName,
+    CellIo, CellOutcome, Completeness, Completions, Display, InputUnavailable, Interpreter,
+    MimeData, StreamName,
 };
 use crate::interrupts::Interrupts;
 use crate::media::{display_media, media};
@@ -117,10 +118,13 @@ impl<I: Interpreter> Shell<I> {
                 JupyterMessageContent::CompleteRequest(request) => {
                     let cursor = char_to_byte(&request.code, request.cursor_pos);
                     let found = self.interpreter.complete(&request.code, cursor);
+                    let cursor_start = byte_to_char(&request.code, found.start);
+                    let cursor_end = byte_to_char(&request.code, found.end);
                     session.reply(CompleteReply {
+                        metadata: completion_types(&found, cursor_start, cursor_end),
                         matches: found.matches,
-                        cursor_start: byte_to_char(&request.code, found.start),
-                        cursor_end: byte_to_char(&request.code, found.end),
+                        cursor_start,
+                        cursor_end,
                         ..Default::default()
                     });
                 }
@@ -352,6 +356,32 @@ impl<I: Interpreter> Shell<I> {
             .collect();
         HistoryReply::new(history)
     }
+}
+
+/// The completion metadata JupyterLab's completer reads for each match's
+/// kind (its icon): `_jupyter_types_experimental`, one entry per match with
+/// its text, type and range (in code points, like the reply's cursor).
+fn completion_types(
+    found: &Completions,
+    start: usize,
+    end: usize,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut metadata = serde_json::Map::new();
+    if found.kinds.len() == found.matches.len() && !found.matches.is_empty() {
+        let types = found
+            .matches
+            .iter()
+            .zip(&found.kinds)
+            .map(|(text, kind)| {
+                serde_json::json!({ "text": text, "type": kind, "start": start, "end": end })
+            })
+            .collect();
+        metadata.insert(
+            "_jupyter_types_experimental".to_owned(),
+            serde_json::Value::Array(types),
+        );
+    }
+    metadata
 }
 
 /// Publishes a running cell's output on IOPub and serves its input requests.

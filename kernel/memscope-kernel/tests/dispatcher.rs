@@ -95,7 +95,16 @@ impl Interpreter for Scripted {
             after,
         }
     }
-    fn complete(&mut self, _: &str, _: usize) -> Completions {
+    fn complete(&mut self, code: &str, cursor: usize) -> Completions {
+        if code.starts_with("é co") {
+            // Two matches of two kinds, replacing "co" (bytes 3..5).
+            return Completions {
+                matches: vec!["count".into(), "Counter".into()],
+                kinds: vec!["function".into(), "class".into()],
+                start: 3,
+                end: cursor,
+            };
+        }
         Completions::default()
     }
     fn inspect(&mut self, _: &str, _: usize, _: u8) -> Option<MimeBundle> {
@@ -681,4 +690,32 @@ fn a_comm_to_a_target_we_do_not_serve_is_closed_at_once() {
         let sent = h.send(inbound(stray));
         assert_eq!(kinds(&sent), ["status", "status"], "{:?}", kinds(&sent));
     }
+}
+
+/// JupyterLab's completer shows each match's kind from the reply's
+/// `_jupyter_types_experimental`, with offsets in code points like the
+/// reply's cursor.
+#[test]
+fn completions_carry_their_kinds_for_jupyterlab() {
+    let mut h = harness();
+    let sent = h.send(inbound(CompleteRequest {
+        code: "é co".into(),
+        cursor_pos: 4,
+    }));
+    let (_, _, reply) = sent
+        .iter()
+        .find(|(_, t, _)| t == "complete_reply")
+        .expect("a complete_reply");
+    let reply = serde_json::to_value(&reply.content).unwrap();
+    assert_eq!(
+        (reply["cursor_start"].clone(), reply["cursor_end"].clone()),
+        (2.into(), 4.into())
+    );
+    assert_eq!(
+        reply["metadata"]["_jupyter_types_experimental"],
+        serde_json::json!([
+            {"text": "count", "type": "function", "start": 2, "end": 4},
+            {"text": "Counter", "type": "class", "start": 2, "end": 4},
+        ])
+    );
 }

@@ -63,6 +63,7 @@ pub fn display(request: DisplayRequest) -> Result<Display, bool> {
 pub fn completions(found: CompletionSet) -> Completions {
     Completions {
         matches: found.matches,
+        kinds: found.kinds.into_iter().map(str::to_owned).collect(),
         start: found.start,
         end: found.end,
     }

@@ -39,6 +39,7 @@ impl Interpreter for Unavailable {
     fn complete(&mut self, _code: &str, cursor: usize) -> Completions {
         Completions {
             matches: Vec::new(),
+            kinds: Vec::new(),
             start: cursor,
             end: cursor,
         }
