@@ -548,9 +548,21 @@ async function checkCompletion(page) {
   await page.keyboard.press('Tab');
   const completer = page.locator('.jp-Completer');
   await completer.waitFor({ state: 'visible', timeout: 60 * SECOND });
-  const items = (await completer.locator('.jp-Completer-item').allInnerTexts()).map((t) => t.trim());
-  log(`completer shows: ${items.join(' | ')}`);
-  assert.ok(items.some((t) => t.startsWith('arange')), `the completer lists arange; it shows: ${items}`);
+  // Each item: the match, and the kind the kernel gave it
+  // (`_jupyter_types_experimental`), which JupyterLab draws as an icon or
+  // monogram and writes out in the item's type column.
+  const items = await completer.locator('.jp-Completer-item').evaluateAll((nodes) =>
+    nodes.map((node) => ({
+      match: node.querySelector('.jp-Completer-match')?.textContent.trim() ?? '',
+      type: node.querySelector('.jp-Completer-typeExtended')?.textContent.trim() ?? '',
+      marked: Boolean(node.querySelector('.jp-Completer-type')),
+    })),
+  );
+  log(`completer shows: ${items.map((i) => `${i.match} (${i.type})`).join(' | ')}`);
+  const arange = items.find((i) => i.match.startsWith('arange'));
+  assert.ok(arange, `the completer lists arange; it shows: ${JSON.stringify(items)}`);
+  assert.equal(arange.type, 'function', `arange's type column: ${JSON.stringify(arange)}`);
+  assert.ok(arange.marked, `arange has a kind icon or monogram: ${JSON.stringify(arange)}`);
   await page.keyboard.press('Escape');
   await completer.waitFor({ state: 'hidden' });
 }
