@@ -46,7 +46,7 @@
 // Exit status 0 when every check passed, 1 otherwise (with a failure.png).
 
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -567,6 +567,35 @@ async function checkCompletion(page) {
   await completer.waitFor({ state: 'hidden' });
 }
 
+// jupyter-resource-usage's Kernel Usage panel (right sidebar): its server
+// extension asks the kernel for `usage_request` on control and the panel
+// shows the reply. The process it names must be memscope's.
+async function checkKernelUsagePanel(page) {
+  const tab = page.locator('.jp-SideBar li[data-id="kernelusage-panel-id"]');
+  await tab.click();
+  const panel = page.locator('#kernelusage-panel-id');
+  await panel.waitFor({ state: 'visible', timeout: 30 * SECOND });
+  // The panel polls; the first reply fills in the kernel's process.
+  await page.waitForFunction(
+    () => /Process ID:\s*\d+/.test(document.querySelector('#kernelusage-panel-id')?.textContent ?? ''),
+    null,
+    { timeout: 60 * SECOND },
+  );
+  const lines = (await panel.locator('.jp-KernelUsage-separator').allTextContents()).map((t) => t.trim());
+  log(`Kernel Usage panel: ${lines.join(' | ')}`);
+  const field = (name) => lines.find((l) => l.startsWith(`${name}:`))?.slice(name.length + 1).trim() ?? '';
+  const pid = field('Process ID');
+  const command = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').join(' ');
+  assert.match(command, /memscope/, `the panel's process ${pid} is memscope's kernel: "${command}"`);
+  assert.ok(field('Kernel Host'), `the panel names the host: ${lines}`);
+  assert.match(field('Memory'), /\d.*B/, `the panel shows the kernel's memory: ${lines}`);
+  assert.match(field('CPU'), /\d/, `the panel shows the kernel's CPU: ${lines}`);
+  assert.ok(lines.some((l) => /% used on \d+ CPUs?$/.test(l)), `the panel shows the host's CPU: ${lines}`);
+  await page.mouse.move(0, 0);
+  await panel.screenshot({ path: path.join(config.screenshotDir, 'kernel-usage.png') });
+  await tab.click(); // folds the sidebar again
+}
+
 async function checkInspection(page) {
   // Replace the cell's text, then put the cursor inside `zeros`.
   await page.keyboard.press('Control+a');
@@ -756,6 +785,7 @@ async function main() {
     await checkVariablesPanel(page);
     await checkCompletion(page);
     await checkInspection(page);
+    await checkKernelUsagePanel(page);
 
     // A fresh page, as if the saved notebook were opened on another day; the
     // first page is closed without saving (its extra cell is not wanted).

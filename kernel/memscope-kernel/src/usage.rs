@@ -6,7 +6,9 @@
 //!
 //! CPU is the share of one CPU used since the previous request (as
 //! psutil's `cpu_percent` counts it: two busy cores are 200), so the first
-//! request gives the average since each process started. Memory is each
+//! request gives the average since each process started; the host's share
+//! likewise, over all its CPUs, is since the previous request or, at the
+//! first, since boot (the panel hides a share it is not given). Memory is each
 //! process's proportional set size where Linux reports it (`Pss`, what
 //! ipykernel sums too), else its resident set.
 //!
@@ -56,10 +58,8 @@ impl UsageMeter {
         let tree = process_tree(pid);
         let now = Instant::now();
         let tree_ticks: u64 = tree.iter().map(|&p| process_ticks(p)).sum();
-        let host = read("/proc/stat")
-            .as_deref()
-            .and_then(host_cpu_ticks)
-            .unwrap_or_default();
+        let stat = read("/proc/stat").unwrap_or_default();
+        let host = host_cpu_ticks(&stat).unwrap_or_default();
         let memory: u64 = tree.iter().map(|&p| process_memory(p)).sum();
         let mut last = self
             .last
@@ -77,30 +77,30 @@ impl UsageMeter {
                 self.ticks_per_second,
             ),
         };
-        let host_cpu_percent = last.as_ref().and_then(|before| {
-            let busy = host.0.saturating_sub(before.host.0);
-            let total = host.1.saturating_sub(before.host.1);
-            (total > 0).then(|| round(100.0 * busy as f64 / total as f64))
-        });
+        let since = last.as_ref().map_or((0, 0), |before| before.host);
+        let (busy, total) = (
+            host.0.saturating_sub(since.0),
+            host.1.saturating_sub(since.1),
+        );
+        let host_cpu_percent = if total > 0 {
+            round(100.0 * busy as f64 / total as f64)
+        } else {
+            0.0
+        };
         *last = Some(Sample {
             at: now,
             tree_ticks,
             host,
         });
-        let mut reply = json!({
+        json!({
             "hostname": read("/proc/sys/kernel/hostname").unwrap_or_default().trim(),
             "pid": pid,
             "kernel_cpu": kernel_cpu,
             "kernel_memory": memory,
-            "cpu_count": read("/proc/stat").as_deref().map_or(1, cpu_count),
+            "cpu_count": cpu_count(&stat),
+            "host_cpu_percent": host_cpu_percent,
             "host_virtual_memory": read("/proc/meminfo").as_deref().map_or_else(|| json!({}), virtual_memory),
-        });
-        // Like ipykernel, no host share until there is an interval to
-        // measure it over.
-        if let (Some(percent), Some(object)) = (host_cpu_percent, reply.as_object_mut()) {
-            object.insert("host_cpu_percent".to_owned(), percent.into());
-        }
-        reply
+        })
     }
 }
 
@@ -324,7 +324,8 @@ mod tests {
         assert_eq!(first["pid"], std::process::id());
         assert!(first["kernel_memory"].as_u64().unwrap() > 0, "{first}");
         assert!(first["cpu_count"].as_u64().unwrap() >= 1);
-        assert!(first.get("host_cpu_percent").is_none(), "no interval yet");
+        let since_boot = first["host_cpu_percent"].as_f64().unwrap();
+        assert!((0.0..=100.0).contains(&since_boot), "{first}");
         assert!(first["host_virtual_memory"]["total"].as_u64().unwrap() > 0);
         // Work, then measure again: the share covers the interval.
         let mut x = 0_u64;
