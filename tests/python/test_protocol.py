@@ -892,6 +892,49 @@ def test_usage_counts_the_kernel_and_its_cell_process(kernel: Kernel, kc) -> Non
     ok(run(kc, "drop(usage_ballast);")[0])
 
 
+TIMING_LINE = re.compile(
+    r"^Timing: compile (?P<compile>[\d.]+ m?s) \(rustc, linking included(?:; (?P<compiles>\d+) compiles)?\), "
+    r"run (?P<run>[\d.]+ m?s), memory table (?P<table>[\d.]+ m?s), evcxr (?P<evcxr>[\d.]+ m?s); "
+    r"total (?P<total>[\d.]+ m?s)$"
+)
+
+
+def _seconds(text: str) -> float:
+    number, unit = text.split()
+    return float(number) / (1000 if unit == "ms" else 1)
+
+
+def test_timing_ends_each_cell_with_where_its_time_went(kc) -> None:
+    """With `:timing` on, a cell's last output is one line that splits its
+    time into compiling, running, the memory table and evcxr's own work,
+    adding up to the total, which is no more than the client waited.
+    (This module's kernel shows no memory table but here.)"""
+    ok(run(kc, ":memory on")[0])
+    ok(run(kc, ":timing")[0])
+    try:
+        began = time.monotonic()
+        reply, msgs = run(kc, "let timed_base = np::arange(0, 6, 1);\nlet timed_view = timed_base.slice(s![1..4]);")
+        waited = time.monotonic() - began
+        ok(reply)
+        shown = outputs(msgs)
+        last = shown[-1]["content"]["data"]["text/plain"]
+        match = TIMING_LINE.match(last)
+        assert match, f"the last output is the timing line: {last!r}"
+        assert any("timed_view" in m["content"].get("data", {}).get("text/plain", "") for m in shown[:-1]), (
+            "the memory table comes before it"
+        )
+        parts = [_seconds(match[name]) for name in ("compile", "run", "table", "evcxr")]
+        total = _seconds(match["total"])
+        assert _seconds(match["compile"]) > 0, last
+        assert abs(sum(parts) - total) <= max(0.002, 0.02 * total), f"the parts add up: {last}"
+        assert total <= waited, f"{last}, but the client waited {waited:.3f} s"
+    finally:
+        ok(run(kc, ":timing")[0])
+        ok(run(kc, ":memory off")[0])
+    _, msgs = run(kc, "let untimed = 1;")
+    assert not any(TIMING_LINE.match(m["content"].get("data", {}).get("text/plain", "")) for m in outputs(msgs))
+
+
 def test_a_comm_to_a_target_nobody_serves_is_closed(kc) -> None:
     """comm_open to a target the kernel does not serve gets a comm_close
     back on IOPub, so the front end does not wait on a comm that will never

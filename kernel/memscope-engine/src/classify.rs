@@ -45,6 +45,7 @@ mod tests {
         CellResult::Ran {
             value: vec![("text/plain".into(), "2".into())],
             page: None,
+            timing: None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! cell runs, how a cell ends, and completions.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use memscope_cell_abi::{ArrayFacts, DisplayRequest, MimeBundle};
 
@@ -48,6 +49,8 @@ pub enum CellResult {
     Ran {
         value: MimeBundle,
         page: Option<MimeBundle>,
+        /// Where its time went, when the user asked (`:timing`).
+        timing: Option<CellTiming>,
     },
     /// rustc rejected it; nothing ran and no state changed.
     CompileError(Vec<Diagnostic>),
@@ -59,6 +62,49 @@ pub enum CellResult {
     ProcessDied { detail: String, recovery: Recovery },
     /// evcxr refused the cell for another reason (bad command, ...).
     Failed(String),
+}
+
+/// Where a cell's time went, from evcxr's phases: its compiles (rustc,
+/// linking included: rustc links the cell's library itself), running it,
+/// and the rest (evcxr's own work: reading the cell, writing its crate,
+/// the cell cache). Cells never wait for rust-analyzer: types come from
+/// rustc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CellTiming {
+    pub compile: Duration,
+    /// How many times rustc ran: more than once when evcxr compiled again
+    /// to settle a variable's type or to show the value another way.
+    pub compiles: usize,
+    pub run: Duration,
+    pub total: Duration,
+}
+
+impl CellTiming {
+    /// Splits `total` by evcxr's phases: `Execution` is the run, every
+    /// other phase ends with a compile.
+    pub fn from_phases<'a>(
+        phases: impl IntoIterator<Item = (&'a str, Duration)>,
+        total: Duration,
+    ) -> CellTiming {
+        let mut timing = CellTiming {
+            total,
+            ..CellTiming::default()
+        };
+        for (name, took) in phases {
+            if name == "Execution" {
+                timing.run += took;
+            } else {
+                timing.compile += took;
+                timing.compiles += 1;
+            }
+        }
+        timing
+    }
+
+    /// What is neither compiling nor running.
+    pub fn other(&self) -> Duration {
+        self.total.saturating_sub(self.compile + self.run)
+    }
 }
 
 /// The observer of a running cell.

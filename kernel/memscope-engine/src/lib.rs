@@ -35,7 +35,8 @@ mod worker;
 
 pub use engine::Engine;
 pub use events::{
-    CellObserver, CellResult, CompletionSet, EngineConfig, Event, Recovery, StreamKind, TypeSource,
+    CellObserver, CellResult, CellTiming, CompletionSet, EngineConfig, Event, Recovery, StreamKind,
+    TypeSource,
 };
 pub use memscope_cell_abi::{ArrayFacts, DisplayRequest, MimeBundle};
 pub use supervision::cell_state::Phase;

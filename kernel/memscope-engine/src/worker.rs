@@ -19,7 +19,7 @@ use memscope_cell_abi::process::{INPUT_UNAVAILABLE, unescape_prompt};
 
 use crate::cell_lines::header;
 use crate::diagnostics;
-use crate::events::{CellResult, CompletionSet, EngineConfig, Recovery, TypeSource};
+use crate::events::{CellResult, CellTiming, CompletionSet, EngineConfig, Recovery, TypeSource};
 use crate::output_pump::{self, Fence, PumpEvent};
 use crate::session_setup::{
     DEFER_TO_FORMAT, VARIABLE_STORE_MODULE, WARM_UP_CODE, changes_result_format, process_setup,
@@ -239,10 +239,22 @@ impl Worker {
                 }
             },
         };
+        let began = std::time::Instant::now();
         let outcome = context.execute_with_callbacks(code, &mut callbacks);
+        let took = began.elapsed();
         let interrupted = self.state.interrupted();
         match outcome {
             Ok(outputs) => {
+                // evcxr sets `timing` only when `:timing` is on; a cell of
+                // commands only has no phases, and nothing to split.
+                let phased = !outputs.phases.is_empty();
+                let timing = outputs.timing.filter(|_| phased).map(|_| {
+                    let phases = outputs.phases.iter();
+                    CellTiming::from_phases(
+                        phases.map(|phase| (phase.name.as_str(), phase.duration)),
+                        took,
+                    )
+                });
                 let mut value: MimeBundle = outputs.content_by_mime_type.into_iter().collect();
                 value.sort();
                 // A trailing call that returns nothing is not a result worth
@@ -254,9 +266,14 @@ impl Worker {
                     CellResult::Ran {
                         value: Vec::new(),
                         page: Some(value),
+                        timing,
                     }
                 } else {
-                    CellResult::Ran { value, page: None }
+                    CellResult::Ran {
+                        value,
+                        page: None,
+                        timing,
+                    }
                 }
             }
             Err(evcxr::Error::CompilationErrors(errors)) if !interrupted => {

@@ -48,7 +48,7 @@ pub fn describe(
         })
     };
     match result {
-        CellResult::Ran { value, page } => Ok(Ran { value, page }),
+        CellResult::Ran { value, page, .. } => Ok(Ran { value, page }),
         CellResult::CompileError(diagnostics) => {
             let summary = diagnostics
                 .first()

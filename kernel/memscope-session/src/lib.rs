@@ -10,7 +10,8 @@
 //! - [`variables`]: the Variables panel's view (variables, values and the
 //!   memory table joined);
 //! - [`failure`] and [`hints`]: a failed cell in the user's terms;
-//! - [`build_progress`]: the crates cargo compiles for a cell.
+//! - [`build_progress`]: the crates cargo compiles for a cell;
+//! - [`timing`]: the line `:timing` adds to each cell.
 //!
 //! Invariant: no Jupyter and no sockets (`cargo tree -p memscope-session`
 //! shows neither `jupyter-protocol` nor `zeromq`); everything a cell means
@@ -23,6 +24,7 @@ pub mod hints;
 pub mod memory_display;
 pub mod parameters;
 pub mod session;
+pub mod timing;
 pub mod variables;
 
 pub use failure::{Failure, Ran};

@@ -9,6 +9,7 @@
 //! types a `:param` line is filled by are those the last cell left.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use memscope_engine::cell_lines::header;
 use memscope_engine::{
@@ -16,12 +17,14 @@ use memscope_engine::{
     Interrupter, MimeBundle, Recovery, StreamKind,
 };
 use memscope_memory::MemoryTable;
+use memscope_memory::render::Rendering;
 
 use crate::build_progress::BuildProgress;
 use crate::commands;
 use crate::failure::{Failure, Ran, describe};
 use crate::memory_display::{MemoryDisplay, TableBundle, Unseen};
 use crate::parameters;
+use crate::timing;
 use crate::variables::{self, Variables};
 
 /// Who hears what a running cell produces, in order.
@@ -128,6 +131,11 @@ impl Session {
             build.finish(forward.observer);
         }
         let succeeded = matches!(result, CellResult::Ran { .. });
+        let timing = match &result {
+            CellResult::Ran { timing, .. } => *timing,
+            _ => None,
+        };
+        let table_began = Instant::now();
         let restarted = matches!(
             result,
             CellResult::Interrupted {
@@ -150,6 +158,7 @@ impl Session {
                 succeeded,
             ));
         }
+        let table_took = table_began.elapsed();
         if let Some(values) = forward.values {
             self.values = values;
         }
@@ -163,6 +172,9 @@ impl Session {
         }
         if result.is_err() {
             shown.clear();
+        } else if let Some(timing) = timing {
+            let line = timing::line(&timing, table_took);
+            shown.push(vec![("text/plain".to_owned(), Rendering::Text(line))]);
         }
         self.report(result, shown)
     }
