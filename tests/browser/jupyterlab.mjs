@@ -612,6 +612,41 @@ async function checkInspection(page) {
   await page.keyboard.press('Escape');
 }
 
+// A chart from a crate that draws through evcxr's display convention:
+// plotters' `evcxr_figure` sends an SVG inside HTML, which JupyterLab must
+// draw as a picture, not print as text.
+async function checkPlottersChart(page) {
+  await newCellAtEnd(page);
+  // Typed as a person types: the editor closes brackets and quotes, and
+  // typing the closing one steps over it.
+  await page.keyboard.type(
+    ':dep plotters = { version = "=0.3.7", default-features = false, features = ["evcxr", "line_series"] }\n' +
+      'use plotters::prelude::*;\n' +
+      'evcxr_figure((360, 220), |root| { root.fill(&WHITE)?; ' +
+      'let mut chart = ChartBuilder::on(&root).margin(10).build_cartesian_2d(0f32..1f32, 0f32..1f32)?; ' +
+      'chart.draw_series(LineSeries::new((0..=20).map(|i| (i as f32 / 20.0, (i * i) as f32 / 400.0)), &BLUE))?; Ok(()) })',
+  );
+  const cell = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-mod-active');
+  await page.keyboard.press('Control+Enter'); // run, staying on the cell
+  const chart = cell.locator('.jp-OutputArea-output svg');
+  // The first run compiles plotters.
+  await chart.first().waitFor({ state: 'visible', timeout: 300 * SECOND });
+  const drawn = await chart.first().evaluate((svg) => ({
+    width: svg.getAttribute('width'),
+    height: svg.getAttribute('height'),
+    lines: svg.querySelectorAll('polyline').length,
+    box: svg.getBoundingClientRect().toJSON(),
+  }));
+  log(`plotters chart: ${JSON.stringify(drawn)}`);
+  assert.equal(drawn.width, '360');
+  assert.equal(drawn.height, '220');
+  assert.ok(drawn.lines >= 1, 'the line series is drawn');
+  assert.ok(drawn.box.width > 300 && drawn.box.height > 180, `the chart is drawn at its size: ${JSON.stringify(drawn.box)}`);
+  await page.mouse.move(0, 0);
+  const output = cell.locator('.jp-OutputArea-output', { has: page.locator('svg') }).first();
+  await output.screenshot({ path: path.join(config.screenshotDir, 'plotters-chart.png') });
+}
+
 // --------------------------------------------------------------------------
 // Untrusted rendering
 
@@ -786,6 +821,7 @@ async function main() {
     await checkCompletion(page);
     await checkInspection(page);
     await checkKernelUsagePanel(page);
+    await checkPlottersChart(page);
 
     // A fresh page, as if the saved notebook were opened on another day; the
     // first page is closed without saving (its extra cell is not wanted).
