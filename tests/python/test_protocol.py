@@ -694,20 +694,28 @@ def test_complete(kc, soup: str, code: str, cursor: int | None) -> None:
     types = content["metadata"]["_jupyter_types_experimental"]
     assert [t["text"] for t in types] == content["matches"]
     assert all((t["start"], t["end"]) == (content["cursor_start"], cursor) for t in types), types
-    assert {"text": soup, "type": "instance", "start": content["cursor_start"], "end": cursor} in types
+    entry = next(t for t in types if t["text"] == soup)
+    # rust-analyzer's detail for a variable is its type.
+    assert entry == {"text": soup, "type": "instance", "start": content["cursor_start"], "end": cursor, "signature": "i32"}
 
 
 def test_completions_say_what_each_match_is(kc) -> None:
     content = ok(request(kc, "complete_request", {"code": "np::ara", "cursor_pos": 7}))
     kinds = {t["text"]: t["type"] for t in content["metadata"]["_jupyter_types_experimental"]}
-    # rust-analyzer completes a function with its parameters to fill in.
+    # rust-analyzer completes a function with its parameters to fill in,
+    # and gives its signature.
     assert kinds.get("arange(start, stop, step)") == "function", kinds
+    signatures = {t["text"]: t.get("signature") for t in content["metadata"]["_jupyter_types_experimental"]}
+    signature = signatures["arange(start, stop, step)"] or ""
+    assert "fn arange<T>(start: T, stop: T, step: T) -> NpArray<T>" in signature, signature
     content = ok(request(kc, "complete_request", {"code": "std::coll", "cursor_pos": 9}))
     kinds = {t["text"]: t["type"] for t in content["metadata"]["_jupyter_types_experimental"]}
     assert kinds.get("collections::") == "module", kinds
     content = ok(request(kc, "complete_request", {"code": ":de", "cursor_pos": 3}))
     kinds = {t["text"]: t["type"] for t in content["metadata"]["_jupyter_types_experimental"]}
     assert kinds.get(":dep") == "magic", kinds
+    dep = next(t for t in content["metadata"]["_jupyter_types_experimental"] if t["text"] == ":dep")
+    assert "dependency" in dep.get("signature", "").lower(), dep
 
 
 INSPECT_CASES = [

@@ -171,6 +171,9 @@ pub struct CompletionSet {
     /// What each match is, in Jupyter's words (`function`, `class`,
     /// `module`, `instance`, `keyword`, `magic`), one per match.
     pub kinds: Vec<&'static str>,
+    /// What rust-analyzer says beside each match (a function's signature,
+    /// a value's type; a command's description), one per match.
+    pub details: Vec<Option<String>>,
     pub start: usize,
     pub end: usize,
 }

@@ -411,17 +411,20 @@ fn completions(context: &mut CommandContext, code: &str, cursor: usize) -> Compl
         .map(|c| {
             // The display trait's method is in scope for every value but is
             // not for users to call.
-            let (matches, kinds) = c
+            let offered = c
                 .completions
                 .into_iter()
-                .filter(|c| !c.code.starts_with("evcxr_display"))
-                .map(|c| (c.code, c.kind))
-                .unzip();
+                .filter(|c| !c.code.starts_with("evcxr_display"));
+            let mut set = CompletionSet::default();
+            for completion in offered {
+                set.matches.push(completion.code);
+                set.kinds.push(completion.kind);
+                set.details.push(completion.detail);
+            }
             CompletionSet {
-                matches,
-                kinds,
                 start: c.start_offset,
                 end: c.end_offset,
+                ..set
             }
         })
         .unwrap_or_default()

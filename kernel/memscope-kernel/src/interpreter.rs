@@ -134,6 +134,9 @@ pub struct Completions {
     /// What each match is (`function`, `class`, `module`, ...), one per
     /// match, for JupyterLab's completer; empty if unknown.
     pub kinds: Vec<String>,
+    /// A signature or type to show beside each match, one per match (each
+    /// may be missing); empty if unknown.
+    pub signatures: Vec<Option<String>>,
     pub start: usize,
     pub end: usize,
 }

@@ -360,7 +360,8 @@ impl<I: Interpreter> Shell<I> {
 
 /// The completion metadata JupyterLab's completer reads for each match's
 /// kind (its icon): `_jupyter_types_experimental`, one entry per match with
-/// its text, type and range (in code points, like the reply's cursor).
+/// its text, type and range (in code points, like the reply's cursor), and
+/// its signature where the interpreter gave one.
 fn completion_types(
     found: &Completions,
     start: usize,
@@ -368,12 +369,19 @@ fn completion_types(
 ) -> serde_json::Map<String, serde_json::Value> {
     let mut metadata = serde_json::Map::new();
     if found.kinds.len() == found.matches.len() && !found.matches.is_empty() {
+        let signature = |i: usize| found.signatures.get(i).cloned().flatten();
         let types = found
             .matches
             .iter()
             .zip(&found.kinds)
-            .map(|(text, kind)| {
-                serde_json::json!({ "text": text, "type": kind, "start": start, "end": end })
+            .enumerate()
+            .map(|(i, (text, kind))| {
+                let mut entry =
+                    serde_json::json!({ "text": text, "type": kind, "start": start, "end": end });
+                if let Some(signature) = signature(i) {
+                    entry["signature"] = signature.into();
+                }
+                entry
             })
             .collect();
         metadata.insert(

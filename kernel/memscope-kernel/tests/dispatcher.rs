@@ -101,6 +101,7 @@ impl Interpreter for Scripted {
             return Completions {
                 matches: vec!["count".into(), "Counter".into()],
                 kinds: vec!["function".into(), "class".into()],
+                signatures: vec![Some("fn(n: usize) -> usize".into()), None],
                 start: 3,
                 end: cursor,
             };
@@ -694,7 +695,7 @@ fn a_comm_to_a_target_we_do_not_serve_is_closed_at_once() {
 
 /// JupyterLab's completer shows each match's kind from the reply's
 /// `_jupyter_types_experimental`, with offsets in code points like the
-/// reply's cursor.
+/// reply's cursor, and a signature where there is one.
 #[test]
 fn completions_carry_their_kinds_for_jupyterlab() {
     let mut h = harness();
@@ -714,7 +715,7 @@ fn completions_carry_their_kinds_for_jupyterlab() {
     assert_eq!(
         reply["metadata"]["_jupyter_types_experimental"],
         serde_json::json!([
-            {"text": "count", "type": "function", "start": 2, "end": 4},
+            {"text": "count", "type": "function", "start": 2, "end": 4, "signature": "fn(n: usize) -> usize"},
             {"text": "Counter", "type": "class", "start": 2, "end": 4},
         ])
     );

@@ -64,6 +64,7 @@ pub fn completions(found: CompletionSet) -> Completions {
     Completions {
         matches: found.matches,
         kinds: found.kinds.into_iter().map(str::to_owned).collect(),
+        signatures: found.details,
         start: found.start,
         end: found.end,
     }

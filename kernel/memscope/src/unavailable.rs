@@ -40,6 +40,7 @@ impl Interpreter for Unavailable {
         Completions {
             matches: Vec::new(),
             kinds: Vec::new(),
+            signatures: Vec::new(),
             start: cursor,
             end: cursor,
         }
