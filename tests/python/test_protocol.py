@@ -736,6 +736,19 @@ def test_inspect(kc, soup: str, code: str, cursor: int) -> None:
     assert "i32" in content["data"]["text/plain"]
 
 
+def test_a_completed_call_is_documented_as_its_function(kc) -> None:
+    """JupyterLab's completer fills its documentation panel by inspecting
+    the code with the chosen match written in, at its end: after a call
+    the completion wrote, that is the function's documentation, not the
+    call's value."""
+    code = "np::arange(start, stop, step)"
+    content = ok(request(kc, "inspect_request", {"code": code, "cursor_pos": len(code), "detail_level": 0}))
+    assert content["found"] is True, content
+    text = content["data"]["text/plain"]
+    assert "pub fn arange<T>(start: T, stop: T, step: T) -> NpArray<T>" in text, text
+    assert "Evenly spaced values" in text, text
+
+
 def test_inspecting_an_unknown_name_finds_nothing(kc) -> None:
     reply = request(kc, "inspect_request", {"code": "zzzq", "cursor_pos": 4, "detail_level": 0})
     check_schema(reply)

@@ -7,7 +7,8 @@
 //!
 //! The kernel's side: `engine` (the handle, [`Engine`]), `worker` (the
 //! thread that owns evcxr), `session_setup`, `classify`, `output_pump`,
-//! `supervision` (the kernel's view of the cell process), and the pure
+//! `supervision` (the kernel's view of the cell process), `hover_position`
+//! (where to ask rust-analyzer about a cursor), and the pure
 //! helpers [`cell_lines`], [`diagnostics`] and [`completeness`]. The cell
 //! process's side: [`cell_process`]. Both use [`processes`] for `/proc` and
 //! system calls.
@@ -28,6 +29,7 @@ mod build_dir;
 mod classify;
 mod compile_progress;
 mod engine;
+mod hover_position;
 mod output_pump;
 mod session_setup;
 mod supervision;

@@ -20,6 +20,7 @@ use memscope_cell_abi::process::{INPUT_UNAVAILABLE, unescape_prompt};
 use crate::cell_lines::header;
 use crate::diagnostics;
 use crate::events::{CellResult, CellTiming, CompletionSet, EngineConfig, Recovery, TypeSource};
+use crate::hover_position::hover_position;
 use crate::output_pump::{self, Fence, PumpEvent};
 use crate::session_setup::{
     DEFER_TO_FORMAT, VARIABLE_STORE_MODULE, WARM_UP_CODE, changes_result_format, process_setup,
@@ -434,16 +435,7 @@ fn completions(context: &mut CommandContext, code: &str, cursor: usize) -> Compl
 const EVCXR_NOTHING_FOUND: &str = "No documentation found";
 
 fn inspect(context: &mut CommandContext, code: &str, cursor: usize) -> Option<MimeBundle> {
-    // evcxr describes the expression that ends at the position given, so
-    // move the cursor to the end of the identifier it is in.
-    let mut end = cursor.min(code.len());
-    while !code.is_char_boundary(end) {
-        end -= 1;
-    }
-    end += code[end..]
-        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .unwrap_or(code.len() - end);
-    let (plain, html) = context.hover_at(code, end).ok()?;
+    let (plain, html) = context.hover_at(code, hover_position(code, cursor)).ok()?;
     // evcxr answers these words when rust-analyzer has nothing to show:
     // that is `found: false`, not documentation.
     if plain.trim().is_empty() || plain.trim() == EVCXR_NOTHING_FOUND {
