@@ -351,3 +351,30 @@ def test_inspecting_a_variable_in_detail_shows_its_memory(kc) -> None:
     run(kc, "let insp_number = 7_u8;")
     plain = request(kc, "inspect_request", {"code": "insp_number", "cursor_pos": 4, "detail_level": 1})["content"]
     assert plain["found"] is True and "Memory after" not in plain["data"]["text/plain"], plain
+
+
+@pytest.mark.timeout(900)
+def test_arrays_lost_to_a_rebuilt_dependency_leave_the_table(fresh_kernel: Kernel, tmp_path) -> None:
+    """A `:dep` whose features change a crate the prelude depends on
+    (here num-traits' `libm`) rebuilds ndarray and the prelude; evcxr then
+    finds the variables of their types redefined and forgets them. The
+    table must not go on listing them: they are gone."""
+    kc = fresh_kernel.kc
+    crate = tmp_path / "feature_probe"
+    (crate / "src").mkdir(parents=True)
+    (crate / "Cargo.toml").write_text(
+        '[package]\nname = "feature_probe"\nversion = "0.1.0"\nedition = "2021"\n\n'
+        '[dependencies]\nnum-traits = { version = "0.2", default-features = false, features = ["std", "libm"] }\n'
+    )
+    (crate / "src" / "lib.rs").write_text("pub fn answer() -> u32 { 42 }\n")
+    t = rows(memory(kc, "let lost_base = np::arange(0, 4, 1);\nlet lost_view = lost_base.slice(s![1..3]);", timeout=180))
+    assert set(t) == {"lost_base", "lost_view"}
+    reply, _ = run(kc, f':dep feature_probe = {{ path = "{crate}" }}', timeout=600)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    reply, msgs = run(kc, "let kept = np::arange(0, 2, 1);", timeout=600)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    text = all_text(msgs)
+    assert "lost_base was redefined, so was lost" in text, text
+    [table] = tables(msgs)
+    assert set(rows(table)) == {"kept"}, "the lost arrays are not listed"
+    assert {"lost_base", "lost_view"} <= set(gone(table)), table["gone"]

@@ -19,7 +19,9 @@
 //! Invariant: the same items, signatures, printed lines and meaning as
 //! evcxr 0.22.0's `evcxr_internal_runtime.rs`, which evcxr's generated code
 //! calls and whose lines evcxr reads (the engine tier runs every cell
-//! through this module), plus the macro. [`report`](super::report) reads
+//! through this module), plus the macro; one difference: a variable whose
+//! type changed (a dependency was rebuilt, say after a `:dep`) leaves the
+//! store when a cell finds it lost, not when a new value takes its name. [`report`](super::report) reads
 //! the store through the same type, so no layout is assumed anywhere.
 
 use std::any::Any;
@@ -170,6 +172,11 @@ impl VariableStore {
             Some(stored) if !has_the_type(stored.value.as_ref()) => {
                 eprintln!("The type of the variable {name} was redefined, so was lost.");
                 println!("{VARIABLE_CHANGED_TYPE}{name}");
+                // Lost for good: evcxr forgets the variable on reading the
+                // line above. evcxr's store would keep the value until a new
+                // one took its name; this one drops it now, so that the
+                // memory report (which reads the store) no longer lists it.
+                self.variables.remove(name);
                 false
             }
             _ => true,
@@ -199,11 +206,25 @@ mod tests {
         store.put_variable("n", 3_i32);
         store.put_new_variable("label", String::from("x"));
         assert!(store.check_variable::<i32>("n"));
-        assert!(!store.check_variable::<u8>("n"));
         assert!(store.check_variable::<u8>("not yet stored"));
         assert_eq!(store.take_variable::<i32>("n"), 3);
         assert_eq!(store.take_variable::<String>("label"), "x");
         assert!(store.variables.is_empty());
+    }
+
+    #[test]
+    fn a_variable_found_with_another_type_is_lost() {
+        let mut store = VariableStore::default();
+        store.put_variable("n", 3_i32);
+        assert!(!store.check_variable::<u8>("n"));
+        assert!(
+            !store.variables.contains_key("n"),
+            "the memory report no longer sees it"
+        );
+        assert!(
+            store.check_variable::<u8>("n"),
+            "a new value may take its name"
+        );
     }
 
     #[test]
