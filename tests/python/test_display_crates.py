@@ -67,6 +67,14 @@ def ok(reply: Msg) -> None:
     assert reply["content"]["status"] == "ok", reply["content"]
 
 
+def shown_after(kc, deps: str, code: str) -> dict[str, str]:
+    """The result of `code`, run after the cell of `:dep` lines `deps`."""
+    ok(run(kc, deps, timeout=DEP_CELL_TIMEOUT)[0])
+    reply, msgs = run(kc, code, timeout=DEP_CELL_TIMEOUT)
+    ok(reply)
+    return result_data(msgs)
+
+
 @pytest.mark.timeout(1200)
 def test_a_display_from_a_crates_trait_is_used(kc, tmp_path: Path) -> None:
     crate = tmp_path / "badge"
@@ -94,10 +102,9 @@ def test_a_display_from_a_crates_trait_is_used(kc, tmp_path: Path) -> None:
 
 @pytest.mark.timeout(1200)
 def test_plotters_draws_its_chart(kc) -> None:
-    dep = ':dep plotters = { version = "=0.3.7", default-features = false, features = ["evcxr", "line_series"] }'
-    ok(run(kc, dep, timeout=DEP_CELL_TIMEOUT)[0])
-    reply, msgs = run(
+    html = shown_after(
         kc,
+        ':dep plotters = { version = "=0.3.7", default-features = false, features = ["evcxr", "line_series"] }',
         "use plotters::prelude::*;\n"
         "evcxr_figure((320, 200), |root| {\n"
         "    root.fill(&WHITE)?;\n"
@@ -105,10 +112,7 @@ def test_plotters_draws_its_chart(kc) -> None:
         "    chart.draw_series(LineSeries::new((0..=10).map(|i| (i as f32 / 10.0, (i * i) as f32 / 100.0)), &RED))?;\n"
         "    Ok(())\n"
         "})",
-        timeout=DEP_CELL_TIMEOUT,
-    )
-    ok(reply)
-    html = result_data(msgs).get("text/html", "")
+    ).get("text/html", "")
     # plotters sends its SVG inside HTML (`SVGWrapper`'s display).
     assert "<svg" in html and "</svg>" in html, html[:300]
     assert 'width="320"' in html and 'height="200"' in html, html[:300]
@@ -117,16 +121,12 @@ def test_plotters_draws_its_chart(kc) -> None:
 
 @pytest.mark.timeout(1200)
 def test_evcxr_image_shows_an_image_buffer_as_png(kc) -> None:
-    deps = ':dep image = { version = "=0.23.14", default-features = false, features = ["png"] }\n:dep evcxr_image = "=1.1.0"'
-    ok(run(kc, deps, timeout=DEP_CELL_TIMEOUT)[0])
-    reply, msgs = run(
+    data = shown_after(
         kc,
+        ':dep image = { version = "=0.23.14", default-features = false, features = ["png"] }\n:dep evcxr_image = "=1.1.0"',
         "use evcxr_image::ImageDisplay;\n"
         "image::ImageBuffer::from_fn(12, 8, |x, y| if x == y { image::Rgb([255u8, 0, 0]) } else { image::Rgb([0u8, 0, 0]) })",
-        timeout=DEP_CELL_TIMEOUT,
     )
-    ok(reply)
-    data = result_data(msgs)
     assert "image/png" in data, f"the buffer is a picture, not text: {str(data)[:300]}"
     png = base64.b64decode(data["image/png"])
     assert png[:8] == b"\x89PNG\r\n\x1a\n", png[:16]

@@ -29,6 +29,19 @@ pub struct Grid {
 }
 
 impl Grid {
+    /// What the grid shows, for its caption; `then` says where each value
+    /// stands ("then" in text, "and under it" in HTML).
+    pub fn caption(&self, then: &str) -> String {
+        let mut what = "the buffer position each element reads".to_owned();
+        if self.values.is_some() {
+            what.push_str(&format!(", {then} its value"));
+            if self.rounded {
+                what.push_str(" (floats to 4 digits)");
+            }
+        }
+        what
+    }
+
     /// The 2-D slices of `items` (one per element, in C order: positions
     /// or values), each with its heading (`[0, :, :]`, or none for a 2-D
     /// array) and its rows.

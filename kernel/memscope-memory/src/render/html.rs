@@ -196,13 +196,7 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
         let colour = table
             .row(&grid.name)
             .map_or("#888888", |row| role_colour(row.role));
-        let what = match (&grid.values, grid.rounded) {
-            (None, _) => "the buffer position each element reads",
-            (Some(_), false) => "the buffer position each element reads, and under it its value",
-            (Some(_), true) => {
-                "the buffer position each element reads, and under it its value (floats to 4 digits)"
-            }
-        };
+        let what = grid.caption("and under it");
         html.push_str(&format!(
             "<div style=\"margin:8px 0 2px 0\"><b>{}</b> ({}): {what}</div>",
             escape(&grid.name),

@@ -109,13 +109,7 @@ pub fn render(table: &MemoryTable, options: RenderOptions) -> String {
     }
     for grid in grids(table) {
         let dims: Vec<String> = grid.shape.iter().map(ToString::to_string).collect();
-        let what = match (&grid.values, grid.rounded) {
-            (None, _) => "the buffer position each element reads",
-            (Some(_), false) => "the buffer position each element reads, then its value",
-            (Some(_), true) => {
-                "the buffer position each element reads, then its value (floats to 4 digits)"
-            }
-        };
+        let what = grid.caption("then");
         out.push_str(&format!("\n{} ({}): {what}\n", grid.name, dims.join(" x ")));
         let positions: Vec<String> = grid.positions.iter().map(ToString::to_string).collect();
         let values = grid.values.clone().unwrap_or_default();
