@@ -914,7 +914,8 @@ def test_usage_counts_the_kernel_and_its_cell_process(kernel: Kernel, kc) -> Non
 
 
 TIMING_LINE = re.compile(
-    r"^Timing: compile (?P<compile>[\d.]+ m?s) \(rustc, linking included(?:; (?P<compiles>\d+) compiles)?\), "
+    r"^Timing: compile (?P<compile>[\d.]+ m?s) \(rustc(?P<included>, linking included)?(?:; (?P<compiles>\d+) compiles)?\), "
+    r"(?:link (?P<link>[\d.]+ m?s), )?"
     r"run (?P<run>[\d.]+ m?s), memory table (?P<table>[\d.]+ m?s), evcxr (?P<evcxr>[\d.]+ m?s); "
     r"total (?P<total>[\d.]+ m?s)$"
 )
@@ -927,14 +928,20 @@ def _seconds(text: str) -> float:
 
 def test_timing_ends_each_cell_with_where_its_time_went(kc) -> None:
     """With `:timing` on, a cell's last output is one line that splits its
-    time into compiling, running, the memory table and evcxr's own work,
-    adding up to the total, which is no more than the client waited.
+    time into compiling, linking, running, the memory table and evcxr's
+    own work, adding up to the total, which is no more than the client
+    waited.
     (This module's kernel shows no memory table but here.)"""
     ok(run(kc, ":memory on")[0])
     ok(run(kc, ":timing")[0])
     try:
+        # A cell no cache has seen, so that rustc compiles and links it.
+        fresh = time.time_ns()
         began = time.monotonic()
-        reply, msgs = run(kc, "let timed_base = np::arange(0, 6, 1);\nlet timed_view = timed_base.slice(s![1..4]);")
+        reply, msgs = run(
+            kc,
+            f"let timed_base = np::arange(0, 6, 1);\nlet timed_view = timed_base.slice(s![1..4]);\nlet timed_tag = {fresh}_u64;",
+        )
         waited = time.monotonic() - began
         ok(reply)
         shown = outputs(msgs)
@@ -944,9 +951,10 @@ def test_timing_ends_each_cell_with_where_its_time_went(kc) -> None:
         assert any("timed_view" in m["content"].get("data", {}).get("text/plain", "") for m in shown[:-1]), (
             "the memory table comes before it"
         )
-        parts = [_seconds(match[name]) for name in ("compile", "run", "table", "evcxr")]
+        assert match["link"] and not match["included"], f"linking is timed on its own: {last}"
+        parts = [_seconds(match[name]) for name in ("compile", "link", "run", "table", "evcxr")]
         total = _seconds(match["total"])
-        assert _seconds(match["compile"]) > 0, last
+        assert _seconds(match["compile"]) > 0 and _seconds(match["link"]) > 0, last
         assert abs(sum(parts) - total) <= max(0.002, 0.02 * total), f"the parts add up: {last}"
         assert total <= waited, f"{last}, but the client waited {waited:.3f} s"
     finally:

@@ -65,13 +65,17 @@ pub enum CellResult {
 }
 
 /// Where a cell's time went, from evcxr's phases: its compiles (rustc,
-/// linking included: rustc links the cell's library itself), running it,
-/// and the rest (evcxr's own work: reading the cell, writing its crate,
+/// linking included: rustc links the cell's library itself, through our
+/// binary, which times it), running it, and the rest (evcxr's own work: reading the cell, writing its crate,
 /// the cell cache). Cells never wait for rust-analyzer: types come from
 /// rustc.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CellTiming {
+    /// Every compile, linking included.
     pub compile: Duration,
+    /// Of `compile`, linking the cell's library, when it was timed (a
+    /// cell the cell cache served was not linked).
+    pub link: Option<Duration>,
     /// How many times rustc ran: more than once when evcxr compiled again
     /// to settle a variable's type or to show the value another way.
     pub compiles: usize,

@@ -8,7 +8,8 @@
 //! The kernel's side: `engine` (the handle, [`Engine`]), `worker` (the
 //! thread that owns evcxr), `session_setup`, `classify`, `output_pump`,
 //! `supervision` (the kernel's view of the cell process), `hover_position`
-//! (where to ask rust-analyzer about a cursor), and the pure
+//! (where to ask rust-analyzer about a cursor), `link_timing` (our binary
+//! as the cell crate's linker, to time linking), and the pure
 //! helpers [`cell_lines`], [`diagnostics`] and [`completeness`]. The cell
 //! process's side: [`cell_process`]. Both use [`processes`] for `/proc` and
 //! system calls.
@@ -30,6 +31,7 @@ mod classify;
 mod compile_progress;
 mod engine;
 mod hover_position;
+mod link_timing;
 mod output_pump;
 mod session_setup;
 mod supervision;

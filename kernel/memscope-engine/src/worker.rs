@@ -21,6 +21,7 @@ use crate::cell_lines::header;
 use crate::diagnostics;
 use crate::events::{CellResult, CellTiming, CompletionSet, EngineConfig, Recovery, TypeSource};
 use crate::hover_position::hover_position;
+use crate::link_timing;
 use crate::output_pump::{self, Fence, PumpEvent};
 use crate::session_setup::{
     DEFER_TO_FORMAT, VARIABLE_STORE_MODULE, WARM_UP_CODE, changes_result_format, process_setup,
@@ -243,6 +244,8 @@ impl Worker {
         let began = std::time::Instant::now();
         let outcome = context.execute_with_callbacks(code, &mut callbacks);
         let took = began.elapsed();
+        // Read whatever the cell's outcome, so no link counts for a later cell.
+        let link = link_timing::take_link_time(&self.build_dir);
         let interrupted = self.state.interrupted();
         match outcome {
             Ok(outputs) => {
@@ -251,10 +254,13 @@ impl Worker {
                 let phased = !outputs.phases.is_empty();
                 let timing = outputs.timing.filter(|_| phased).map(|_| {
                     let phases = outputs.phases.iter();
-                    CellTiming::from_phases(
-                        phases.map(|phase| (phase.name.as_str(), phase.duration)),
-                        took,
-                    )
+                    CellTiming {
+                        link,
+                        ..CellTiming::from_phases(
+                            phases.map(|phase| (phase.name.as_str(), phase.duration)),
+                            took,
+                        )
+                    }
                 });
                 let mut value: MimeBundle = outputs.content_by_mime_type.into_iter().collect();
                 value.sort();

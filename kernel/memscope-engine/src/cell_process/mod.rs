@@ -49,7 +49,9 @@ extern "C" fn write_fence(_: libc::c_int) {
 }
 
 /// Must be the first call in `main`. In the cell process it never returns;
-/// when evcxr uses our binary as its rustc wrapper it runs rustc and exits;
+/// when evcxr uses our binary as its rustc wrapper it runs rustc and exits
+/// (for the cell crate, first starting again with our binary as the
+/// linker), and as that linker it links and exits (see `link_timing`);
 /// otherwise it returns at once.
 pub fn enter_if_cell_process() {
     if std::env::var_os(IS_CELL_PROCESS).is_some() {
@@ -68,5 +70,8 @@ pub fn enter_if_cell_process() {
         }
         runner::run_cells();
     }
+    // Before evcxr's hook: the linker inherits the wrapper's environment.
+    crate::link_timing::link_if_linker();
+    crate::link_timing::time_the_cell_crates_link();
     evcxr::runtime_hook();
 }
