@@ -241,6 +241,9 @@ impl Worker {
                 }
             },
         };
+        // Links of the kernel's own cells (the session's set-up, a new
+        // cell process's) are not this cell's.
+        let _ = link_timing::take_link_time(&self.build_dir);
         let began = std::time::Instant::now();
         let outcome = context.execute_with_callbacks(code, &mut callbacks);
         let took = began.elapsed();
