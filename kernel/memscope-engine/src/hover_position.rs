@@ -7,23 +7,49 @@
 //! placeholder arguments mean nothing: the function named before the
 //! parenthesis is what the user wants to read about.
 //!
-//! Invariant: pure; the position returned is a char boundary of `code`.
+//! The name a cursor is in ([`identifier_around`]) is found here once, for
+//! rust-analyzer and for the session's memory table alike.
+//!
+//! Invariant: pure; every position returned is a char boundary of `code`.
+
+use std::ops::Range;
 
 /// The byte position to hover at for a cursor at byte `cursor`.
 pub fn hover_position(code: &str, cursor: usize) -> usize {
-    let mut end = cursor.min(code.len());
-    while !code.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = char_boundary_at_or_before(code, cursor);
     let before = code[..end].trim_end();
     if before.ends_with(')')
         && let Some(open) = matching_open(before)
     {
         return code[..open].trim_end().len();
     }
-    end + code[end..]
-        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .unwrap_or(code.len() - end)
+    identifier_around(code, cursor).end
+}
+
+/// The bytes of the name (letters, digits, `_`) the cursor at byte
+/// `cursor` is in or just after; empty, at the cursor, when there is none.
+pub fn identifier_around(code: &str, cursor: usize) -> Range<usize> {
+    let is_part = |c: char| c.is_alphanumeric() || c == '_';
+    let cursor = char_boundary_at_or_before(code, cursor);
+    let start = code[..cursor]
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| is_part(c))
+        .last()
+        .map_or(cursor, |(i, _)| i);
+    let end = cursor
+        + code[cursor..]
+            .find(|c: char| !is_part(c))
+            .unwrap_or(code.len() - cursor);
+    start..end
+}
+
+fn char_boundary_at_or_before(code: &str, cursor: usize) -> usize {
+    let mut at = cursor.min(code.len());
+    while !code.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 /// The `(` that the `)` ending `code` closes.
@@ -61,6 +87,14 @@ mod tests {
         assert_eq!(hover_position(code, code.len()), "np::arange".len());
         let nested = "let x = f(g(1), (2, 3)) ";
         assert_eq!(hover_position(nested, nested.len()), "let x = f".len());
+    }
+
+    #[test]
+    fn the_name_around_a_cursor() {
+        assert_eq!(identifier_around("let ab_1 = 2", 6), 4..8);
+        assert_eq!(identifier_around("let ab_1 = 2", 8), 4..8, "just after");
+        assert_eq!(identifier_around("a + b", 2), 2..2, "none");
+        assert_eq!(identifier_around("é zeros", 1), 0..2, "inside a character");
     }
 
     #[test]

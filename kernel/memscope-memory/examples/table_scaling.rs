@@ -109,45 +109,31 @@ fn time_table(list: &[(String, ArrayFacts)]) -> Duration {
     times[times.len() / 2]
 }
 
+/// Each part of the 10,000-variable case, timed once: the model, each
+/// rendering, and dropping the table.
+fn print_parts() {
+    use memscope_memory::render::{data_resource, html, json, text};
+    fn timed<T>(part: &str, work: impl FnOnce() -> T) -> T {
+        let began = Instant::now();
+        let done = std::hint::black_box(work());
+        println!("{part} {:?}", began.elapsed());
+        done
+    }
+    let list = variables(10_000);
+    let options = RenderOptions::default();
+    let table = timed("model", || MemoryTracker::new().observe(&list, "", Some(1)));
+    timed("text", || text::render(&table, options));
+    timed("html", || html::render(&table, options));
+    timed("json (as the wire takes it)", || {
+        json::text(&table, options)
+    });
+    timed("data resource", || data_resource::text(&table, options));
+    timed("drop", || drop(table));
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--parts") {
-        let list = variables(10_000);
-        let began = Instant::now();
-        let table = MemoryTracker::new().observe(&list, "", Some(1));
-        println!("model {:?}", began.elapsed());
-        let began = Instant::now();
-        std::hint::black_box(memscope_memory::render::text::render(
-            &table,
-            RenderOptions::default(),
-        ));
-        println!("text {:?}", began.elapsed());
-        let began = Instant::now();
-        std::hint::black_box(memscope_memory::render::html::render(
-            &table,
-            RenderOptions::default(),
-        ));
-        println!("html {:?}", began.elapsed());
-        let began = Instant::now();
-        std::hint::black_box(memscope_memory::render::json::render(
-            &table,
-            RenderOptions::default(),
-        ));
-        println!("json {:?}", began.elapsed());
-        let began = Instant::now();
-        std::hint::black_box(memscope_memory::render::json::text(
-            &table,
-            RenderOptions::default(),
-        ));
-        println!("json for the wire {:?}", began.elapsed());
-        let began = Instant::now();
-        std::hint::black_box(memscope_memory::render::data_resource::text(
-            &table,
-            RenderOptions::default(),
-        ));
-        println!("data resource {:?}", began.elapsed());
-        let began = Instant::now();
-        drop(table);
-        println!("drop {:?}", began.elapsed());
+        print_parts();
         return;
     }
     println!(

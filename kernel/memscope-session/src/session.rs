@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use memscope_engine::cell_lines::header;
+use memscope_engine::hover_position::identifier_around;
 use memscope_engine::{
     ArrayFacts, CellObserver, CellResult, CompletionSet, DisplayRequest, Engine, Event,
     Interrupter, MimeBundle, Recovery, StreamKind,
@@ -304,22 +305,7 @@ impl CellObserver for Forward<'_> {
 
 /// The identifier the cursor (a byte offset) is in or just after.
 fn identifier_at(code: &str, cursor: usize) -> Option<&str> {
-    let is_part = |c: char| c.is_alphanumeric() || c == '_';
-    let mut cursor = cursor.min(code.len());
-    while !code.is_char_boundary(cursor) {
-        cursor -= 1;
-    }
-    let start = code[..cursor]
-        .char_indices()
-        .rev()
-        .take_while(|&(_, c)| is_part(c))
-        .last()
-        .map_or(cursor, |(i, _)| i);
-    let end = cursor
-        + code[cursor..]
-            .find(|c: char| !is_part(c))
-            .unwrap_or(code.len() - cursor);
-    let name = &code[start..end];
+    let name = &code[identifier_around(code, cursor)];
     (!name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit())).then_some(name)
 }
 
